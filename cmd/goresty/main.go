@@ -1,0 +1,249 @@
+// Command goresty is OpenResty rebuilt in Go: it reads an nginx-style
+// configuration and runs Lua in every request phase.
+//
+//	goresty [-p prefix] [-c file] [-e errlog] [-g directives] [-t] [-T] [-q] [-s signal] [-v] [-V]
+package main
+
+import (
+	_ "embed"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/goresty/goresty/internal/config"
+	"github.com/goresty/goresty/internal/errlog"
+	"github.com/goresty/goresty/internal/nginxconf"
+	"github.com/goresty/goresty/phases"
+)
+
+//go:embed default.conf
+var defaultConf []byte
+
+type flags struct {
+	prefix, conf, errLog, global, signal string
+	test, dump, quiet, version, verbose  bool
+	help                                 bool
+}
+
+func usage() {
+	fmt.Fprintf(os.Stderr, `Usage: goresty [-?hvVtTq] [-s signal] [-p prefix] [-e filename] [-c filename] [-g directives]
+
+Options:
+  -?,-h         : this help
+  -v            : show version and exit
+  -V            : show version and configure options then exit
+  -t            : test configuration and exit
+  -T            : test configuration, dump it and exit
+  -q            : suppress non-error messages during configuration testing
+  -s signal     : send signal to a master process: stop, quit, reopen, reload
+  -p prefix     : set prefix path (default: the current directory)
+  -e filename   : set error log file (default: logs/error.log)
+  -c filename   : set configuration file (default: conf/nginx.conf)
+  -g directives : set global directives out of configuration file
+`)
+}
+
+// parseFlags reads nginx-style flags: "-p dir" or "-pdir", grouped "-tq".
+func parseFlags(args []string) (*flags, error) {
+	f := &flags{}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if len(a) < 2 || a[0] != '-' {
+			return nil, fmt.Errorf(`invalid option: "%s"`, a)
+		}
+		for j := 1; j < len(a); j++ {
+			switch c := a[j]; c {
+			case '?', 'h':
+				f.help = true
+			case 'v':
+				f.version = true
+			case 'V':
+				f.version, f.verbose = true, true
+			case 't':
+				f.test = true
+			case 'T':
+				f.test, f.dump = true, true
+			case 'q':
+				f.quiet = true
+			case 'p', 'c', 'e', 'g', 's':
+				val := a[j+1:]
+				if val == "" {
+					i++
+					if i >= len(args) {
+						return nil, fmt.Errorf(`option "-%c" requires %s`, c, map[byte]string{'p': "directory name", 'c': "file name", 'e': "file name", 'g': "parameter", 's': "parameter"}[c])
+					}
+					val = args[i]
+				}
+				switch c {
+				case 'p':
+					f.prefix = val
+				case 'c':
+					f.conf = val
+				case 'e':
+					f.errLog = val
+				case 'g':
+					f.global = val
+				case 's':
+					switch val {
+					case "stop", "quit", "reopen", "reload":
+					default:
+						return nil, fmt.Errorf(`invalid option: "-s %s"`, val)
+					}
+					f.signal = val
+				}
+				j = len(a)
+			default:
+				return nil, fmt.Errorf(`invalid option: "%s"`, a[j:])
+			}
+		}
+	}
+	return f, nil
+}
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func emerg(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "goresty: [emerg] "+format+"\n", args...)
+}
+
+// setup resolves prefix and configuration file; embedded reports that the
+// built-in default configuration is used.
+func setup(f *flags) (opts config.Options, embedded bool, err error) {
+	prefix := f.prefix
+	if prefix == "" {
+		if prefix, err = os.Getwd(); err != nil {
+			return opts, false, err
+		}
+	}
+	if prefix, err = filepath.Abs(prefix); err != nil {
+		return opts, false, err
+	}
+	prefix = strings.TrimSuffix(prefix, "/") + "/"
+	conf := f.conf
+	if conf == "" {
+		conf = "conf/nginx.conf"
+		if _, statErr := os.Stat(prefix + conf); statErr != nil {
+			embedded = true
+		}
+	}
+	if !filepath.IsAbs(conf) {
+		conf = prefix + conf
+	}
+	opts = config.Options{Prefix: prefix, ConfFile: conf}
+	if f.global != "" {
+		ds, perr := nginxconf.ParseBytes("command line", []byte(f.global), prefix)
+		if perr != nil {
+			return opts, embedded, perr
+		}
+		opts.Global = ds
+	}
+	return opts, embedded, nil
+}
+
+func load(opts config.Options, embedded bool) (*config.Plan, error) {
+	if embedded {
+		ds, err := nginxconf.ParseBytes(opts.ConfFile, defaultConf, filepath.Dir(opts.ConfFile))
+		if err != nil {
+			return nil, err
+		}
+		return config.Build(ds, opts)
+	}
+	return config.Load(opts)
+}
+
+func run(args []string) int {
+	f, err := parseFlags(args)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "goresty: %v\n", err)
+		usage()
+		return 1
+	}
+	if f.help {
+		usage()
+		return 0
+	}
+	if f.version {
+		fmt.Fprintf(os.Stderr, "goresty version: goresty/%s (nginx/%s compatible)\n", phases.Version, phases.NginxVersion)
+		if f.verbose {
+			fmt.Fprintf(os.Stderr, "built with %s\nconfigure arguments: (none: modules are built in)\n", goVersion())
+		}
+		if !f.test && f.signal == "" {
+			return 0
+		}
+	}
+	opts, embedded, err := setup(f)
+	if err != nil {
+		emerg("%v", err)
+		return 1
+	}
+	if embedded && f.conf == "" && f.test {
+		opts.ConfFile = opts.Prefix + "conf/nginx.conf"
+	}
+	plan, err := load(opts, embedded)
+	if f.signal != "" {
+		return sendSignal(f.signal, opts, plan, err)
+	}
+	if err != nil {
+		emerg("%v", err)
+		logStartupError(opts, f, err)
+		if f.test {
+			fmt.Fprintf(os.Stderr, "goresty: configuration file %s test failed\n", opts.ConfFile)
+		}
+		return 1
+	}
+	if f.errLog != "" {
+		p := f.errLog
+		if p != "stderr" {
+			p = plan.Path(p)
+		}
+		plan.ErrorLogs = append([]errlog.Sink{{Path: p, Level: errlog.Error}}, plan.ErrorLogs...)
+	}
+	if f.test {
+		if !f.quiet {
+			fmt.Fprintf(os.Stderr, "goresty: the configuration file %s syntax is ok\n", opts.ConfFile)
+			fmt.Fprintf(os.Stderr, "goresty: configuration file %s test is successful\n", opts.ConfFile)
+		}
+		if f.dump {
+			dump(opts.ConfFile, embedded)
+		}
+		return 0
+	}
+	return serve(f, opts, embedded, plan)
+}
+
+// logStartupError writes a start-up error to the error log file too, as
+// nginx does (the configured log is unknown, so the default one is used).
+func logStartupError(opts config.Options, f *flags, err error) {
+	path := opts.Prefix + "logs/error.log"
+	if f.errLog != "" {
+		path = f.errLog
+		if !filepath.IsAbs(path) && path != "stderr" {
+			path = opts.Prefix + path
+		}
+	}
+	if path == "stderr" {
+		return
+	}
+	l, lerr := errlog.New([]errlog.Sink{{Path: path, Level: errlog.Emerg}})
+	if lerr != nil {
+		return
+	}
+	l.Log(errlog.Emerg, nil, err.Error())
+	l.Close()
+}
+
+func dump(conf string, embedded bool) {
+	fmt.Printf("# configuration file %s:\n", conf)
+	if embedded {
+		os.Stdout.Write(defaultConf)
+		return
+	}
+	data, err := os.ReadFile(conf)
+	if err == nil {
+		os.Stdout.Write(data)
+	}
+	fmt.Println()
+}

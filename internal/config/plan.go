@@ -1,0 +1,246 @@
+package config
+
+import (
+	"net"
+	"regexp"
+	"time"
+
+	"github.com/goresty/goresty/internal/errlog"
+	"github.com/goresty/goresty/phases"
+)
+
+// Plan is a built configuration. It is immutable once Build returns; the
+// server runs requests against the Plan they started with.
+type Plan struct {
+	Prefix   string // with a trailing slash
+	ConfFile string // absolute
+	ConfDir  string
+
+	WorkerProcesses int
+	Daemon          bool
+	MasterProcess   bool
+	PidFile         string
+	ErrorLogs       []errlog.Sink
+	Env             map[string]string // env directives with values; "" keeps the inherited value
+	EnvNames        []string
+
+	WorkerConnections int
+
+	HTTP    *Location // http-level configuration (defaults for servers)
+	Servers []*Server
+	// Listens groups servers by listen address, in configuration order.
+	Listens []*ListenGroup
+	Vars    *phases.VarTable
+	Formats map[string]*LogFormat
+
+	// Ext holds module-level data (the Lua runtime's main configuration...).
+	Ext map[string]any
+	// Hooks run after the whole configuration is built (e.g. to compile Lua).
+	Hooks []func(p *Plan) error
+}
+
+// ListenGroup is one listening socket and the servers on it.
+type ListenGroup struct {
+	Addr    string // "127.0.0.1:8080", "[::]:80", "unix:/path"
+	Network string // "tcp" or "unix"
+	Servers []*Server
+	Default *Server
+	Backlog int
+	Reuse   bool
+	Listen  *Listen
+	SSL     bool
+	HTTP2   bool
+}
+
+// Listen is one "listen" directive.
+type Listen struct {
+	Addr          string
+	Network       string
+	DefaultServer bool
+	Backlog       int
+	ReusePort     bool
+	SSL           bool
+}
+
+// Server is a virtual server.
+type Server struct {
+	Listens []*Listen
+	// Names in configuration order; Exact etc. are the lookup tables.
+	Names    []string
+	Exact    map[string]bool
+	WildHead []string // "*.example.com" stored as ".example.com"
+	WildTail []string // "www.example.*" stored as "www.example."
+	Regex    []*NameRegex
+	Conf     *Location // server-level configuration (server rewrite script)
+	Tree     *LocTree
+	Named    map[string]*Location
+	File     string
+	Line     int
+}
+
+// NameRegex is a "~regex" server name.
+type NameRegex struct {
+	Re  *regexp.Regexp
+	Raw string
+}
+
+// LocTree is the set of locations directly inside a server or location.
+type LocTree struct {
+	Exact   map[string]*Location
+	Prefix  []*Location // longest first
+	Regex   []*Location // configuration order
+	hasNest bool
+}
+
+// AddHeader is an "add_header" directive.
+type AddHeader struct {
+	Name   string
+	Value  *phases.Value
+	Always bool
+}
+
+// AccessRule is an "allow" or "deny" directive.
+type AccessRule struct {
+	Allow bool
+	All   bool
+	Net   *net.IPNet
+}
+
+// ErrorPage maps a status to a URI (or @name) with an optional new status.
+type ErrorPage struct {
+	URI       *phases.Value
+	Status    int  // response status; 0 keeps the original
+	Overwrite bool // "=code" given (or "=" alone: the target's status)
+	Redirect  bool // the URI is absolute: 302 to it
+}
+
+// TryFiles is a "try_files" directive.
+type TryFiles struct {
+	Files []*phases.Value
+	Last  *phases.Value // the fallback: a URI or @name
+	Code  int           // the fallback "=code"; 0 for none
+}
+
+// AccessLog is one access_log destination.
+type AccessLog struct {
+	Path   string
+	Format *LogFormat
+}
+
+// LogFormat is a compiled log_format.
+type LogFormat struct {
+	Name  string
+	Value *phases.Value
+}
+
+// Handler runs in a phase. It returns Continue, Done, or a status to
+// finish the request with (an error page is sent when nothing was).
+type Handler interface {
+	Handle(r *phases.Request) int
+}
+
+// Handler results.
+const (
+	Continue = 0
+	Done     = -1 // the response is complete; run no more phases
+	Declined = -5 // try the next handler of the phase
+)
+
+// Location is the configuration of an http, server, location or "if"
+// block. Child blocks start as a copy of their parent's configuration
+// (nginx's merge), then apply their own directives.
+type Location struct {
+	Kind    Context
+	Pattern string
+	Mod     string // "", "=", "^~", "~", "~*", "@"
+	Re      *regexp.Regexp
+	Parent  *Location
+	Tree    *LocTree
+	File    string
+	Line    int
+
+	Internal bool
+
+	// inherited settings
+	Root            *phases.Value
+	RootRaw         string
+	Alias           bool
+	Index           []*phases.Value
+	DefaultType     string
+	Types           map[string]string
+	ClientMaxBody   int64
+	ClientBodyBuf   int64
+	ClientBodyTemp  string
+	KeepaliveTO     time.Duration
+	KeepaliveReqs   int
+	AddHeaders      []*AddHeader
+	Expires         *Expires
+	Access          []*AccessRule
+	ErrorPages      map[int]*ErrorPage
+	ServerTokens    bool
+	AccessLogs      []*AccessLog
+	AccessLogOff    bool
+	LogNotFound     bool
+	Etag            bool
+	IfModifiedSince string
+	Sendfile        bool
+	RecursiveErrors bool
+	Handlers        [phases.NumPhases][]Handler
+
+	// not inherited
+	Script   []Op
+	Content  Handler
+	TryFiles *TryFiles
+
+	Ext   map[string]any
+	owned map[string]bool // which inherited slices/maps this level has copied
+}
+
+// Expires is an "expires" directive.
+type Expires struct {
+	Off      bool
+	Epoch    bool
+	Max      bool
+	Modified bool
+	D        time.Duration
+}
+
+// Clone returns the child configuration of l (before the child's directives apply).
+func (l *Location) Clone(kind Context) *Location {
+	c := *l
+	c.Kind = kind
+	c.Parent = l
+	c.Pattern, c.Mod, c.Re, c.Tree = "", "", nil, nil
+	c.Internal = false
+	c.Script, c.Content, c.TryFiles = nil, nil, nil
+	c.owned = nil
+	if kind == CtxLocIf || kind == CtxSrvIf {
+		// an "if" block keeps its location's content handler
+		c.Content = l.Content
+	}
+	c.Ext = make(map[string]any, len(l.Ext))
+	for k, v := range l.Ext {
+		if cl, ok := v.(interface{ CloneExt() any }); ok {
+			v = cl.CloneExt()
+		}
+		c.Ext[k] = v
+	}
+	return &c
+}
+
+// Own reports whether key was already replaced at this level, and marks it:
+// list directives (add_header, allow/deny, error_page...) are inherited only
+// when the child level has none of its own.
+func (l *Location) Own(key string) bool {
+	if l.owned[key] {
+		return true
+	}
+	if l.owned == nil {
+		l.owned = map[string]bool{}
+	}
+	l.owned[key] = true
+	return false
+}
+
+// Named reports whether l is a named (@name) location.
+func (l *Location) Named() bool { return l.Mod == "@" }

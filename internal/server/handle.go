@@ -1,0 +1,397 @@
+package server
+
+import (
+	"net"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goresty/goresty/internal/config"
+	"github.com/goresty/goresty/internal/errlog"
+	"github.com/goresty/goresty/phases"
+)
+
+// maxRedirects is nginx's limit on internal redirects and rewrite cycles.
+const maxRedirects = 10
+
+func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.ResponseWriter, hr *http.Request) {
+	srv := g.FindServer(hostOnly(hr.Host))
+	r := &phases.Request{
+		HTTP:       hr,
+		Start:      time.Now(),
+		Method:     hr.Method,
+		URI:        normalizePath(hr.URL.Path),
+		Args:       hr.URL.RawQuery,
+		RequestURI: hr.RequestURI,
+		Proto:      hr.Proto,
+		Host:       strings.ToLower(hostOnly(hr.Host)),
+		Scheme:     "http",
+		ConnID:     ci.id,
+		ConnReqs:   int(ci.reqs.Add(1)),
+		LocalAddr:  ci.local,
+		Server:     srv,
+		Loc:        srv.Conf,
+		Prefix:     st.plan.Prefix,
+		Vars:       st.plan.Vars,
+		Header:     http.Header{},
+	}
+	if hr.TLS != nil {
+		r.Scheme = "https"
+	}
+	r.RemoteAddr, r.RemotePort, _ = net.SplitHostPort(hr.RemoteAddr)
+	if r.Host == "" {
+		r.Host = firstName(srv)
+	}
+	r.ServerName = firstName(srv)
+	if n := st.plan.Vars.NumUser(); n > 0 {
+		r.UserVars = make([]string, n)
+		r.UserSet = make([]bool, n)
+	}
+	out := &response{s: s, w: w, r: r, headOnly: hr.Method == http.MethodHead}
+	r.Out = out
+	if st.rt != nil {
+		st.rt.BeginRequest(r)
+	}
+	code := s.process(st, r)
+	s.finish(st, r, code)
+	out.Drain()
+	s.logPhase(st, r)
+	if st.rt != nil {
+		st.rt.EndRequest(r)
+	}
+}
+
+func firstName(srv *config.Server) string {
+	for _, n := range srv.Names {
+		if !strings.HasPrefix(n, "~") && !strings.Contains(n, "*") {
+			return n
+		}
+	}
+	return ""
+}
+
+func hostOnly(h string) string {
+	if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.HasSuffix(h, "]") {
+		return h[:i]
+	}
+	return h
+}
+
+// normalizePath merges slashes and resolves "." and ".." as nginx does for $uri.
+func normalizePath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if !strings.Contains(p, "//") && !strings.Contains(p, "/.") {
+		return p
+	}
+	trailing := strings.HasSuffix(p, "/") || strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..")
+	c := path.Clean(p)
+	if trailing && c != "/" {
+		c += "/"
+	}
+	return c
+}
+
+// process runs the phases up to content and returns the final code.
+func (s *Server) process(st *state, r *phases.Request) int {
+	srv := r.Server.(*config.Server)
+	code := s.serverRewrite(r, srv)
+	if code != config.Continue {
+		return s.afterExec(st, r, code)
+	}
+	return s.fromFindConfig(st, r, srv)
+}
+
+func (s *Server) serverRewrite(r *phases.Request, srv *config.Server) int {
+	r.Loc = srv.Conf
+	r.Phase = phases.ServerRewrite
+	code, _ := s.runScript(r, srv.Conf.Script)
+	if code != config.Continue {
+		return code
+	}
+	// an "if" at server level may have switched r.Loc; its handlers run too
+	return runHandlers(r, r.Loc.(*config.Location).Handlers[phases.ServerRewrite])
+}
+
+func (s *Server) fromFindConfig(st *state, r *phases.Request, srv *config.Server) int {
+	for {
+		loc := srv.FindLocation(r.URI, func(re *regexpT, uri string) bool {
+			return config.MatchCaptures(re, uri, r)
+		})
+		if loc == nil {
+			loc = srv.Conf
+		}
+		if loc.Internal && !r.Internal {
+			s.setLoc(r, loc)
+			return http.StatusNotFound
+		}
+		s.setLoc(r, loc)
+		if r.HTTP.ContentLength > loc.ClientMaxBody && loc.ClientMaxBody > 0 {
+			s.logReq(r, errlog.Error, "client intended to send too large body: "+strconv.FormatInt(r.HTTP.ContentLength, 10)+" bytes")
+			return http.StatusRequestEntityTooLarge
+		}
+		r.Phase = phases.Rewrite
+		code, again := s.runScript(r, loc.Script)
+		if again {
+			r.Redirects++
+			if r.Redirects > maxRedirects {
+				s.logReq(r, errlog.Error, `rewrite or internal redirection cycle while processing "`+r.URI+`"`)
+				return http.StatusInternalServerError
+			}
+			continue
+		}
+		if code != config.Continue {
+			return s.afterExec(st, r, code)
+		}
+		return s.fromRewrite(st, r)
+	}
+}
+
+func (s *Server) setLoc(r *phases.Request, loc *config.Location) {
+	r.Loc = loc
+	if loc.Root != nil {
+		r.DocRoot = loc.Root.Eval(r)
+		if loc.Alias {
+			r.DocRoot = strings.TrimSuffix(r.DocRoot, "/")
+		}
+	}
+}
+
+// fromRewrite runs the Lua rewrite handlers and everything after.
+func (s *Server) fromRewrite(st *state, r *phases.Request) int {
+	loc := r.Loc.(*config.Location)
+	r.Phase = phases.Rewrite
+	if code := runHandlers(r, loc.Handlers[phases.Rewrite]); code != config.Continue {
+		return s.afterExec(st, r, code)
+	}
+	r.Phase = phases.Access
+	if code := s.checkAccess(r, loc); code != config.Continue {
+		return code
+	}
+	if code := runHandlers(r, loc.Handlers[phases.Access]); code != config.Continue {
+		return s.afterExec(st, r, code)
+	}
+	r.Phase = phases.Precontent
+	if tf := loc.TryFiles; tf != nil {
+		if code, redirected := s.tryFiles(st, r, loc, tf); redirected || code != config.Continue {
+			return code
+		}
+	}
+	r.Phase = phases.Content
+	var code int
+	if loc.Content != nil {
+		code = loc.Content.Handle(r)
+	} else {
+		code = s.static(r, loc)
+	}
+	return s.afterExec(st, r, code)
+}
+
+// afterExec follows an ngx.exec or named-location jump requested by a handler.
+func (s *Server) afterExec(st *state, r *phases.Request, code int) int {
+	if !r.ExecSet {
+		return code
+	}
+	r.ExecSet = false
+	return s.internalRedirect(st, r, r.ExecURI, r.ExecArgs)
+}
+
+// internalRedirect restarts processing at uri (or a named location).
+func (s *Server) internalRedirect(st *state, r *phases.Request, uri, args string) int {
+	r.Redirects++
+	if r.Redirects > maxRedirects {
+		s.logReq(r, errlog.Error, `rewrite or internal redirection cycle while internally redirecting to "`+uri+`"`)
+		return http.StatusInternalServerError
+	}
+	r.Internal = true
+	srv := r.Server.(*config.Server)
+	r.Ctx = nil
+	if strings.HasPrefix(uri, "@") {
+		loc := srv.Named[uri[1:]]
+		if loc == nil {
+			s.logReq(r, errlog.Error, `could not find named location "`+uri+`"`)
+			return http.StatusInternalServerError
+		}
+		s.setLoc(r, loc)
+		r.Phase = phases.Rewrite
+		code, _ := s.runScript(r, loc.Script)
+		if code != config.Continue {
+			return s.afterExec(st, r, code)
+		}
+		return s.fromRewrite(st, r)
+	}
+	r.URI = uri
+	if args != "" {
+		r.Args = args
+	}
+	code := s.serverRewrite(r, srv)
+	if code != config.Continue {
+		return s.afterExec(st, r, code)
+	}
+	return s.fromFindConfig(st, r, srv)
+}
+
+func runHandlers(r *phases.Request, hs []config.Handler) int {
+	for _, h := range hs {
+		code := h.Handle(r)
+		if code == config.Declined {
+			continue
+		}
+		if code != config.Continue || r.ExecSet {
+			return code
+		}
+	}
+	return config.Continue
+}
+
+func (s *Server) checkAccess(r *phases.Request, loc *config.Location) int {
+	if len(loc.Access) == 0 {
+		return config.Continue
+	}
+	ip := net.ParseIP(r.RemoteAddr)
+	for _, rule := range loc.Access {
+		if rule.All || (ip != nil && rule.Net.Contains(ip)) {
+			if rule.Allow {
+				return config.Continue
+			}
+			s.logReq(r, errlog.Error, "access forbidden by rule")
+			return http.StatusForbidden
+		}
+	}
+	return config.Continue
+}
+
+// finish completes the response for code when the handlers did not.
+func (s *Server) finish(st *state, r *phases.Request, code int) {
+	out := r.Out.(*response)
+	for {
+		if code == config.Done || code == config.Continue && r.HeaderSent {
+			if !r.Finished {
+				out.Write(r, nil, true)
+			}
+			return
+		}
+		if r.HeaderSent {
+			// too late for a status: end the body as is
+			if !r.Finished {
+				out.Write(r, nil, true)
+			}
+			return
+		}
+		if code == config.Continue {
+			code = http.StatusOK
+		}
+		if code == 444 || code < 0 {
+			if hj, ok := out.w.(http.Hijacker); ok {
+				if c, _, err := hj.Hijack(); err == nil {
+					c.Close()
+				}
+			}
+			r.Status = 444
+			r.Finished = true
+			return
+		}
+		next, again := s.errorPage(st, r, code)
+		if !again {
+			return
+		}
+		code = next
+	}
+}
+
+// errorPage sends the response for a status, following error_page. It
+// returns again=true with a new code when an error_page redirect produced one.
+func (s *Server) errorPage(st *state, r *phases.Request, code int) (int, bool) {
+	loc, _ := r.Loc.(*config.Location)
+	if loc != nil && code >= 300 && loc.ErrorPages != nil && (r.Redirects == 0 || loc.RecursiveErrors || !r.Internal) {
+		if ep := loc.ErrorPages[code]; ep != nil {
+			target := ep.URI.Eval(r)
+			status := code
+			if ep.Overwrite && ep.Status != 0 {
+				status = ep.Status
+			}
+			if ep.Redirect {
+				r.Header.Set("Location", target)
+				if !ep.Overwrite || ep.Status == 0 {
+					status = http.StatusFound
+				}
+				return s.sendSpecial(r, status)
+			}
+			uri, args, _ := strings.Cut(target, "?")
+			if r.Method != http.MethodHead {
+				r.Method = http.MethodGet
+			}
+			r.Status = status
+			res := s.internalRedirect(st, r, uri, args)
+			if !ep.Overwrite {
+				// the page's own status does not replace the error's
+				if !r.HeaderSent {
+					r.Status = status
+				}
+			} else if ep.Status == 0 && !r.HeaderSent {
+				r.Status = 0
+			}
+			if res == config.Done || r.HeaderSent {
+				return config.Done, true
+			}
+			if res == config.Continue {
+				res = status
+			}
+			if res == http.StatusNotFound || res >= 400 {
+				return s.sendSpecial(r, res)
+			}
+			return res, true
+		}
+	}
+	return s.sendSpecial(r, code)
+}
+
+// sendSpecial sends nginx's built-in response for a status code.
+func (s *Server) sendSpecial(r *phases.Request, code int) (int, bool) {
+	out := r.Out.(*response)
+	if r.Status == 0 || r.Status < 300 || code >= 300 {
+		r.Status = code
+	}
+	loc, _ := r.Loc.(*config.Location)
+	tokens := loc == nil || loc.ServerTokens
+	body := errorPageBody(r.Status, tokens)
+	if r.Status >= 400 {
+		// nginx drops headers a handler set when it sends an error page
+		for _, k := range []string{"Content-Length", "Content-Encoding", "Accept-Ranges", "Last-Modified", "Etag"} {
+			r.Header.Del(k)
+		}
+	}
+	if body != nil {
+		r.Header.Set("Content-Type", "text/html")
+		r.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	} else if r.Status >= 200 && r.Status != 204 && r.Status != 304 {
+		r.Header.Set("Content-Length", "0")
+	}
+	if r.Status >= 400 || r.Status == 301 || r.Status == 302 {
+		r.Header.Set("Connection", "close")
+		if r.Status < 400 {
+			r.Header.Del("Connection")
+		}
+	}
+	out.Write(r, body, true)
+	return config.Done, false
+}
+
+// logReq writes an error-log line with the request's context.
+func (s *Server) logReq(r *phases.Request, lv errlog.Level, msg string) {
+	s.log.Log(lv, ReqContext(r), msg)
+}
+
+// ReqContext is the error-log context nginx prints for a request.
+func ReqContext(r *phases.Request) *errlog.Context {
+	return &errlog.Context{
+		Conn:    r.ConnID,
+		Client:  r.RemoteAddr,
+		Server:  r.ServerName,
+		Request: r.HTTP.Method + " " + r.RequestURI + " " + r.Proto,
+		Host:    r.HTTP.Host,
+	}
+}

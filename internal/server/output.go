@@ -1,0 +1,174 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goresty/goresty/internal/config"
+	"github.com/goresty/goresty/phases"
+)
+
+// FilterRunner runs the Lua header and body filters of a location; the Lua
+// runtime provides it. A nil FilterRunner means no Lua filters.
+type FilterRunner interface {
+	// HeaderFilter runs header_filter handlers; it may change r.Status and r.Header.
+	HeaderFilter(r *phases.Request, hs []config.Handler)
+	// BodyFilter runs body_filter handlers on one chunk and returns the new
+	// chunk and eof flag.
+	BodyFilter(r *phases.Request, hs []config.Handler, chunk []byte, eof bool) ([]byte, bool)
+}
+
+// response implements phases.Output for one request: it runs the filters
+// and keeps the bytes until the connection's goroutine writes them.
+type response struct {
+	s        *Server
+	w        http.ResponseWriter
+	r        *phases.Request
+	pending  []byte
+	wrote    bool // WriteHeader done on w
+	headOnly bool
+	eof      bool
+}
+
+func (o *response) loc() *config.Location {
+	l, _ := o.r.Loc.(*config.Location)
+	return l
+}
+
+// SendHeader runs the header filters and marks the headers as sent.
+func (o *response) SendHeader(r *phases.Request) error {
+	if r.HeaderSent {
+		return nil
+	}
+	r.HeaderSent = true
+	if r.Status == 0 {
+		r.Status = 200
+	}
+	loc := o.loc()
+	if loc != nil {
+		if hs := loc.Handlers[phases.HeaderFilter]; len(hs) > 0 && o.s.filters != nil {
+			saved := r.Phase
+			r.Phase = phases.HeaderFilter
+			o.s.filters.HeaderFilter(r, hs)
+			r.Phase = saved
+		}
+		o.coreHeaders(loc)
+	}
+	return nil
+}
+
+// coreHeaders applies add_header and expires (nginx's headers filter).
+func (o *response) coreHeaders(loc *config.Location) {
+	r := o.r
+	st := r.Status
+	ok := st == 200 || st == 201 || st == 204 || st == 206 || st == 301 || st == 302 || st == 303 || st == 304 || st == 307 || st == 308
+	for _, h := range loc.AddHeaders {
+		if ok || h.Always {
+			v := h.Value.Eval(r)
+			if v != "" {
+				r.Header.Add(h.Name, v)
+			}
+		}
+	}
+	if e := loc.Expires; e != nil && !e.Off && ok {
+		now := time.Now()
+		switch {
+		case e.Epoch:
+			r.Header.Set("Expires", "Thu, 01 Jan 1970 00:00:01 GMT")
+			r.Header.Set("Cache-Control", "no-cache")
+		case e.Max:
+			r.Header.Set("Expires", "Thu, 31 Dec 2037 23:55:55 GMT")
+			r.Header.Set("Cache-Control", "max-age=315360000")
+		default:
+			r.Header.Set("Expires", now.Add(e.D).UTC().Format(http.TimeFormat))
+			if e.D < 0 {
+				r.Header.Set("Cache-Control", "no-cache")
+			} else {
+				r.Header.Set("Cache-Control", "max-age="+strconv.FormatInt(int64(e.D/time.Second), 10))
+			}
+		}
+	}
+}
+
+// Write passes a chunk through the body filters into the pending buffer.
+func (o *response) Write(r *phases.Request, chunk []byte, eof bool) error {
+	if o.eof {
+		return nil
+	}
+	if !r.HeaderSent {
+		o.SendHeader(r)
+	}
+	if loc := o.loc(); loc != nil && o.s.filters != nil {
+		if hs := loc.Handlers[phases.BodyFilter]; len(hs) > 0 {
+			saved := r.Phase
+			r.Phase = phases.BodyFilter
+			chunk, eof = o.s.filters.BodyFilter(r, hs, chunk, eof)
+			r.Phase = saved
+		}
+	}
+	if !o.headOnly {
+		o.pending = append(o.pending, chunk...)
+	}
+	r.BodySent += int64(len(chunk))
+	if eof {
+		o.eof = true
+		r.Finished = true
+	}
+	return nil
+}
+
+// Drain writes the pending bytes to the client. Only the goroutine that
+// owns the connection calls it, never while a VM is held.
+func (o *response) Drain() {
+	if !o.r.HeaderSent {
+		return
+	}
+	o.writeHeader()
+	if len(o.pending) > 0 {
+		o.w.Write(o.pending)
+		o.pending = o.pending[:0]
+	}
+}
+
+// Flush drains and pushes the bytes to the client.
+func (o *response) Flush() {
+	o.Drain()
+	if f, ok := o.w.(http.Flusher); ok && o.wrote {
+		f.Flush()
+	}
+}
+
+func (o *response) writeHeader() {
+	if o.wrote {
+		return
+	}
+	o.wrote = true
+	r := o.r
+	h := o.w.Header()
+	for k, vs := range r.Header {
+		h[k] = vs
+	}
+	if _, ok := h["Server"]; !ok {
+		if loc := o.loc(); loc == nil || loc.ServerTokens {
+			h["Server"] = serverFull
+		} else {
+			h["Server"] = serverShort
+		}
+	} else if len(h["Server"]) == 1 && h["Server"][0] == "" {
+		delete(h, "Server")
+	}
+	if r.Status == 0 {
+		r.Status = 200
+	}
+	if cl := h.Get("Content-Length"); cl != "" && strings.TrimSpace(cl) == "" {
+		delete(h, "Content-Length")
+	}
+	o.w.WriteHeader(r.Status)
+}
+
+var (
+	serverFull  = []string{"goresty/" + phases.Version}
+	serverShort = []string{"goresty"}
+)

@@ -1,0 +1,133 @@
+package server
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/goresty/goresty/internal/config"
+	"github.com/goresty/goresty/phases"
+)
+
+type regexpT = regexp.Regexp
+
+// runScript runs rewrite-module instructions. It returns the code to finish
+// with (Continue to go on) and again=true when "rewrite ... last" changed
+// the URI and the location must be found anew.
+func (s *Server) runScript(r *phases.Request, ops []config.Op) (int, bool) {
+	for i := range ops {
+		op := &ops[i]
+		switch op.Kind {
+		case config.OpSet:
+			v := op.Val.Eval(r)
+			if op.Var.User >= 0 {
+				r.SetUserVar(op.Var.User, v)
+			} else if op.Var.Set != nil {
+				op.Var.Set(r, v)
+			}
+		case config.OpHandler:
+			v, err := op.Handler.Run(r)
+			if err != nil {
+				return http.StatusInternalServerError, false
+			}
+			if op.Var.User >= 0 {
+				r.SetUserVar(op.Var.User, v)
+			}
+		case config.OpBreak:
+			return config.Continue, false
+		case config.OpReturn:
+			return s.doReturn(r, op), false
+		case config.OpIf:
+			if op.Cond.Eval(r) {
+				s.setLoc(r, op.Loc)
+				code, again := s.runScript(r, op.Loc.Script)
+				return code, again
+			}
+		case config.OpRewrite:
+			code, again, stop := s.doRewrite(r, op)
+			if stop || again || code != config.Continue {
+				return code, again
+			}
+		}
+	}
+	return config.Continue, false
+}
+
+func (s *Server) doReturn(r *phases.Request, op *config.Op) int {
+	code := op.Code
+	if op.Val == nil {
+		if code == 444 {
+			return 444
+		}
+		return code
+	}
+	text := op.Val.Eval(r)
+	if code == 301 || code == 302 || code == 303 || code == 307 || code == 308 {
+		if strings.HasPrefix(text, "/") {
+			text = absoluteURL(r, text)
+		}
+		r.Header.Set("Location", text)
+		return code
+	}
+	if code >= 400 && text == "" {
+		return code
+	}
+	r.Status = code
+	loc := r.Loc.(*config.Location)
+	r.Header.Set("Content-Type", loc.DefaultType)
+	r.Header.Set("Content-Length", itoa(len(text)))
+	r.Out.Write(r, []byte(text), true)
+	return config.Done
+}
+
+// doRewrite applies one "rewrite". stop means "break" semantics (no more
+// rewrite-module instructions).
+func (s *Server) doRewrite(r *phases.Request, op *config.Op) (code int, again, stop bool) {
+	if !config.MatchCaptures(op.Re, r.URI, r) {
+		return config.Continue, false, false
+	}
+	target := op.Repl.Eval(r)
+	if op.Redir || op.Flag == "redirect" || op.Flag == "permanent" {
+		if !op.HasQ && r.Args != "" {
+			if strings.Contains(target, "?") {
+				target += "&" + r.Args
+			} else {
+				target += "?" + r.Args
+			}
+		}
+		if strings.HasPrefix(target, "/") {
+			target = absoluteURL(r, target)
+		}
+		r.Header.Set("Location", target)
+		if op.Flag == "permanent" {
+			return http.StatusMovedPermanently, false, true
+		}
+		return http.StatusFound, false, true
+	}
+	uri, args, hasQ := strings.Cut(target, "?")
+	r.URI = uri
+	if hasQ {
+		if op.HasQ && args == "" {
+			r.Args = ""
+		} else if r.Args != "" && !strings.HasSuffix(op.Repl.Raw, "?") {
+			r.Args = args + "&" + r.Args
+		} else {
+			r.Args = args
+		}
+	}
+	switch op.Flag {
+	case "last":
+		return config.Continue, true, true
+	case "break":
+		return config.Continue, false, true
+	}
+	return config.Continue, false, false
+}
+
+func absoluteURL(r *phases.Request, p string) string {
+	host := r.HTTP.Host
+	if host == "" {
+		host = r.ServerName
+	}
+	return r.Scheme + "://" + host + p
+}

@@ -1,0 +1,287 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/goresty/goresty/internal/config"
+	"github.com/goresty/goresty/internal/errlog"
+	"github.com/goresty/goresty/phases"
+)
+
+// Runtime is a per-Plan module with live state, such as the Lua workers.
+type Runtime interface {
+	// BeginRequest pins r to a worker before its first phase.
+	BeginRequest(r *phases.Request)
+	// EndRequest releases what BeginRequest took.
+	EndRequest(r *phases.Request)
+	// Close stops the runtime; graceful lets running work finish.
+	Close(graceful bool)
+}
+
+// Options configure a Server.
+type Options struct {
+	Log *errlog.Logger
+	// NewRuntime makes the runtime of a Plan (nil: no runtime). It also
+	// returns the FilterRunner for Lua header and body filters.
+	NewRuntime func(p *config.Plan, log *errlog.Logger) (Runtime, FilterRunner, error)
+}
+
+// Server serves a Plan and swaps it on reload.
+type Server struct {
+	opts    Options
+	log     *errlog.Logger
+	cur     atomic.Pointer[state]
+	filters FilterRunner
+	logs    *logFiles
+
+	mu        sync.Mutex
+	listeners map[string]*listener
+	connSeq   atomic.Uint64
+	wg        sync.WaitGroup
+}
+
+type state struct {
+	plan          *config.Plan
+	rt            Runtime
+	groups        map[string]*config.ListenGroup
+	defaultAccess []*config.AccessLog
+}
+
+type listener struct {
+	key string
+	ln  net.Listener
+	hs  *http.Server
+}
+
+type connInfo struct {
+	id    uint64
+	reqs  atomic.Int32
+	local net.Addr
+	key   string
+}
+
+type connKey struct{}
+
+// New makes a server; Start opens its listeners.
+func New(opts Options) *Server {
+	return &Server{opts: opts, log: opts.Log, listeners: map[string]*listener{}, logs: &logFiles{files: map[string]*os.File{}}}
+}
+
+func groupKey(g *config.ListenGroup) string { return g.Network + ":" + g.Addr }
+
+func (s *Server) newState(p *config.Plan) (*state, error) {
+	st := &state{plan: p, groups: map[string]*config.ListenGroup{}}
+	for _, g := range p.Listens {
+		st.groups[groupKey(g)] = g
+	}
+	if f := p.Formats["combined"]; f != nil {
+		st.defaultAccess = []*config.AccessLog{{Path: p.Path("logs/access.log"), Format: f}}
+	} else {
+		v, err := p.Vars.Compile(`$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"`)
+		if err != nil {
+			return nil, err
+		}
+		st.defaultAccess = []*config.AccessLog{{Path: p.Path("logs/access.log"), Format: &config.LogFormat{Name: "combined", Value: v}}}
+	}
+	if s.opts.NewRuntime != nil {
+		rt, fr, err := s.opts.NewRuntime(p, s.log)
+		if err != nil {
+			return nil, err
+		}
+		st.rt = rt
+		s.filters = fr
+	}
+	return st, nil
+}
+
+// Listen opens the listeners of p without serving yet (so that the pid
+// file and daemonizing happen only once they are bound).
+func (s *Server) Listen(p *config.Plan) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, g := range p.Listens {
+		key := groupKey(g)
+		if _, ok := s.listeners[key]; ok {
+			continue
+		}
+		ln, err := listen(g)
+		if err != nil {
+			return err
+		}
+		s.listeners[key] = &listener{key: key, ln: ln}
+	}
+	return nil
+}
+
+func listen(g *config.ListenGroup) (net.Listener, error) {
+	lc := net.ListenConfig{}
+	if g.Reuse {
+		lc.Control = reusePort
+	}
+	if g.Network == "unix" {
+		os.Remove(g.Addr)
+	}
+	ln, err := lc.Listen(context.Background(), g.Network, g.Addr)
+	if err != nil {
+		var se *os.SyscallError
+		if errors.As(err, &se) && errors.Is(se.Err, syscall.EADDRINUSE) {
+			return nil, fmt.Errorf("bind() to %s failed (98: Address already in use)", g.Addr)
+		}
+		return nil, fmt.Errorf("bind() to %s failed (%v)", g.Addr, err)
+	}
+	return ln, nil
+}
+
+// Start runs p on the listeners opened by Listen.
+func (s *Server) Start(p *config.Plan) error {
+	if err := s.Listen(p); err != nil {
+		return err
+	}
+	st, err := s.newState(p)
+	if err != nil {
+		return err
+	}
+	s.cur.Store(st)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.listeners {
+		s.serveListener(l)
+	}
+	return nil
+}
+
+func (s *Server) serveListener(l *listener) {
+	if l.hs != nil {
+		return
+	}
+	key := l.key
+	l.hs = &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {
+			ci := hr.Context().Value(connKey{}).(*connInfo)
+			st := s.cur.Load()
+			g := st.groups[key]
+			if g == nil {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			s.serve(st, g, ci, w, hr)
+		}),
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			return context.WithValue(ctx, connKey{}, &connInfo{id: s.connSeq.Add(1), local: c.LocalAddr(), key: key})
+		},
+		ReadHeaderTimeout: 60 * time.Second,
+		IdleTimeout:       75 * time.Second,
+		ErrorLog:          nil,
+	}
+	if st := s.cur.Load(); st != nil {
+		if g := st.groups[key]; g != nil {
+			l.hs.IdleTimeout = g.Default.Conf.KeepaliveTO
+			if g.Default.Conf.KeepaliveTO == 0 {
+				l.hs.SetKeepAlivesEnabled(false)
+			}
+		}
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		l.hs.Serve(l.ln)
+	}()
+}
+
+// Reload swaps in p: new listeners open, listeners gone from p close
+// gracefully, requests in flight finish on the Plan they started with.
+func (s *Server) Reload(p *config.Plan) error {
+	if err := s.Listen(p); err != nil {
+		return err
+	}
+	st, err := s.newState(p)
+	if err != nil {
+		return err
+	}
+	old := s.cur.Swap(st)
+	s.mu.Lock()
+	keep := map[string]bool{}
+	for _, g := range p.Listens {
+		keep[groupKey(g)] = true
+	}
+	var closing []*listener
+	for k, l := range s.listeners {
+		if !keep[k] {
+			closing = append(closing, l)
+			delete(s.listeners, k)
+			continue
+		}
+		s.serveListener(l)
+	}
+	s.mu.Unlock()
+	for _, l := range closing {
+		s.stopListener(l, true)
+	}
+	if old != nil && old.rt != nil {
+		go old.rt.Close(true)
+	}
+	s.logs.reopen()
+	return nil
+}
+
+func (s *Server) stopListener(l *listener, graceful bool) {
+	if l.hs == nil {
+		l.ln.Close()
+		return
+	}
+	if graceful {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		l.hs.Shutdown(ctx)
+		return
+	}
+	l.hs.Close()
+}
+
+// Shutdown stops serving: graceful waits for requests in flight.
+func (s *Server) Shutdown(graceful bool) {
+	s.mu.Lock()
+	ls := make([]*listener, 0, len(s.listeners))
+	for k, l := range s.listeners {
+		ls = append(ls, l)
+		delete(s.listeners, k)
+	}
+	s.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, l := range ls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.stopListener(l, graceful)
+		}()
+	}
+	wg.Wait()
+	s.wg.Wait()
+	if st := s.cur.Load(); st != nil && st.rt != nil {
+		st.rt.Close(graceful)
+	}
+	s.logs.reopen()
+}
+
+// ReopenLogs reopens the access logs (the error log is reopened by its owner).
+func (s *Server) ReopenLogs() { s.logs.reopen() }
+
+// Addrs returns the bound listener addresses (for tests).
+func (s *Server) Addrs() []net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []net.Addr
+	for _, l := range s.listeners {
+		out = append(out, l.ln.Addr())
+	}
+	return out
+}

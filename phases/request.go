@@ -1,0 +1,118 @@
+package phases
+
+import (
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Output receives a request's response as handlers produce it. The server
+// implements it: it runs the header and body filters and buffers the bytes
+// for the goroutine that owns the client connection.
+type Output interface {
+	// SendHeader runs the header filters once and marks the headers sent.
+	SendHeader(r *Request) error
+	// Write passes one chunk (and the eof mark) through the body filters.
+	Write(r *Request, chunk []byte, eof bool) error
+}
+
+// Request is one HTTP request on its way through the phases. It is owned by
+// the goroutine serving the connection; Lua handlers touch it only while
+// that goroutine has handed control to the request's worker.
+type Request struct {
+	HTTP   *http.Request
+	Start  time.Time
+	Method string // may be changed by ngx.req.set_method
+	URI    string // $uri: decoded, normalised path
+	Args   string // $args: the raw query string
+	// RequestURI is the original request line target ($request_uri).
+	RequestURI string
+	Proto      string
+	Host       string // $host
+	RemoteAddr string
+	RemotePort string
+	LocalAddr  net.Addr
+	Scheme     string
+	ConnID     uint64
+	ConnReqs   int
+	Internal   bool // reached by an internal redirect
+	Subrequest bool
+	Redirects  int // internal redirects so far (nginx allows 10)
+
+	// Current configuration, as seen by the server and the Lua runtime.
+	Server any
+	Loc    any
+	// Values set by the server for variables that depend on configuration.
+	ServerName string
+	DocRoot    string
+	Prefix     string
+
+	Vars       *VarTable
+	UserVars   []string
+	UserSet    []bool
+	Captures   []string // regex captures of the last match: [0] whole, [1] $1, ...
+	CaptureSrc string
+	NamedCaps  map[string]string
+
+	// Response.
+	Status     int
+	Header     http.Header // response headers to send
+	HeaderSent bool
+	BodySent   int64 // $body_bytes_sent
+	Out        Output
+	Finished   bool // the response is complete (eof sent)
+
+	// Body of the request, once read.
+	Body       []byte
+	BodyFile   string
+	BodyRead   bool
+	BodyOnFile bool
+
+	// Ctx is the per-request ngx.ctx storage, owned by the Lua runtime.
+	Ctx any
+	// LuaState is per-request state of the Lua runtime.
+	LuaState any
+	// Worker is the Lua worker this request is pinned to.
+	Worker any
+	// Phase is the phase now running.
+	Phase Phase
+	// Exit is the status a handler asked to finish with (ngx.exit), 0 for none.
+	Exit int
+	// ExecURI is set by ngx.exec / named-location jumps for the server to follow.
+	ExecURI  string
+	ExecArgs string
+	ExecSet  bool
+}
+
+// ResetCaptures clears the regex captures.
+func (r *Request) ResetCaptures() {
+	r.Captures = r.Captures[:0]
+	r.NamedCaps = nil
+}
+
+// SetUserVar stores a user variable by index.
+func (r *Request) SetUserVar(i int, v string) {
+	r.UserVars[i] = v
+	r.UserSet[i] = true
+}
+
+// HeaderValue returns the request header as nginx's $http_NAME would, with
+// several values joined the way nginx joins them (cookies by "; ", others by ", ").
+func (r *Request) HeaderValue(canonical string) (string, bool) {
+	vs, ok := r.HTTP.Header[canonical]
+	if !ok || len(vs) == 0 {
+		if canonical == "Host" && r.HTTP.Host != "" {
+			return r.HTTP.Host, true
+		}
+		return "", false
+	}
+	if len(vs) == 1 {
+		return vs[0], true
+	}
+	sep := ", "
+	if canonical == "Cookie" {
+		sep = "; "
+	}
+	return strings.Join(vs, sep), true
+}
