@@ -61,7 +61,7 @@ func setListen(c *Ctx, d *nginxconf.Directive) error {
 	}
 	if l.Network == "tcp" {
 		_, port, _ := net.SplitHostPort(l.Addr)
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 { // port 0 (an ephemeral port) is allowed for tests and embedding
 			return Errorf(d, `invalid port in "%s" of the "listen" directive`, a)
 		}
 	}

@@ -115,7 +115,11 @@ func (e *Error) Error() string {
 
 // Errorf makes a positioned error for directive d.
 func Errorf(d *nginxconf.Directive, format string, args ...any) error {
-	return &Error{Msg: fmt.Sprintf(format, args...), File: d.File, Line: d.Line}
+	line := d.Line
+	if d.EndLine > 0 {
+		line = d.EndLine // nginx reports the line that ends the directive
+	}
+	return &Error{Msg: fmt.Sprintf(format, args...), File: d.File, Line: line}
 }
 
 // FlagValue parses an on/off argument with nginx's message.

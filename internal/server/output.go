@@ -47,6 +47,10 @@ func (o *response) SendHeader(r *phases.Request) error {
 		r.Status = 200
 	}
 	loc := o.loc()
+	if loc != nil && r.Header.Get("Content-Type") == "" {
+		// nginx gives handler output the location's default_type
+		r.Header.Set("Content-Type", loc.DefaultType)
+	}
 	if loc != nil {
 		if hs := loc.Handlers[phases.HeaderFilter]; len(hs) > 0 && o.s.filters != nil {
 			saved := r.Phase
@@ -172,3 +176,13 @@ var (
 	serverFull  = []string{"goresty/" + phases.Version}
 	serverShort = []string{"goresty"}
 )
+
+// Finish sends the whole response now (ngx.eof): when the headers are not
+// out yet the body's length is known and goes in Content-Length, so the
+// client sees the response complete while the handler goes on.
+func (o *response) Finish() {
+	if !o.wrote && o.r.Header.Get("Content-Length") == "" {
+		o.r.Header.Set("Content-Length", strconv.Itoa(len(o.pending)))
+	}
+	o.Flush()
+}

@@ -1,0 +1,190 @@
+package cosocket
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"time"
+)
+
+// startRead claims the reading side and returns the connection to read.
+func (s *TCPSocket) startRead() (net.Conn, error) {
+	if s.connecting.Load() {
+		return nil, ErrBusyConnecting
+	}
+	if !s.reading.CompareAndSwap(false, true) {
+		return nil, ErrBusyReading
+	}
+	s.mu.Lock()
+	c, closed := s.conn, s.readClosed
+	s.mu.Unlock()
+	if c == nil || closed {
+		s.reading.Store(false)
+		return nil, ErrClosed
+	}
+	if s.buf == nil {
+		s.buf = make([]byte, s.cfg.bufferSize())
+	}
+	return c, nil
+}
+
+func (s *TCPSocket) endRead() { s.reading.Store(false) }
+
+// fill reads once from c into the (empty) buffer, under the read timeout.
+func (s *TCPSocket) fill(c net.Conn) error {
+	if s.rpos == s.rend {
+		s.rpos, s.rend = 0, 0
+	}
+	if to := time.Duration(s.readTimeout.Load()); to > 0 {
+		if err := c.SetReadDeadline(time.Now().Add(to)); err != nil {
+			return err
+		}
+		s.readDeadline = true
+	} else if s.readDeadline {
+		if err := c.SetReadDeadline(time.Time{}); err != nil {
+			return err
+		}
+		s.readDeadline = false
+	}
+	for {
+		n, err := c.Read(s.buf[s.rend:])
+		s.rend += n
+		if n > 0 {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// readFailed turns a read error into the returned error; anything but a
+// timeout closes the reading side, as OpenResty does.
+func (s *TCPSocket) readFailed(err error) error {
+	err = classify(err)
+	if !errors.Is(err, ErrTimeout) {
+		s.mu.Lock()
+		s.readClosed = true
+		s.mu.Unlock()
+	}
+	return withPartial(err)
+}
+
+func (s *TCPSocket) buffered() []byte { return s.buf[s.rpos:s.rend] }
+
+// Receive reads exactly n bytes (tcpsock:receive(size)). On failure it
+// returns the bytes read so far with the error. n <= 0 returns "".
+func (s *TCPSocket) Receive(n int) (string, error) {
+	c, err := s.startRead()
+	if err != nil {
+		return "", err
+	}
+	defer s.endRead()
+	if n <= 0 {
+		return "", nil
+	}
+	if s.rend-s.rpos >= n {
+		d := string(s.buf[s.rpos : s.rpos+n])
+		s.rpos += n
+		return d, nil
+	}
+	var out strings.Builder
+	out.Grow(min(n, 1<<20))
+	for {
+		k := min(n-out.Len(), s.rend-s.rpos)
+		out.Write(s.buf[s.rpos : s.rpos+k])
+		s.rpos += k
+		if out.Len() == n {
+			return out.String(), nil
+		}
+		if err := s.fill(c); err != nil {
+			return out.String(), s.readFailed(err)
+		}
+	}
+}
+
+// ReceiveLine reads a line (tcpsock:receive("*l")): up to a LF, which is
+// dropped, as are all CR characters of the line. On failure (including the
+// peer closing before a LF) it returns the line read so far.
+func (s *TCPSocket) ReceiveLine() (string, error) {
+	c, err := s.startRead()
+	if err != nil {
+		return "", err
+	}
+	defer s.endRead()
+	var out strings.Builder
+	for {
+		b := s.buffered()
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			s.rpos += i + 1
+			line := b[:i]
+			if out.Len() == 0 && bytes.IndexByte(line, '\r') < 0 {
+				return string(line), nil
+			}
+			writeNoCR(&out, line)
+			return out.String(), nil
+		}
+		writeNoCR(&out, b)
+		s.rpos = s.rend
+		if err := s.fill(c); err != nil {
+			return out.String(), s.readFailed(err)
+		}
+	}
+}
+
+func writeNoCR(out *strings.Builder, b []byte) {
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\r')
+		if i < 0 {
+			out.Write(b)
+			return
+		}
+		out.Write(b[:i])
+		b = b[i+1:]
+	}
+}
+
+// ReceiveAll reads until the peer closes (tcpsock:receive("*a")); the close
+// is success. On failure it returns what was read.
+func (s *TCPSocket) ReceiveAll() (string, error) {
+	c, err := s.startRead()
+	if err != nil {
+		return "", err
+	}
+	defer s.endRead()
+	var out strings.Builder
+	for {
+		out.Write(s.buffered())
+		s.rpos = s.rend
+		if err := s.fill(c); err != nil {
+			if errors.Is(err, io.EOF) {
+				return out.String(), nil
+			}
+			return out.String(), s.readFailed(err)
+		}
+	}
+}
+
+// ReceiveAny returns the data buffered or, when there is none, the data of
+// one read from the network, at most max bytes (tcpsock:receiveany).
+func (s *TCPSocket) ReceiveAny(max int) (string, error) {
+	if max <= 0 {
+		return "", errors.New("cosocket: receiveany: size must be positive")
+	}
+	c, err := s.startRead()
+	if err != nil {
+		return "", err
+	}
+	defer s.endRead()
+	if s.rpos == s.rend {
+		if err := s.fill(c); err != nil {
+			return "", s.readFailed(err)
+		}
+	}
+	k := min(max, s.rend-s.rpos)
+	d := string(s.buf[s.rpos : s.rpos+k])
+	s.rpos += k
+	return d, nil
+}

@@ -1,0 +1,355 @@
+package cosocket
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ConnectOptions are the options table of tcpsock:connect.
+type ConnectOptions struct {
+	// Pool names the keepalive pool; "" means "host:port" or "unix:/path".
+	Pool string
+	// PoolSize is the size given to the pool if this connect creates it;
+	// 0 means Config.PoolSize.
+	PoolSize int
+	// Backlog limits the connect operations queued while PoolSize
+	// connections are open; it applies only when BacklogSet is true and
+	// only if this connect creates the pool.
+	Backlog    int
+	BacklogSet bool
+}
+
+// TCPSocket is an ngx.socket.tcp object: a TCP or unix-domain stream client.
+// It is created unconnected; Connect, Close and SetKeepalive may be called
+// repeatedly on it.
+type TCPSocket struct {
+	cfg  *Config
+	pool *Pool
+
+	connectTimeout, sendTimeout, readTimeout atomic.Int64 // nanoseconds
+
+	reading, writing, connecting atomic.Bool
+
+	mu          sync.Mutex
+	conn        net.Conn // raw or *tls.Conn
+	raw         net.Conn
+	tlsConn     *tls.Conn
+	session     *Session
+	lease       *connPool
+	key         string
+	reused      int
+	readClosed  bool
+	writeClosed bool
+	laddr       *net.TCPAddr
+
+	// owned by the single reader
+	buf          []byte
+	rpos, rend   int
+	readDeadline bool
+}
+
+// NewTCP returns an unconnected socket using cfg (nil: defaults) and the
+// keepalive pools of pool (nil: SetKeepalive is not supported).
+func NewTCP(cfg *Config, pool *Pool) *TCPSocket {
+	s := &TCPSocket{cfg: cfg.or(), pool: pool}
+	s.SetTimeouts(0, 0, 0)
+	return s
+}
+
+// SetTimeout sets the connect, send and read timeouts at once
+// (tcpsock:settimeout). See SetTimeouts for the meaning of d.
+func (s *TCPSocket) SetTimeout(d time.Duration) { s.SetTimeouts(d, d, d) }
+
+// SetTimeouts sets the connect, send and read timeouts
+// (tcpsock:settimeouts). A positive value is used as is, 0 restores the
+// Config's (directive) value, a negative value means no timeout. It may be
+// called while operations are in flight; they keep their current timeout.
+func (s *TCPSocket) SetTimeouts(connect, send, read time.Duration) {
+	s.connectTimeout.Store(int64(orDuration(connect, orDuration(s.cfg.ConnectTimeout, DefaultTimeout))))
+	s.sendTimeout.Store(int64(orDuration(send, orDuration(s.cfg.SendTimeout, DefaultTimeout))))
+	s.readTimeout.Store(int64(orDuration(read, orDuration(s.cfg.ReadTimeout, DefaultTimeout))))
+}
+
+// Bind sets the local IP address (tcpsock:bind) used by the next Connect.
+func (s *TCPSocket) Bind(ip string) error {
+	addr := net.ParseIP(ip)
+	if addr == nil {
+		return fmt.Errorf("cosocket: bind: bad address %q", ip)
+	}
+	s.mu.Lock()
+	s.laddr = &net.TCPAddr{IP: addr}
+	s.mu.Unlock()
+	return nil
+}
+
+// PoolKey returns the default pool name of a connect target: "host:port",
+// or host itself for "unix:/path".
+func PoolKey(host string, port int) string {
+	if strings.HasPrefix(host, "unix:") {
+		return host
+	}
+	return host + ":" + strconv.Itoa(port)
+}
+
+// Connect connects to host:port, or to the unix socket "unix:/path" (port
+// ignored), reusing an idle connection of the keepalive pool when there is
+// one. A connection already open on s is closed first. host must be an
+// address or a name Config.Dial can resolve: "no resolver defined" is the
+// Lua layer's check.
+func (s *TCPSocket) Connect(ctx context.Context, host string, port int, opts ConnectOptions) error {
+	if err := s.busy(); err != nil {
+		return err
+	}
+	if !s.connecting.CompareAndSwap(false, true) {
+		return ErrBusyConnecting
+	}
+	defer s.connecting.Store(false)
+	s.Close()
+	network, addr := "tcp", net.JoinHostPort(host, strconv.Itoa(port))
+	if p, ok := strings.CutPrefix(host, "unix:"); ok {
+		network, addr = "unix", p
+	}
+	key := opts.Pool
+	if key == "" {
+		key = PoolKey(host, port)
+	}
+	timeout := time.Duration(s.connectTimeout.Load())
+	var cp *connPool
+	if s.pool != nil {
+		size, backlog := opts.PoolSize, -1
+		if size <= 0 {
+			size = s.cfg.poolSize()
+		}
+		if opts.BacklogSet && opts.Backlog >= 0 {
+			backlog = opts.Backlog
+		}
+		create := opts.PoolSize > 0 || backlog >= 0
+		ic, pcp, err := s.pool.acquire(ctx, key, size, backlog, create, timeout)
+		if err != nil {
+			return err
+		}
+		cp = pcp
+		if ic != nil {
+			s.attach(ic.conn, ic.raw, ic.tls, ic.session, cp, key, ic.reused+1)
+			return nil
+		}
+	}
+	c, err := s.dial(ctx, network, addr, timeout)
+	if err != nil {
+		if cp != nil {
+			s.pool.release(cp)
+		}
+		return err
+	}
+	s.attach(c, c, nil, nil, cp, key, 0)
+	return nil
+}
+
+func (s *TCPSocket) dial(ctx context.Context, network, addr string, timeout time.Duration) (net.Conn, error) {
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	var c net.Conn
+	var err error
+	if s.cfg.Dial != nil {
+		c, err = s.cfg.Dial(ctx, network, addr)
+	} else {
+		d := net.Dialer{}
+		s.mu.Lock()
+		if s.laddr != nil && network == "tcp" {
+			d.LocalAddr = s.laddr
+		}
+		s.mu.Unlock()
+		c, err = d.DialContext(ctx, network, addr)
+	}
+	if err != nil {
+		return nil, classify(err)
+	}
+	return c, nil
+}
+
+func (s *TCPSocket) attach(c, raw net.Conn, tc *tls.Conn, sess *Session, cp *connPool, key string, reused int) {
+	s.mu.Lock()
+	s.conn, s.raw, s.tlsConn, s.session, s.lease, s.key, s.reused = c, raw, tc, sess, cp, key, reused
+	s.readClosed, s.writeClosed = false, false
+	s.mu.Unlock()
+	s.rpos, s.rend = 0, 0
+	s.readDeadline = false
+}
+
+func (s *TCPSocket) busy() error {
+	switch {
+	case s.connecting.Load():
+		return ErrBusyConnecting
+	case s.reading.Load():
+		return ErrBusyReading
+	case s.writing.Load():
+		return ErrBusyWriting
+	}
+	return nil
+}
+
+// detach forgets the connection and returns it with its pool.
+func (s *TCPSocket) detach() (net.Conn, *connPool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, cp := s.conn, s.lease
+	s.conn, s.raw, s.tlsConn, s.session, s.lease = nil, nil, nil, nil, nil
+	return c, cp
+}
+
+// Close closes the connection (tcpsock:close). It returns ErrClosed when
+// there is none. A read or send in flight fails with ErrClosed.
+func (s *TCPSocket) Close() error {
+	c, cp := s.detach()
+	if c == nil {
+		return ErrClosed
+	}
+	c.Close()
+	if cp != nil {
+		s.pool.release(cp)
+	}
+	return nil
+}
+
+// SetKeepalive puts the connection into its keepalive pool
+// (tcpsock:setkeepalive) for at most idle (0: no limit, negative: the
+// Config's KeepaliveTimeout). size is the pool size if the pool does not
+// exist yet (<= 0: Config.PoolSize). Unread buffered data fails with
+// ErrUnreadData and leaves the socket usable; a half-closed connection is
+// closed and ErrClosed returned.
+func (s *TCPSocket) SetKeepalive(idle time.Duration, size int) error {
+	if err := s.busy(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.conn == nil {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	broken := s.readClosed || s.writeClosed
+	s.mu.Unlock()
+	if broken {
+		s.Close()
+		return ErrClosed
+	}
+	if s.rpos < s.rend {
+		return ErrUnreadData
+	}
+	if s.pool == nil {
+		s.Close()
+		return errNoPool
+	}
+	if idle < 0 {
+		idle = s.cfg.keepaliveTimeout()
+	}
+	s.mu.Lock()
+	ic := &idleConn{conn: s.conn, raw: s.raw, tls: s.tlsConn, session: s.session, reused: s.reused}
+	cp, key := s.lease, s.key
+	s.mu.Unlock()
+	s.detach()
+	if err := ic.conn.SetDeadline(time.Time{}); err != nil {
+		ic.conn.Close()
+		if cp != nil {
+			s.pool.release(cp)
+		}
+		return classify(err)
+	}
+	if cp == nil {
+		if size <= 0 {
+			size = s.cfg.poolSize()
+		}
+		s.pool.mu.Lock()
+		cp = s.pool.get(key, size, -1)
+		cp.total++
+		s.pool.mu.Unlock()
+	}
+	s.pool.put(cp, ic, idle)
+	return nil
+}
+
+// GetReusedTimes returns how many times the connection was taken from a
+// keepalive pool (tcpsock:getreusedtimes).
+func (s *TCPSocket) GetReusedTimes() (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conn == nil {
+		return 0, ErrClosed
+	}
+	return s.reused, nil
+}
+
+// SetOption sets a socket option on the connected socket
+// (tcpsock:setoption): "keepalive", "reuseaddr", "tcp-nodelay" (booleans as
+// 0/1), "sndbuf", "rcvbuf" (bytes).
+func (s *TCPSocket) SetOption(name string, value int) error {
+	raw, err := s.rawConn()
+	if err != nil {
+		return err
+	}
+	return setSockopt(raw, name, value)
+}
+
+// GetOption reads a socket option (tcpsock:getoption); see SetOption.
+func (s *TCPSocket) GetOption(name string) (int, error) {
+	raw, err := s.rawConn()
+	if err != nil {
+		return 0, err
+	}
+	return getSockopt(raw, name)
+}
+
+func (s *TCPSocket) rawConn() (net.Conn, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.raw == nil {
+		return nil, ErrClosed
+	}
+	return s.raw, nil
+}
+
+// Send writes p in full (tcpsock:send) and returns the bytes written. The
+// send timeout bounds the whole write. A failure other than a timeout
+// closes the sending side.
+func (s *TCPSocket) Send(p []byte) (int, error) {
+	if s.connecting.Load() {
+		return 0, ErrBusyConnecting
+	}
+	if !s.writing.CompareAndSwap(false, true) {
+		return 0, ErrBusyWriting
+	}
+	defer s.writing.Store(false)
+	s.mu.Lock()
+	c, closed := s.conn, s.writeClosed
+	s.mu.Unlock()
+	if c == nil || closed {
+		return 0, ErrClosed
+	}
+	var deadline time.Time
+	if to := time.Duration(s.sendTimeout.Load()); to > 0 {
+		deadline = time.Now().Add(to)
+	}
+	if err := c.SetWriteDeadline(deadline); err != nil {
+		return 0, classify(err)
+	}
+	n, err := c.Write(p)
+	if err != nil {
+		err = classify(err)
+		if !errors.Is(err, ErrTimeout) {
+			s.mu.Lock()
+			s.writeClosed = true
+			s.mu.Unlock()
+		}
+	}
+	return n, err
+}

@@ -1,0 +1,82 @@
+package luavm
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+
+	"github.com/goresty/goresty/luaapi/stdlib"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Chunk is a piece of Lua code from the configuration: an inline block or
+// string, or a file. Inline chunks are compiled once at configuration time.
+type Chunk struct {
+	ID   int
+	Name string // chunk name, e.g. "=content_by_lua(nginx.conf:42)" or "@/path/file.lua"
+	File string // for *_by_lua_file: the path (may contain variables: not supported)
+	// NoCache re-reads and recompiles the file on every use (lua_code_cache off).
+	NoCache bool
+
+	mu    sync.Mutex
+	proto *lua.FunctionProto
+}
+
+var chunkSeq atomic.Int64
+
+// NewInlineChunk compiles inline code; name is the chunk's display name
+// such as "content_by_lua(nginx.conf:42)".
+func NewInlineChunk(name string, src string) (*Chunk, error) {
+	c := &Chunk{ID: int(chunkSeq.Add(1)), Name: "=" + name}
+	p, err := stdlib.Compile([]byte(src), c.Name)
+	if err != nil {
+		return nil, err
+	}
+	c.proto = p
+	return c, nil
+}
+
+// NewFileChunk compiles a Lua file (checked at configuration time so that
+// -t reports syntax errors).
+func NewFileChunk(path string, noCache bool) (*Chunk, error) {
+	c := &Chunk{ID: int(chunkSeq.Add(1)), Name: "@" + path, File: path, NoCache: noCache}
+	if _, err := c.Proto(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Proto returns the compiled function prototype.
+func (c *Chunk) Proto() (*lua.FunctionProto, error) {
+	if c.File == "" {
+		return c.proto, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.proto != nil && !c.NoCache {
+		return c.proto, nil
+	}
+	src, err := os.ReadFile(c.File)
+	if err != nil {
+		return nil, fmt.Errorf("failed to load external Lua file \"%s\": cannot open %s", c.File, errText(err))
+	}
+	p, err := stdlib.Compile(src, "@"+shortName(c.File))
+	if err != nil {
+		return nil, fmt.Errorf("failed to load external Lua file \"%s\": %v", c.File, err)
+	}
+	c.proto = p
+	return p, nil
+}
+
+func shortName(path string) string {
+	return filepath.Clean(path)
+}
+
+func errText(err error) string {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Path + ": " + pe.Err.Error()
+	}
+	return err.Error()
+}

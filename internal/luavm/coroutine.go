@@ -1,0 +1,239 @@
+package luavm
+
+import (
+	"github.com/goresty/goresty/luaapi/stdlib"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// coLua is the yield-safe layer over gopher-lua's coroutines, compiled once
+// per VM. A "system" yield (an I/O wait recorded by Await, or ngx.exit)
+// carries the VM's sentinel as its first value; it travels through user
+// coroutines and pcall up to the scheduler, and the results come back down.
+// Any other yield is a user yield and goes to the user's resumer.
+const coLua = `
+local raw_new, raw_resume, raw_yield, raw_status, raw_running, release, killed, set_entry_panic, set_xpanic, SYS, ident = ...
+local error, select = error, select
+
+-- after a user resume: forward system yields up, hand user yields back
+local function fwd(co, ok, ...)
+	if not ok then
+		if killed() then error((...), 0) end
+		return false, ...
+	end
+	if raw_status(co) == "dead" then return true, ... end
+	if (...) == SYS then
+		return fwd(co, raw_resume(co, raw_yield(...)))
+	end
+	return true, ...
+end
+
+-- inside pcall: forward every yield up (pcall is transparent to yields)
+local function pfwd(co, ok, ...)
+	if not ok then
+		if killed() then error((...), 0) end
+		return false, ...
+	end
+	if raw_status(co) == "dead" then
+		release(co)
+		return true, ...
+	end
+	return pfwd(co, raw_resume(co, raw_yield(...)))
+end
+
+local function tramp(f, ...)
+	return ident(f(...))
+end
+
+local function pcall_(f, ...)
+	local co = raw_new(tramp)
+	return pfwd(co, raw_resume(co, f, ...))
+end
+
+
+local function xentry(h, f, ...)
+	set_xpanic(h)
+	return f(...)
+end
+
+local function xpcall_(f, h, ...)
+	local co = raw_new(xentry)
+	return pfwd(co, raw_resume(co, h, f, ...))
+end
+
+local function entry(f, ...)
+	set_entry_panic()
+	return f(...)
+end
+
+local co = {}
+co.create = function(f)
+	if type(f) ~= "function" then
+		error("bad argument #1 to 'create' (function expected)", 2)
+	end
+	return raw_new(f, true)
+end
+co.resume = function(c, ...) return fwd(c, raw_resume(c, ...)) end
+co.yield = function(...) return ident(raw_yield(...)) end
+co.status = raw_status
+co.running = raw_running
+co.isyieldable = function() return true end
+local function wrapped(ok, ...)
+	if not ok then error((...), 0) end
+	return ...
+end
+co.wrap = function(f)
+	local c = co.create(f)
+	return function(...) return wrapped(fwd(c, raw_resume(c, ...))) end
+end
+return pcall_, xpcall_, co, entry
+`
+
+// installCoroutines replaces pcall, xpcall and coroutine.* with the
+// yield-safe versions and prepares the entry function.
+func (w *Worker) installCoroutines() {
+	L := w.L
+	fn, err := loadNamed(L, coLua, "=[goresty]")
+	if err != nil {
+		panic("luavm: coroutine layer: " + err.Error())
+	}
+	pending := map[*lua.LState]*lua.LFunction{}
+	rawNew := func(L *lua.LState) int {
+		f := L.CheckFunction(1)
+		user := L.OptBool(2, false)
+		var co *lua.LState
+		if user {
+			co = w.NewThread()
+		} else {
+			co = w.thread()
+		}
+		pending[co] = f
+		L.Push(co)
+		return 1
+	}
+	rawResume := func(L *lua.LState) int {
+		co, ok := L.Get(1).(*lua.LState)
+		if !ok {
+			L.ArgError(1, "coroutine expected")
+		}
+		f := pending[co]
+		if f != nil {
+			delete(pending, co)
+		}
+		top := L.GetTop()
+		args := make([]lua.LValue, 0, top-1)
+		for i := 2; i <= top; i++ {
+			args = append(args, L.Get(i))
+		}
+		if co.Dead {
+			L.Push(lua.LFalse)
+			L.Push(lua.LString("cannot resume dead coroutine"))
+			return 2
+		}
+		if co == L {
+			L.Push(lua.LFalse)
+			L.Push(lua.LString("cannot resume non-suspended coroutine"))
+			return 2
+		}
+		st, err, vals := L.Resume(co, f, args...)
+		if st == lua.ResumeError {
+			L.Push(lua.LFalse)
+			if ae, ok := err.(*lua.ApiError); ok {
+				L.Push(ae.Object)
+			} else {
+				L.Push(lua.LString(err.Error()))
+			}
+			return 2
+		}
+		L.Push(lua.LTrue)
+		if st == lua.ResumeOK && len(vals) == 1 && vals[0] == lua.LNil && co.GetTop() == 0 {
+			// gopher-lua reports "no values" as one nil; keep the count honest
+		}
+		for _, v := range vals {
+			L.Push(v)
+		}
+		return len(vals) + 1
+	}
+	rawYield := func(L *lua.LState) int {
+		return L.Yield(argsOf(L)...)
+	}
+	rawStatus := func(L *lua.LState) int {
+		co, ok := L.Get(1).(*lua.LState)
+		if !ok {
+			L.ArgError(1, "coroutine expected")
+		}
+		L.Push(lua.LString(L.Status(co)))
+		return 1
+	}
+	rawRunning := func(L *lua.LState) int {
+		L.Push(L)
+		return 1
+	}
+	release := func(L *lua.LState) int {
+		if co, ok := L.Get(1).(*lua.LState); ok {
+			w.release(co)
+		}
+		return 0
+	}
+	killed := func(L *lua.LState) int {
+		select {
+		case <-*w.kill.Load():
+			L.Push(lua.LTrue)
+		default:
+			L.Push(lua.LFalse)
+		}
+		return 1
+	}
+	setEntryPanic := func(L *lua.LState) int {
+		L.Panic = w.tracePanic
+		return 0
+	}
+	setXPanic := func(L *lua.LState) int {
+		h := L.Get(1)
+		L.Panic = func(L *lua.LState) {
+			errv := L.Get(-1)
+			res := errv
+			if hf, ok := h.(*lua.LFunction); ok {
+				L.Push(hf)
+				L.Push(errv)
+				if err := L.PCall(1, 1, nil); err == nil {
+					res = L.Get(-1)
+				}
+			}
+			panic(&lua.ApiError{Type: lua.ApiErrorRun, Object: res})
+		}
+		return 0
+	}
+	L.Push(fn)
+	for _, g := range []lua.LGFunction{rawNew, rawResume, rawYield, rawStatus, rawRunning, release, killed, setEntryPanic, setXPanic} {
+		L.Push(L.NewFunction(g))
+	}
+	L.Push(w.Sys)
+	L.Push(L.NewFunction(func(L *lua.LState) int { return L.GetTop() }))
+	L.Call(11, 4)
+	co := L.Get(-2).(*lua.LTable)
+	w.entry = L.Get(-1).(*lua.LFunction)
+	L.SetGlobal("pcall", L.Get(-4))
+	L.SetGlobal("xpcall", L.Get(-3))
+	L.Pop(4)
+	cot := L.GetGlobal("coroutine").(*lua.LTable)
+	co.ForEach(func(k, v lua.LValue) { cot.RawSet(k, v) })
+}
+
+func argsOf(L *lua.LState) []lua.LValue {
+	top := L.GetTop()
+	out := make([]lua.LValue, top)
+	for i := 1; i <= top; i++ {
+		out[i-1] = L.Get(i)
+	}
+	return out
+}
+
+func (w *Worker) entryFn() *lua.LFunction { return w.entry }
+
+func loadNamed(L *lua.LState, src, name string) (*lua.LFunction, error) {
+	p, err := stdlib.Compile([]byte(src), name)
+	if err != nil {
+		return nil, err
+	}
+	return L.NewFunctionFromProto(p), nil
+}

@@ -1,0 +1,166 @@
+package luavm
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/goresty/goresty/internal/config"
+	"github.com/goresty/goresty/internal/nginxconf"
+	"github.com/goresty/goresty/phases"
+)
+
+// MainConf is the http-level Lua configuration of a Plan.
+type MainConf struct {
+	PackagePath  string
+	PackageCPath string
+	Init         *Chunk
+	InitWorker   *Chunk
+	ExitWorker   *Chunk
+	CodeCache    bool
+	MaxRunTime   time.Duration
+	SharedDicts  []SharedDict
+	MaxPending   int
+	MaxRunning   int
+	RegexCache   int
+	RegexLimit   int
+	// ExtraPhases lets cosockets run where OpenResty refuses them.
+	Settings map[string]string
+}
+
+// SharedDict is a lua_shared_dict directive.
+type SharedDict struct {
+	Name string
+	Size int64
+	File string
+	Line int
+}
+
+// LocConf is the per-location Lua configuration (Location.Ext["lua"]).
+type LocConf struct {
+	Settings map[string]string // lua_socket_* and other per-location knobs
+}
+
+// CloneExt copies the configuration for a child block.
+func (c *LocConf) CloneExt() any {
+	n := &LocConf{Settings: make(map[string]string, len(c.Settings))}
+	for k, v := range c.Settings {
+		n.Settings[k] = v
+	}
+	return n
+}
+
+const extKey = "lua"
+
+func mainConf(p *config.Plan) *MainConf {
+	if mc, ok := p.Ext[extKey].(*MainConf); ok {
+		return mc
+	}
+	mc := &MainConf{CodeCache: true, MaxRunTime: 10 * time.Second, MaxPending: 1024, MaxRunning: 256,
+		RegexCache: 1024, Settings: map[string]string{}}
+	p.Ext[extKey] = mc
+	return mc
+}
+
+// Loc returns the Lua configuration of a location.
+func Loc(l *config.Location) *LocConf {
+	if c, ok := l.Ext[extKey].(*LocConf); ok {
+		return c
+	}
+	c := &LocConf{Settings: map[string]string{}}
+	l.Ext[extKey] = c
+	return c
+}
+
+// chunkName is the name OpenResty gives inline code: "content_by_lua(nginx.conf:42)".
+func chunkName(d *nginxconf.Directive) string {
+	base := strings.TrimSuffix(strings.TrimSuffix(d.Name, "_block"), "_no_postpone")
+	line := d.Line
+	if d.Lua != nil && d.LuaLine > 0 {
+		line = d.LuaLine
+	}
+	return fmt.Sprintf("%s(%s:%d)", base, filepath.Base(d.File), line)
+}
+
+// chunkOf compiles the code of a *_by_lua, *_by_lua_block or *_by_lua_file directive.
+func chunkOf(c *config.Ctx, d *nginxconf.Directive) (*Chunk, error) {
+	mc := mainConf(c.Plan)
+	switch {
+	case d.Lua != nil:
+		ch, err := NewInlineChunk(chunkName(d), *d.Lua)
+		if err != nil {
+			return nil, config.Errorf(d, "%s", err.Error())
+		}
+		return ch, nil
+	case strings.HasSuffix(d.Name, "_file"):
+		path := d.Args[len(d.Args)-1]
+		if strings.Contains(path, "$") {
+			return nil, config.Errorf(d, "variables in %s paths are not supported by goresty", d.Name)
+		}
+		path = c.Plan.Path(path)
+		ch, err := NewFileChunk(path, !mc.CodeCache)
+		if err != nil {
+			return nil, config.Errorf(d, "%s", err.Error())
+		}
+		return ch, nil
+	default:
+		src := d.Args[len(d.Args)-1]
+		ch, err := NewInlineChunk(chunkName(d), src)
+		if err != nil {
+			return nil, config.Errorf(d, "%s", err.Error())
+		}
+		return ch, nil
+	}
+}
+
+func phaseDirective(name string, ctx config.Context, ph phases.Phase) []*config.Spec {
+	set := func(c *config.Ctx, d *nginxconf.Directive) error {
+		ch, err := chunkOf(c, d)
+		if err != nil {
+			return err
+		}
+		h := &PhaseHandler{Chunk: ch, Phase: ph}
+		if ph == phases.Content {
+			if c.Loc.Content != nil {
+				if _, ok := c.Loc.Content.(*PhaseHandler); ok {
+					return config.Errorf(d, `"%s" directive is duplicate`, d.Name)
+				}
+			}
+			c.Loc.Content = h
+			return nil
+		}
+		// a level's own handler replaces the inherited one
+		c.Loc.Handlers[ph] = []config.Handler{h}
+		return nil
+	}
+	return []*config.Spec{
+		{Name: name, Ctx: ctx, Args: config.Take1, Set: set},
+		{Name: name + "_block", Ctx: ctx, Args: config.NoArgs, Block: true, Set: set},
+		{Name: name + "_file", Ctx: ctx, Args: config.Take1, Set: set},
+	}
+}
+
+func mainChunk(which func(*MainConf) **Chunk) func(*config.Ctx, *nginxconf.Directive) error {
+	return func(c *config.Ctx, d *nginxconf.Directive) error {
+		ch, err := chunkOf(c, d)
+		if err != nil {
+			return err
+		}
+		p := which(mainConf(c.Plan))
+		if *p != nil {
+			return config.Errorf(d, `"%s" directive is duplicate`, d.Name)
+		}
+		*p = ch
+		return nil
+	}
+}
+
+func mainDirective(name string, which func(*MainConf) **Chunk) []*config.Spec {
+	set := mainChunk(which)
+	return []*config.Spec{
+		{Name: name, Ctx: config.CtxHTTP, Args: config.Take1, Set: set},
+		{Name: name + "_block", Ctx: config.CtxHTTP, Args: config.NoArgs, Block: true, Set: set},
+		{Name: name + "_file", Ctx: config.CtxHTTP, Args: config.Take1, Set: set},
+	}
+}

@@ -1,0 +1,153 @@
+package luavm
+
+import (
+	"net/http"
+
+	"github.com/goresty/goresty/internal/config"
+	"github.com/goresty/goresty/internal/errlog"
+	"github.com/goresty/goresty/phases"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// ReqState is the Lua runtime's per-request state (phases.Request.LuaState).
+type ReqState struct {
+	Env   *lua.LTable // the request's global environment
+	Ctx   lua.LValue  // ngx.ctx
+	inVM  bool        // this request's goroutine holds its worker's VM
+	depth int
+}
+
+// State returns r's Lua state, making it on first use.
+func State(r *phases.Request) *ReqState {
+	if s, ok := r.LuaState.(*ReqState); ok {
+		return s
+	}
+	s := &ReqState{}
+	r.LuaState = s
+	return s
+}
+
+// PhaseHandler runs a chunk in a request phase (rewrite_by_lua, content_by_lua...).
+type PhaseHandler struct {
+	Chunk *Chunk
+	Phase phases.Phase
+}
+
+// Handle runs the handler for r and maps its end to a phase result.
+func (h *PhaseHandler) Handle(r *phases.Request) int {
+	w, ok := r.Worker.(*Worker)
+	if !ok {
+		return http.StatusInternalServerError
+	}
+	return w.RunPhase(r, h.Chunk, h.Phase)
+}
+
+// function makes the handler closure for chunk with env as its globals.
+func (w *Worker) function(c *Chunk, env *lua.LTable) (*lua.LFunction, error) {
+	p, err := c.Proto()
+	if err != nil {
+		return nil, err
+	}
+	fn := w.L.NewFunctionFromProto(p)
+	fn.Env = env
+	return fn, nil
+}
+
+func (w *Worker) requestEnv(rs *ReqState) *lua.LTable {
+	if rs.Env == nil {
+		env := w.L.CreateTable(0, 0)
+		env.Metatable = w.envMT
+		rs.Env = env
+	}
+	return rs.Env
+}
+
+// lock takes the VM unless this request's goroutine already holds it
+// (a filter run from ngx.say inside a content handler).
+func (w *Worker) lock(rs *ReqState) bool {
+	if rs.inVM {
+		return false
+	}
+	w.mu.Lock()
+	rs.inVM = true
+	return true
+}
+
+func (w *Worker) unlock(rs *ReqState, took bool) {
+	if took {
+		rs.inVM = false
+		w.mu.Unlock()
+	}
+}
+
+// RunPhase runs chunk as the entry thread of a request phase.
+func (w *Worker) RunPhase(r *phases.Request, c *Chunk, ph phases.Phase) int {
+	rs := State(r)
+	took := w.lock(rs)
+	defer w.unlock(rs, took)
+	saved := r.Phase
+	r.Phase = ph
+	defer func() { r.Phase = saved }()
+	fn, err := w.function(c, w.requestEnv(rs))
+	if err != nil {
+		w.RT.Log.Log(errlog.Error, reqContext(r), err.Error())
+		if c.File != "" {
+			return http.StatusNotFound
+		}
+		return http.StatusInternalServerError
+	}
+	t := &Task{W: w, Co: w.thread(), R: r, Phase: ph}
+	res := w.runEntry(t, fn)
+	return w.phaseResult(t, res)
+}
+
+// runEntry drives t from the start through the traceback-capturing entry.
+func (w *Worker) runEntry(t *Task, fn *lua.LFunction, args ...lua.LValue) runResult {
+	entry := w.entryFn()
+	all := make([]lua.LValue, 0, len(args)+1)
+	all = append(all, fn)
+	all = append(all, args...)
+	return w.drive(t, entry, all...)
+}
+
+func (w *Worker) phaseResult(t *Task, res runResult) int {
+	r := t.R
+	if res.err != nil {
+		msg := errorText(res.err, t.trace)
+		if t.Aborted {
+			w.logTask(t, errlog.Error, msg)
+		} else {
+			w.logTask(t, errlog.Error, "lua entry thread aborted: runtime error: "+msg)
+		}
+		if r.HeaderSent {
+			return config.Done
+		}
+		return http.StatusInternalServerError
+	}
+	if ok, code := t.Exited(); ok {
+		switch {
+		case code == CodeOK || code == CodeDeclined:
+			if t.Phase == phases.Content || r.HeaderSent {
+				return config.Done
+			}
+			return config.Continue
+		case code == CodeDone:
+			return config.Done
+		case code < 0:
+			if r.HeaderSent {
+				return config.Done
+			}
+			return http.StatusInternalServerError
+		case r.HeaderSent:
+			return config.Done
+		case code < 300:
+			r.Status = code
+			return code
+		}
+		return code
+	}
+	if t.Phase == phases.Content || r.HeaderSent || r.Finished {
+		return config.Done
+	}
+	return config.Continue
+}

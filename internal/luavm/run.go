@@ -1,0 +1,224 @@
+package luavm
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/goresty/goresty/internal/config"
+	"github.com/goresty/goresty/internal/errlog"
+	"github.com/goresty/goresty/internal/nginxconf"
+	"github.com/goresty/goresty/phases"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// defaultPath is where goresty looks for Lua modules when lua_package_path
+// has ";;" or is not set: the prefix's lua/ and lib/ folders, then the
+// usual system places (Debian's lua-resty-* packages install there).
+const defaultPath = "$prefix/lua/?.lua;$prefix/lua/?/init.lua;$prefix/lib/?.lua;$prefix/lib/?/init.lua;" +
+	"./?.lua;/usr/local/share/lua/5.1/?.lua;/usr/local/share/lua/5.1/?/init.lua;" +
+	"/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua"
+
+func (w *Worker) setupPackagePath() {
+	mc := w.RT.Main
+	path := mc.PackagePath
+	if path == "" {
+		path = defaultPath
+	} else if strings.Contains(path, ";;") {
+		path = strings.Replace(path, ";;", ";"+defaultPath+";", 1)
+	}
+	prefix := strings.TrimSuffix(w.RT.Plan.Prefix, "/")
+	path = strings.ReplaceAll(path, "$prefix", prefix)
+	path = strings.ReplaceAll(path, "${prefix}", prefix)
+	if pkg, ok := w.L.GetGlobal("package").(*lua.LTable); ok {
+		pkg.RawSetString("path", lua.LString(path))
+		cpath := mc.PackageCPath
+		if cpath == "" {
+			cpath = ""
+		}
+		pkg.RawSetString("cpath", lua.LString(cpath))
+	}
+}
+
+// runInit runs init_by_lua in w's VM, in the global environment.
+func (w *Worker) runInit(c *Chunk) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	fn, err := w.function(c, w.L.G.Global)
+	if err != nil {
+		return err
+	}
+	t := &Task{W: w, Co: w.thread(), Phase: phases.Init, noYield: true}
+	res := w.drive(t, w.entry, fn)
+	if res.err != nil {
+		return errors.New("init_by_lua error: " + errorText(res.err, t.trace))
+	}
+	return nil
+}
+
+// runDetached runs a chunk outside any request (init_worker, exit_worker)
+// in the global environment; errors are logged.
+func (w *Worker) runDetached(c *Chunk, ph phases.Phase) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	fn, err := w.function(c, w.L.G.Global)
+	if err != nil {
+		w.RT.Log.Log(errlog.Error, nil, err.Error())
+		return
+	}
+	t := &Task{W: w, Co: w.thread(), Phase: ph, noYield: ph == phases.ExitWorker}
+	res := w.drive(t, w.entry, fn)
+	if res.err != nil {
+		w.RT.Log.Log(errlog.Error, nil, "lua entry thread aborted: runtime error: "+errorText(res.err, t.trace))
+	}
+}
+
+// RunFunc runs fn with args as a detached task (timers use it); the
+// caller must not hold the VM.
+func (w *Worker) RunFunc(ph phases.Phase, fn *lua.LFunction, args ...lua.LValue) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	t := &Task{W: w, Co: w.thread(), Phase: ph}
+	all := append([]lua.LValue{fn}, args...)
+	res := w.drive(t, w.entry, all...)
+	if res.err != nil {
+		return errors.New(errorText(res.err, t.trace))
+	}
+	return nil
+}
+
+// setHandler runs set_by_lua: no yielding, ngx.arg holds the arguments.
+type setHandler struct {
+	chunk *Chunk
+	args  []*phases.Value
+}
+
+// Run computes the variable's value.
+func (h *setHandler) Run(r *phases.Request) (string, error) {
+	w, ok := r.Worker.(*Worker)
+	if !ok {
+		return "", errors.New("no lua worker")
+	}
+	rs := State(r)
+	took := w.lock(rs)
+	defer w.unlock(rs, took)
+	saved := r.Phase
+	r.Phase = phases.Set
+	defer func() { r.Phase = saved }()
+	fn, err := w.function(h.chunk, w.requestEnv(rs))
+	if err != nil {
+		w.RT.Log.Log(errlog.Error, reqContext(r), err.Error())
+		return "", err
+	}
+	t := &Task{W: w, Co: w.thread(), R: r, Phase: phases.Set, noYield: true}
+	for _, a := range h.args {
+		t.Args = append(t.Args, lua.LString(a.Eval(r)))
+	}
+	res := w.drive(t, w.entry, fn)
+	if res.err != nil {
+		w.logTask(t, errlog.Error, "failed to run set_by_lua*: "+errorText(res.err, t.trace))
+		return "", res.err
+	}
+	if len(res.vals) == 0 || res.vals[0] == lua.LNil {
+		return "", nil
+	}
+	return lua.LVAsString(res.vals[0]), nil
+}
+
+func setByLua(ctx config.Context) []*config.Spec {
+	set := func(c *config.Ctx, d *nginxconf.Directive) error {
+		if !strings.HasPrefix(d.Args[0], "$") {
+			return config.Errorf(d, `invalid variable name "%s"`, d.Args[0])
+		}
+		ch, err := chunkOf(c, d)
+		if err != nil {
+			return err
+		}
+		h := &setHandler{chunk: ch}
+		rest := d.Args[1:]
+		if d.Lua == nil && len(rest) > 0 {
+			rest = rest[1:] // the code or the file
+		}
+		for _, a := range rest {
+			v, err := c.Compile(d, a)
+			if err != nil {
+				return err
+			}
+			h.args = append(h.args, v)
+		}
+		v := c.Plan.Vars.Declare(d.Args[0][1:])
+		c.Loc.Script = append(c.Loc.Script, config.Op{Kind: config.OpHandler, Var: v, Handler: h, File: d.File, Line: d.Line})
+		return nil
+	}
+	return []*config.Spec{
+		{Name: "set_by_lua", Ctx: ctx, Args: config.TwoMore, Set: set},
+		{Name: "set_by_lua_block", Ctx: ctx, Args: config.OneMore, Block: true, Set: set},
+		{Name: "set_by_lua_file", Ctx: ctx, Args: config.TwoMore, Set: set},
+	}
+}
+
+// Filters runs Lua header and body filters for the server.
+type Filters struct{ RT *Runtime }
+
+// HeaderFilter runs header_filter_by_lua handlers.
+func (f Filters) HeaderFilter(r *phases.Request, hs []config.Handler) {
+	for _, h := range hs {
+		ph, ok := h.(*PhaseHandler)
+		if !ok {
+			continue
+		}
+		w := r.Worker.(*Worker)
+		w.runFilter(r, ph.Chunk, phases.HeaderFilter, nil)
+	}
+}
+
+// BodyFilter runs body_filter_by_lua handlers on one chunk.
+func (f Filters) BodyFilter(r *phases.Request, hs []config.Handler, chunk []byte, eof bool) ([]byte, bool) {
+	for _, h := range hs {
+		ph, ok := h.(*PhaseHandler)
+		if !ok {
+			continue
+		}
+		w := r.Worker.(*Worker)
+		args := []lua.LValue{lua.LString(chunk), lua.LBool(eof)}
+		out := w.runFilter(r, ph.Chunk, phases.BodyFilter, args)
+		if out != nil {
+			chunk = []byte(lua.LVAsString(out[0]))
+			if len(out) > 1 {
+				eof = lua.LVAsBool(out[1])
+			}
+		}
+	}
+	return chunk, eof
+}
+
+// runFilter runs a filter chunk; it returns ngx.arg after the run.
+func (w *Worker) runFilter(r *phases.Request, c *Chunk, ph phases.Phase, args []lua.LValue) []lua.LValue {
+	rs := State(r)
+	took := w.lock(rs)
+	defer w.unlock(rs, took)
+	saved := r.Phase
+	r.Phase = ph
+	defer func() { r.Phase = saved }()
+	fn, err := w.function(c, w.requestEnv(rs))
+	if err != nil {
+		w.RT.Log.Log(errlog.Error, reqContext(r), err.Error())
+		return args
+	}
+	t := &Task{W: w, Co: w.thread(), R: r, Phase: ph, noYield: true, Args: args}
+	res := w.drive(t, w.entry, fn)
+	if res.err != nil {
+		w.logTask(t, errlog.Error, "failed to run "+ph.String()+"_by_lua*: "+errorText(res.err, t.trace))
+		if ph == phases.HeaderFilter && !r.Finished {
+			r.Status = http.StatusInternalServerError
+		}
+		return nil
+	}
+	if ok, code := t.Exited(); ok && ph == phases.BodyFilter && code != CodeOK {
+		return []lua.LValue{lua.LString(""), lua.LTrue}
+	}
+	return t.Args
+}
+
+// NewFilters returns the filter runner of rt.
+func NewFilters(rt *Runtime) Filters { return Filters{RT: rt} }

@@ -1,0 +1,292 @@
+package luavm
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/goresty/goresty/internal/errlog"
+	"github.com/goresty/goresty/phases"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Op is an operation a yielded coroutine waits for. It runs without the VM
+// lock, on the goroutine that drives the task, and returns the values the
+// yielding Lua call returns.
+type Op func() []lua.LValue
+
+// Task is one coroutine run: a request's phase handler, a light thread or
+// a timer callback.
+type Task struct {
+	W     *Worker
+	Co    *lua.LState
+	R     *phases.Request // nil for timers and init
+	Phase phases.Phase
+	Env   *lua.LTable
+
+	op     Op
+	nret   int
+	exited bool
+	code   int
+	trace  string
+	// Aborted is set when the handler was stopped (runaway, error).
+	Aborted bool
+	// Args is ngx.arg (set_by_lua arguments, body_filter chunk and eof).
+	Args    []lua.LValue
+	noYield bool
+}
+
+// Exit codes handlers may give (ngx.OK etc.).
+const (
+	CodeOK       = 0
+	CodeError    = -1
+	CodeAgain    = -2
+	CodeDone     = -4
+	CodeDeclined = -5
+)
+
+var errRunaway = errors.New("lua_max_run_time exceeded")
+
+type killCtx struct{ w *Worker }
+
+func (c killCtx) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (c killCtx) Done() <-chan struct{}       { return *c.w.kill.Load() }
+func (c killCtx) Value(any) any               { return nil }
+func (c killCtx) Err() error {
+	select {
+	case <-c.Done():
+		return errRunaway
+	default:
+		return nil
+	}
+}
+
+// thread returns a coroutine ready to run a function.
+func (w *Worker) thread() *lua.LState {
+	if n := len(w.free); n > 0 {
+		co := w.free[n-1]
+		w.free = w.free[:n-1]
+		co.Dead = false
+		return co
+	}
+	co, _ := w.L.NewThread()
+	if w.RT.Main.MaxRunTime > 0 {
+		co.SetContext(killCtx{w})
+	}
+	return co
+}
+
+func (w *Worker) release(co *lua.LState) {
+	if len(w.free) < 256 {
+		co.SetTop(0)
+		w.free = append(w.free, co)
+	}
+}
+
+// NewThread returns a fresh coroutine of this VM for luaapi (light
+// threads, user coroutines); it carries the runaway guard.
+func (w *Worker) NewThread() *lua.LState {
+	co, _ := w.L.NewThread()
+	if w.RT.Main.MaxRunTime > 0 {
+		co.SetContext(killCtx{w})
+	}
+	return co
+}
+
+// Await records op as what the running task waits for and yields. The
+// yielding call returns the op's values, padded or cut to nret.
+func Await(L *lua.LState, w *Worker, nret int, op Op) int {
+	t := w.cur
+	if t == nil {
+		L.RaiseError("attempt to yield across C-call boundary")
+		return 0
+	}
+	t.op = op
+	t.nret = nret
+	return L.Yield(w.Sys)
+}
+
+// Exit ends the running task with code (ngx.exit): the coroutine yields
+// and is never resumed.
+func Exit(L *lua.LState, w *Worker, code int) int {
+	t := w.cur
+	t.exited = true
+	t.code = code
+	t.op = nil
+	return L.Yield(w.Sys)
+}
+
+// Exited reports whether the task ended by Exit, and its code.
+func (t *Task) Exited() (bool, int) { return t.exited, t.code }
+
+// runResult is how a task ended.
+type runResult struct {
+	ok   bool // finished normally or by Exit
+	err  error
+	vals []lua.LValue
+}
+
+// drive runs the task's coroutine to its end, releasing the VM around
+// every operation. The caller holds w.mu; drive returns with it held.
+func (w *Worker) drive(t *Task, fn *lua.LFunction, args ...lua.LValue) runResult {
+	prev := w.cur
+	st, err, vals := w.resume(t, fn, args)
+	for st == lua.ResumeYield {
+		if t.exited {
+			// the coroutine is left suspended for good; it is not reused
+			w.cur = prev
+			return runResult{ok: true}
+		}
+		op := t.op
+		t.op = nil
+		var res []lua.LValue
+		if op != nil && t.noYield {
+			w.cur = prev
+			return runResult{err: fmt.Errorf("attempt to yield across C-call boundary")}
+		}
+		if op != nil {
+			w.cur = prev
+			w.mu.Unlock()
+			if t.R != nil {
+				if d, ok := t.R.Out.(interface{ Drain() }); ok {
+					d.Drain()
+				}
+			}
+			res = op()
+			w.mu.Lock()
+		}
+		res = fit(res, t.nret)
+		st, err, vals = w.resume(t, nil, res)
+	}
+	w.cur = prev
+	if st == lua.ResumeError {
+		return runResult{err: err}
+	}
+	w.release(t.Co)
+	return runResult{ok: true, vals: vals}
+}
+
+func fit(res []lua.LValue, n int) []lua.LValue {
+	if n < 0 || len(res) == n {
+		return res
+	}
+	for len(res) < n {
+		res = append(res, lua.LNil)
+	}
+	return res[:n]
+}
+
+func (w *Worker) resume(t *Task, fn *lua.LFunction, args []lua.LValue) (lua.ResumeState, error, []lua.LValue) {
+	w.cur = t
+	w.runStart.Store(time.Now().UnixNano())
+	st, err, vals := w.L.Resume(t.Co, fn, args...)
+	w.runStart.Store(0)
+	if st == lua.ResumeError && w.RT.Main.MaxRunTime > 0 {
+		select {
+		case <-*w.kill.Load():
+			// stopped by the watchdog: arm a fresh channel for the next run
+			ch := make(chan struct{})
+			w.kill.Store(&ch)
+			t.Aborted = true
+			err = fmt.Errorf("lua handler exceeded lua_max_run_time %v without yielding: aborted", w.RT.Main.MaxRunTime)
+		default:
+		}
+	}
+	return st, err, vals
+}
+
+// errorText renders a Lua error as OpenResty logs it.
+func errorText(err error, trace string) string {
+	var msg string
+	if ae, ok := err.(*lua.ApiError); ok {
+		switch v := ae.Object.(type) {
+		case lua.LString:
+			msg = string(v)
+		case lua.LNumber:
+			msg = v.String()
+		default:
+			if v == lua.LNil {
+				msg = "nil"
+			} else {
+				msg = "unknown reason"
+			}
+		}
+	} else {
+		msg = err.Error()
+	}
+	if trace != "" {
+		msg += "\n" + trace
+	}
+	return msg
+}
+
+// logTask writes an error-log line in the context of t's request.
+func (w *Worker) logTask(t *Task, lv errlog.Level, msg string) {
+	if t != nil && t.R != nil {
+		w.RT.Log.Log(lv, reqContext(t.R), msg)
+		return
+	}
+	w.RT.Log.Log(lv, nil, msg)
+}
+
+func reqContext(r *phases.Request) *errlog.Context {
+	return &errlog.Context{
+		Conn:    r.ConnID,
+		Client:  r.RemoteAddr,
+		Server:  r.ServerName,
+		Request: r.HTTP.Method + " " + r.RequestURI + " " + r.Proto,
+		Host:    r.HTTP.Host,
+	}
+}
+
+// traceback builds "stack traceback:" lines for the running thread L.
+func traceback(L *lua.LState) string {
+	var b strings.Builder
+	b.WriteString("stack traceback:\n\tcoroutine 0:")
+	last := ""
+	for level := 0; level < 30; level++ {
+		dbg, ok := L.GetStack(level)
+		if !ok {
+			break
+		}
+		if _, err := L.GetInfo("Sln", dbg, lua.LNil); err != nil {
+			break
+		}
+		var line string
+		if dbg.What == "G" || dbg.Source == "<G>" {
+			line = "[C]: in function <?>"
+			if dbg.Name != "" {
+				line = "[C]: in function '" + dbg.Name + "'"
+			}
+		} else if dbg.Source == "[goresty]" {
+			continue // the yield-safe layer's own frames
+		} else {
+			line = fmt.Sprintf("%s:%d: in ", dbg.Source, dbg.CurrentLine)
+			switch {
+			case dbg.What == "main":
+				line += "main chunk"
+			case dbg.Name != "":
+				line += "function '" + dbg.Name + "'"
+			default:
+				line += fmt.Sprintf("function <%s:%d>", dbg.Source, dbg.LineDefined)
+			}
+		}
+		if line == last {
+			continue
+		}
+		last = line
+		b.WriteString("\n\t")
+		b.WriteString(line)
+	}
+	return b.String()
+}
+
+// tracePanic replaces gopher-lua's panic handler inside handler coroutines
+// so the traceback is taken while the stack is still there.
+func (w *Worker) tracePanic(L *lua.LState) {
+	if t := w.cur; t != nil && t.trace == "" {
+		t.trace = traceback(L)
+	}
+	panic(&lua.ApiError{Type: lua.ApiErrorRun, Object: L.Get(-1)})
+}

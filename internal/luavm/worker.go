@@ -1,0 +1,228 @@
+package luavm
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/goresty/goresty/internal/config"
+	"github.com/goresty/goresty/internal/errlog"
+	"github.com/goresty/goresty/phases"
+	lua "github.com/yuin/gopher-lua"
+)
+
+func init() {
+	// every call of a main chunk would otherwise allocate an "arg" table
+	lua.CompatVarArg = false
+}
+
+// Opener installs the ngx API and built-in modules into a new worker VM.
+// The server passes luaapi's opener in, so luavm does not import luaapi.
+type Opener func(w *Worker) error
+
+// Runtime is the Lua side of one Plan: its workers and main configuration.
+type Runtime struct {
+	Plan    *config.Plan
+	Log     *errlog.Logger
+	Main    *MainConf
+	Workers []*Worker
+	next    atomic.Uint32
+	exiting atomic.Bool
+	stop    chan struct{}
+	wg      sync.WaitGroup
+	// Data is runtime-wide state owned by luaapi (shared dict zones...).
+	Data sync.Map
+}
+
+// Worker owns one Lua VM. Whoever holds mu runs Lua on it.
+type Worker struct {
+	ID  int
+	RT  *Runtime
+	mu  sync.Mutex
+	L   *lua.LState
+	cur *Task // the task running Lua right now (under mu)
+
+	free  []*lua.LState // finished threads kept for reuse
+	envMT *lua.LTable   // metatable of per-request global environments
+
+	kill     atomic.Pointer[chan struct{}] // closed to stop a runaway handler
+	runStart atomic.Int64                  // when the current resume began (unix nanos), 0 when idle
+	killed   bool                          // under mu: the current resume was stopped
+
+	// Data holds per-worker state owned by luaapi (the ngx table...).
+	Data map[string]any
+	// Sys is the sentinel value system yields carry.
+	Sys *lua.LUserData
+
+	timers sync.WaitGroup
+	entry  *lua.LFunction
+}
+
+// vmOptions keep threads small: a coroutine with gopher-lua's default
+// options costs about 100 KB, with these about 6 KB.
+var vmOptions = lua.Options{
+	RegistrySize:        256,
+	RegistryMaxSize:     1 << 22,
+	RegistryGrowStep:    64,
+	CallStackSize:       2048,
+	MinimizeStackMemory: true,
+}
+
+// New makes the runtime of p: it runs init_by_lua once, then makes the
+// workers and runs init_worker_by_lua in each.
+func New(p *config.Plan, log *errlog.Logger, open Opener) (*Runtime, error) {
+	mc := mainConf(p)
+	rt := &Runtime{Plan: p, Log: log, Main: mc, stop: make(chan struct{})}
+	n := p.WorkerProcesses
+	if n < 1 {
+		n = 1
+	}
+	for i := 0; i < n; i++ {
+		w, err := rt.newWorker(i, open)
+		if err != nil {
+			rt.closeVMs()
+			return nil, err
+		}
+		rt.Workers = append(rt.Workers, w)
+	}
+	if mc.MaxRunTime > 0 {
+		rt.wg.Add(1)
+		go rt.watchdog(mc.MaxRunTime)
+	}
+	for _, w := range rt.Workers {
+		if mc.InitWorker != nil {
+			w.runDetached(mc.InitWorker, phases.InitWorker)
+		}
+	}
+	return rt, nil
+}
+
+func (rt *Runtime) newWorker(id int, open Opener) (*Worker, error) {
+	L := lua.NewState(vmOptions)
+	w := &Worker{ID: id, RT: rt, L: L, Data: map[string]any{}}
+	ch := make(chan struct{})
+	w.kill.Store(&ch)
+	w.Sys = L.NewUserData()
+	w.setupPackagePath()
+	if err := open(w); err != nil {
+		L.Close()
+		return nil, err
+	}
+	w.installCoroutines()
+	w.envMT = L.NewTable()
+	w.envMT.RawSetString("__index", L.G.Global)
+	w.envMT.RawSetString("__newindex", L.NewFunction(w.globalWrite))
+	if rt.Main.Init != nil {
+		// init_by_lua runs in every VM, before any request: what it loads
+		// and sets globally is visible in every worker, as after nginx's fork
+		if err := w.runInit(rt.Main.Init); err != nil {
+			L.Close()
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+// globalWrite is __newindex of request environments: OpenResty's warning,
+// then the value is stored in the request's own environment.
+func (w *Worker) globalWrite(L *lua.LState) int {
+	t := L.CheckTable(1)
+	k := L.Get(2)
+	if t != w.L.G.Global {
+		if task := w.cur; task != nil && task.R != nil {
+			w.logTask(task, errlog.Warn, "writing a global Lua variable ('"+lua.LVAsString(k)+
+				"') which may lead to race conditions between concurrent requests, so prefer the use of 'local' variables")
+		}
+	}
+	t.RawSet(k, L.Get(3))
+	return 0
+}
+
+// Pick returns the worker for a new connection (round robin).
+func (rt *Runtime) Pick() *Worker {
+	n := rt.next.Add(1)
+	return rt.Workers[int(n)%len(rt.Workers)]
+}
+
+// BeginRequest pins r to a worker.
+func (rt *Runtime) BeginRequest(r *phases.Request) {
+	if r.Worker == nil {
+		r.Worker = rt.Workers[int(r.ConnID)%len(rt.Workers)]
+	}
+}
+
+// EndRequest is called when the response is done.
+func (rt *Runtime) EndRequest(r *phases.Request) {}
+
+// Close stops the workers: exit_worker_by_lua runs in each; timers see
+// premature = true. graceful waits for running timers.
+func (rt *Runtime) Close(graceful bool) {
+	if !rt.exiting.CompareAndSwap(false, true) {
+		return
+	}
+	close(rt.stop)
+	for _, w := range rt.Workers {
+		if graceful {
+			w.timers.Wait()
+		}
+		if rt.Main.ExitWorker != nil {
+			w.runDetached(rt.Main.ExitWorker, phases.ExitWorker)
+		}
+	}
+	rt.wg.Wait()
+	rt.closeVMs()
+}
+
+// Exiting reports whether the runtime is shutting down (ngx.worker.exiting).
+func (rt *Runtime) Exiting() bool { return rt.exiting.Load() }
+
+// Stopped is closed when the runtime starts shutting down.
+func (rt *Runtime) Stopped() <-chan struct{} { return rt.stop }
+
+func (rt *Runtime) closeVMs() {
+	for _, w := range rt.Workers {
+		w.mu.Lock()
+		w.L.Close()
+		w.mu.Unlock()
+	}
+}
+
+// watchdog stops handlers that run Lua without yielding for longer than max
+// (lua_max_run_time): a goresty extension, OpenResty cannot do this.
+func (rt *Runtime) watchdog(max time.Duration) {
+	defer rt.wg.Done()
+	tick := max / 10
+	if tick < 5*time.Millisecond {
+		tick = 5 * time.Millisecond
+	}
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-rt.stop:
+			return
+		case <-t.C:
+		}
+		now := time.Now().UnixNano()
+		for _, w := range rt.Workers {
+			if s := w.runStart.Load(); s != 0 && time.Duration(now-s) > max {
+				if ch := w.kill.Load(); ch != nil {
+					select {
+					case <-*ch:
+					default:
+						close(*ch)
+					}
+				}
+			}
+		}
+	}
+}
+
+// Lock takes the worker's VM (for timers and APIs that run Lua outside a request).
+func (w *Worker) Lock() { w.mu.Lock() }
+
+// Unlock releases the VM.
+func (w *Worker) Unlock() { w.mu.Unlock() }
+
+// Current returns the task running Lua now (only valid under the VM lock).
+func (w *Worker) Current() *Task { return w.cur }

@@ -1,0 +1,191 @@
+package luaapi
+
+import (
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/goresty/goresty/luaapi/stdlib"
+	lua "github.com/yuin/gopher-lua"
+)
+
+func init() { register(openArgs) }
+
+func openArgs(a *api) {
+	a.fn(a.ngx, "encode_args", pAll, func(L *lua.LState) int {
+		L.Push(lua.LString(encodeArgs(L, L.CheckTable(1))))
+		return 1
+	})
+	a.fn(a.ngx, "decode_args", pAll, func(L *lua.LState) int {
+		L.Push(decodeArgs(L, L.CheckString(1), L.OptInt(2, 100)))
+		return 1
+	})
+	a.fn(a.ngx, "escape_uri", pAll, func(L *lua.LState) int {
+		L.Push(lua.LString(escapeURI(argString(L, 1), L.OptInt(2, 2))))
+		return 1
+	})
+	a.fn(a.ngx, "unescape_uri", pAll, func(L *lua.LState) int {
+		L.Push(lua.LString(unescapeURI(argString(L, 1))))
+		return 1
+	})
+}
+
+func argString(L *lua.LState, n int) string {
+	switch v := L.Get(n).(type) {
+	case lua.LString:
+		return string(v)
+	case lua.LNumber:
+		return stdlib.FormatNumber(float64(v))
+	case *lua.LNilType:
+		return ""
+	}
+	L.ArgError(n, "string expected, got "+L.Get(n).Type().String())
+	return ""
+}
+
+// escapeURI escapes as ngx.escape_uri (type 2: a URI component).
+func escapeURI(s string, typ int) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		keep := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
+		if typ == 0 && (c == '/' || c == '?' || c == '=' || c == '&' || c == '%' || c == ':' || c == '@' || c == '+' || c == '$' || c == ',' || c == ';' || c == '!' || c == '*' || c == '\'' || c == '(' || c == ')' || c == '#') {
+			keep = true
+		}
+		if keep {
+			b.WriteByte(c)
+		} else {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+	return b.String()
+}
+
+func unescapeURI(s string) string {
+	if !strings.ContainsAny(s, "%+") {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		if c == '+' {
+			c = ' '
+		}
+		b = append(b, c)
+	}
+	return string(b)
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+// encodeArgs renders a Lua table as a query string (ngx.encode_args).
+func encodeArgs(L *lua.LState, t *lua.LTable) string {
+	type kv struct{ k, v string }
+	var parts []kv
+	t.ForEach(func(k, v lua.LValue) {
+		ks, ok := k.(lua.LString)
+		if !ok {
+			L.RaiseError("attempt to use %s as query arg name", k.Type().String())
+		}
+		key := escapeURI(string(ks), 2)
+		switch x := v.(type) {
+		case *lua.LTable:
+			n := x.Len()
+			for i := 1; i <= n; i++ {
+				parts = append(parts, kv{key, argValue(L, x.RawGetInt(i))})
+			}
+		case lua.LBool:
+			if x {
+				parts = append(parts, kv{key, "\x00"})
+			}
+		default:
+			parts = append(parts, kv{key, argValue(L, v)})
+		}
+	})
+	sort.SliceStable(parts, func(i, j int) bool { return parts[i].k < parts[j].k })
+	var b strings.Builder
+	for i, p := range parts {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(p.k)
+		if p.v != "\x00" {
+			b.WriteByte('=')
+			b.WriteString(p.v)
+		}
+	}
+	return b.String()
+}
+
+func argValue(L *lua.LState, v lua.LValue) string {
+	switch x := v.(type) {
+	case lua.LString:
+		return escapeURI(string(x), 2)
+	case lua.LNumber:
+		return stdlib.FormatNumber(float64(x))
+	case lua.LBool:
+		if x {
+			return "\x00"
+		}
+		return ""
+	}
+	L.RaiseError("attempt to use %s as query arg value", v.Type().String())
+	return ""
+}
+
+// decodeArgs parses a query string into a Lua table (ngx.decode_args).
+func decodeArgs(L *lua.LState, s string, max int) *lua.LTable {
+	t := L.NewTable()
+	n := 0
+	for s != "" {
+		var part string
+		part, s, _ = strings.Cut(s, "&")
+		if part == "" {
+			continue
+		}
+		if max > 0 && n >= max {
+			break
+		}
+		n++
+		k, v, hasEq := strings.Cut(part, "=")
+		key := lua.LString(unescapeURI(k))
+		var val lua.LValue = lua.LTrue
+		if hasEq {
+			val = lua.LString(unescapeURI(v))
+		}
+		switch old := t.RawGet(key).(type) {
+		case *lua.LNilType:
+			t.RawSet(key, val)
+		case *lua.LTable:
+			old.Append(val)
+		default:
+			arr := L.NewTable()
+			arr.Append(old)
+			arr.Append(val)
+			t.RawSet(key, arr)
+		}
+	}
+	return t
+}
+
+var _ = url.QueryEscape

@@ -1,0 +1,148 @@
+package luaapi
+
+import (
+	"github.com/goresty/goresty/internal/luavm"
+	"github.com/goresty/goresty/luaapi/stdlib"
+	"github.com/goresty/goresty/phases"
+	lua "github.com/yuin/gopher-lua"
+)
+
+func init() { register(openOutput) }
+
+func openOutput(a *api) {
+	a.fn(a.ngx, "say", pOutput, func(L *lua.LState) int { return a.outputSay(L, "say", true) })
+	a.fn(a.ngx, "print", pOutput, func(L *lua.LState) int { return a.outputSay(L, "print", false) })
+	a.fn(a.ngx, "send_headers", pOutput, a.outputSendHeaders)
+	a.yfn(a.ngx, "flush", pOutput, a.outputFlush)
+	a.yfn(a.ngx, "eof", pOutput, a.outputEOF)
+}
+
+// appendValue renders one ngx.say/print argument as OpenResty does.
+func (a *api) appendValue(L *lua.LState, fname string, b []byte, v lua.LValue, depth int) []byte {
+	switch x := v.(type) {
+	case lua.LString:
+		return append(b, x...)
+	case lua.LNumber:
+		return stdlib.AppendNumber(b, float64(x))
+	case lua.LBool:
+		if x {
+			return append(b, "true"...)
+		}
+		return append(b, "false"...)
+	case *lua.LNilType:
+		return append(b, "nil"...)
+	case *lua.LUserData:
+		if x == a.null {
+			return append(b, "null"...)
+		}
+	case *lua.LTable:
+		n := x.Len()
+		for i := 1; i <= n; i++ {
+			e := x.RawGetInt(i)
+			switch e.(type) {
+			case lua.LString, lua.LNumber, *lua.LTable:
+				b = a.appendValue(L, fname, b, e, depth+1)
+			case lua.LBool, *lua.LNilType:
+				b = a.appendValue(L, fname, b, e, depth+1)
+			default:
+				if ud, ok := e.(*lua.LUserData); ok && ud == a.null {
+					b = append(b, "null"...)
+					continue
+				}
+				L.ArgError(1, "bad data type "+e.Type().String()+" found")
+			}
+		}
+		return b
+	}
+	L.ArgError(1, "string, number, boolean, nil, ngx.null, or array table expected, got "+v.Type().String())
+	return b
+}
+
+func (a *api) outputSay(L *lua.LState, name string, nl bool) int {
+	r := a.req(L)
+	top := L.GetTop()
+	var b []byte
+	for i := 1; i <= top; i++ {
+		b = a.appendValue(L, name, b, L.Get(i), 0)
+	}
+	if nl {
+		b = append(b, '\n')
+	}
+	if r.Finished {
+		L.Push(lua.LNil)
+		L.Push(lua.LString("seen eof"))
+		return 2
+	}
+	if err := r.Out.Write(r, b, false); err != nil {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(err.Error()))
+		return 2
+	}
+	L.Push(lua.LNumber(1))
+	return 1
+}
+
+func (a *api) outputSendHeaders(L *lua.LState) int {
+	r := a.req(L)
+	if r.HeaderSent {
+		L.Push(lua.LNil)
+		L.Push(lua.LString("header already sent"))
+		return 2
+	}
+	r.Out.SendHeader(r)
+	L.Push(lua.LNumber(1))
+	return 1
+}
+
+func (a *api) outputFlush(L *lua.LState) int {
+	r := a.req(L)
+	wait := L.OptBool(1, false)
+	if r.Finished {
+		L.Push(lua.LNil)
+		L.Push(lua.LString("seen eof"))
+		return 2
+	}
+	if !r.HeaderSent {
+		r.Out.SendHeader(r)
+	}
+	f, ok := r.Out.(interface{ Flush() })
+	if !ok {
+		L.Push(lua.LNumber(1))
+		return 1
+	}
+	if !wait {
+		// an asynchronous flush: the bytes go out when the handler next
+		// yields or ends; yield now so they go out promptly
+		return luavm.Await(L, a.w, 1, func() []lua.LValue {
+			f.Flush()
+			return []lua.LValue{lua.LNumber(1)}
+		})
+	}
+	return luavm.Await(L, a.w, 1, func() []lua.LValue {
+		f.Flush()
+		return []lua.LValue{lua.LNumber(1)}
+	})
+}
+
+func (a *api) outputEOF(L *lua.LState) int {
+	r := a.req(L)
+	if r.Finished {
+		L.Push(lua.LNil)
+		L.Push(lua.LString("seen eof"))
+		return 2
+	}
+	r.Out.Write(r, nil, true)
+	f, ok := r.Out.(interface{ Finish() })
+	if !ok {
+		L.Push(lua.LNumber(1))
+		return 1
+	}
+	// the response goes to the client now; the handler goes on working
+	return luavm.Await(L, a.w, 1, func() []lua.LValue {
+		f.Finish()
+		return []lua.LValue{lua.LNumber(1)}
+	})
+}
+
+// isOutputPhase reports whether ngx.say may run in ph.
+func isOutputPhase(ph phases.Phase) bool { return pOutput.Has(ph) }

@@ -1,0 +1,248 @@
+package stdlib
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"runtime"
+	"runtime/metrics"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// maxResults is LuaJIT's LUAI_MAXCSTACK: unpack refuses more results.
+const maxResults = 8000
+
+// toStringMeta converts v as LuaJIT's tostring does.
+func toStringMeta(L *lua.LState, v lua.LValue) string {
+	switch x := v.(type) {
+	case lua.LNumber:
+		return FormatNumber(float64(x))
+	case lua.LString:
+		return string(x)
+	case *lua.LNilType:
+		return "nil"
+	case lua.LBool:
+		if x {
+			return "true"
+		}
+		return "false"
+	}
+	if mt := L.GetMetaField(v, "__tostring"); mt != lua.LNil {
+		L.Push(mt)
+		L.Push(v)
+		L.Call(1, 1)
+		r := L.Get(-1)
+		L.Pop(1)
+		switch s := r.(type) {
+		case lua.LString:
+			return string(s)
+		case lua.LNumber:
+			return FormatNumber(float64(s))
+		}
+		L.RaiseError("'__tostring' must return a string")
+	}
+	return v.String()
+}
+
+func baseToString(L *lua.LState, orig lua.LValue) int {
+	if L.GetTop() < 1 {
+		L.ArgError(1, "value expected")
+	}
+	v := L.Get(1)
+	switch v.(type) {
+	case lua.LNumber, lua.LString, *lua.LNilType, lua.LBool:
+		L.Push(lua.LString(toStringMeta(L, v)))
+		return 1
+	}
+	if L.GetMetaField(v, "__tostring") != lua.LNil {
+		L.Push(lua.LString(toStringMeta(L, v)))
+		return 1
+	}
+	L.Push(orig)
+	L.Push(v)
+	L.Call(1, 1)
+	return 1
+}
+
+// basePrint is print: like Lua 5.1 it calls the global tostring on each
+// argument and writes to standard output.
+func basePrint(L *lua.LState) int {
+	var b strings.Builder
+	ts := L.GetGlobal("tostring")
+	for i := 1; i <= L.GetTop(); i++ {
+		if i > 1 {
+			b.WriteByte('\t')
+		}
+		L.Push(ts)
+		L.Push(L.Get(i))
+		L.Call(1, 1)
+		s, ok := L.Get(-1).(lua.LString)
+		L.Pop(1)
+		if !ok {
+			L.RaiseError("'tostring' must return a string to 'print'")
+		}
+		b.WriteString(string(s))
+	}
+	b.WriteByte('\n')
+	_, _ = os.Stdout.WriteString(b.String())
+	return 0
+}
+
+// baseUnpack is unpack(t [, i [, j]]) with LuaJIT's result limit.
+func baseUnpack(L *lua.LState) int {
+	t := checkTable(L, 1)
+	i := int64(optNumber(L, 2, 1))
+	var j int64
+	if L.Get(3) == lua.LNil {
+		j = int64(t.Len())
+	} else {
+		j = int64(checkNumber(L, 3))
+	}
+	if i > j {
+		return 0
+	}
+	n := j - i + 1
+	if n <= 0 || n >= maxResults {
+		L.RaiseError("too many results to unpack")
+	}
+	for k := i; k <= j; k++ {
+		L.Push(t.RawGetInt(int(k)))
+	}
+	return int(n)
+}
+
+// tableConcat is table.concat in one pass with a single builder.
+func tableConcat(L *lua.LState) int {
+	t := checkTable(L, 1)
+	sep := ""
+	if L.Get(2) != lua.LNil {
+		sep = checkString(L, 2)
+	}
+	i := int64(optNumber(L, 3, 1))
+	var j int64
+	if L.Get(4) == lua.LNil {
+		j = int64(t.Len())
+	} else {
+		j = int64(checkNumber(L, 4))
+	}
+	var b []byte
+	for k := i; k <= j; k++ {
+		switch v := t.RawGetInt(int(k)).(type) {
+		case lua.LString:
+			b = append(b, v...)
+		case lua.LNumber:
+			b = AppendNumber(b, float64(v))
+		default:
+			L.RaiseError("invalid value (%s) at index %d in table for 'concat'", v.Type().String(), k)
+		}
+		if k < j {
+			b = append(b, sep...)
+		}
+	}
+	L.Push(lua.LString(b))
+	return 1
+}
+
+// strRep is string.rep(s, n [, sep]).
+func strRep(L *lua.LState) int {
+	s := checkString(L, 1)
+	n := toInt64(checkNumber(L, 2))
+	sep := ""
+	if L.Get(3) != lua.LNil {
+		sep = checkString(L, 3)
+	}
+	if n <= 0 {
+		L.Push(lua.LString(""))
+		return 1
+	}
+	total := (int64(len(s))+int64(len(sep)))*n - int64(len(sep))
+	if total > math.MaxInt32 || n > math.MaxInt32 {
+		L.RaiseError("not enough memory")
+	}
+	var b strings.Builder
+	b.Grow(int(total))
+	for k := int64(0); k < n; k++ {
+		if k > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString(s)
+	}
+	L.Push(lua.LString(b.String()))
+	return 1
+}
+
+// mathLog is math.log(x [, base]).
+func mathLog(L *lua.LState) int {
+	x := checkNumber(L, 1)
+	var r float64
+	switch base := optNumber(L, 2, math.E); base {
+	case math.E:
+		r = math.Log(x)
+	case 2:
+		r = math.Log2(x)
+	case 10:
+		r = math.Log10(x)
+	default:
+		r = math.Log(x) / math.Log(base)
+	}
+	L.Push(lua.LNumber(r))
+	return 1
+}
+
+// mathFmod is math.fmod with C fmod semantics.
+func mathFmod(L *lua.LState) int {
+	L.Push(lua.LNumber(math.Mod(checkNumber(L, 1), checkNumber(L, 2))))
+	return 1
+}
+
+// heapSample is the runtime/metrics sample behind collectgarbage("count");
+// metrics.Read does not stop the world, unlike runtime.ReadMemStats.
+const heapSample = "/memory/classes/heap/objects:bytes"
+
+// newCollectGarbage returns collectgarbage with per-state pause and step
+// multiplier settings (reported back like LuaJIT, not applied to Go's GC).
+func newCollectGarbage() lua.LGFunction {
+	pause, stepmul, running := 200.0, 200.0, true
+	return func(L *lua.LState) int {
+		opt := "collect"
+		if L.Get(1) != lua.LNil {
+			opt = checkString(L, 1)
+		}
+		switch opt {
+		case "collect":
+			runtime.GC()
+			L.Push(lua.LNumber(0))
+		case "count":
+			L.Push(lua.LNumber(heapKB()))
+		case "step":
+			L.Push(lua.LBool(optNumber(L, 2, 0) > 0))
+		case "stop", "restart":
+			running = opt == "restart"
+			L.Push(lua.LNumber(0))
+		case "isrunning":
+			L.Push(lua.LBool(running))
+		case "setpause", "setstepmul":
+			p := &pause
+			if opt == "setstepmul" {
+				p = &stepmul
+			}
+			prev := *p
+			*p = optNumber(L, 2, 0)
+			L.Push(lua.LNumber(prev))
+		default:
+			L.ArgError(1, fmt.Sprintf("invalid option '%s'", opt))
+		}
+		return 1
+	}
+}
+
+func heapKB() float64 {
+	s := []metrics.Sample{{Name: heapSample}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return float64(s[0].Value.Uint64()) / 1024
+}

@@ -1,0 +1,165 @@
+package stdlib
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/goresty/goresty/internal/luasrc"
+	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
+)
+
+// idSize is LuaJIT's LUA_IDSIZE, the limit for chunk names in messages.
+const idSize = 60
+
+// ChunkID renders a chunk name as LuaJIT does in messages: "=name" gives
+// "name", "@file" gives "file", and anything else gives
+// `[string "first line..."]`.
+func ChunkID(name string) string {
+	switch {
+	case strings.HasPrefix(name, "="):
+		return truncate(name[1:], idSize-1)
+	case strings.HasPrefix(name, "@"):
+		if len(name)-1 <= idSize-1 {
+			return name[1:]
+		}
+		return "..." + name[len(name)-(idSize-4):]
+	}
+	line, more := name, false
+	if i := strings.IndexAny(name, "\r\n"); i >= 0 {
+		line, more = name[:i], true
+	}
+	limit := idSize - len(`[string "..."]`) - 1
+	if len(line) > limit {
+		line, more = line[:limit], true
+	}
+	if more {
+		return `[string "` + line + `..."]`
+	}
+	return `[string "` + line + `"]`
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// Compile rewrites src with luasrc.Rewrite and compiles it under
+// ChunkID(chunkname), so runtime errors read "name:line: ...". Syntax errors
+// are returned as "name:line: message near 'token'" in LuaJIT's words where
+// gopher-lua's can be mapped.
+func Compile(src []byte, chunkname string) (*lua.FunctionProto, error) {
+	id := ChunkID(chunkname)
+	code, err := luasrc.Rewrite(src)
+	if err != nil {
+		var se *luasrc.SyntaxError
+		if errors.As(err, &se) {
+			return nil, fmt.Errorf("%s:%d: %s", id, se.Line, se.Msg)
+		}
+		return nil, err
+	}
+	chunk, err := parse.Parse(bytes.NewReader(code), id)
+	if err != nil {
+		return nil, syntaxError(id, code, err)
+	}
+	proto, err := lua.Compile(chunk, id)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", id, err)
+	}
+	return proto, nil
+}
+
+// syntaxError converts a gopher-lua parse error to LuaJIT's shape.
+func syntaxError(id string, code []byte, err error) error {
+	var pe *parse.Error
+	if !errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", id, err)
+	}
+	msg := pe.Message
+	switch msg {
+	case "syntax error":
+		msg = "unexpected symbol"
+	case "unterminated string":
+		msg = "unfinished string"
+	case "illegal hexadecimal number":
+		msg = "malformed number"
+	}
+	if pe.Pos.Line == parse.EOF {
+		return fmt.Errorf("%s:%d: %s near '<eof>'", id, bytes.Count(code, []byte("\n"))+1, msg)
+	}
+	return fmt.Errorf("%s:%d: %s near '%s'", id, pe.Pos.Line, msg, pe.Token)
+}
+
+// baseLoad is load(chunk [, chunkname [, mode [, env]]]); loadstring is the
+// same function, as in LuaJIT 2.1.
+func baseLoad(L *lua.LState) int {
+	var src []byte
+	var name string
+	switch v := L.Get(1).(type) {
+	case lua.LString:
+		src, name = []byte(v), string(v)
+	case lua.LNumber:
+		s := FormatNumber(float64(v))
+		src, name = []byte(s), s
+	case *lua.LFunction:
+		src, name = readChunk(L, v), "=(load)"
+	default:
+		argExpected(L, 1, "function")
+	}
+	if L.Get(2) != lua.LNil {
+		name = checkString(L, 2)
+	}
+	mode := "bt"
+	if L.Get(3) != lua.LNil {
+		mode = checkString(L, 3)
+	}
+	binary := len(src) > 0 && src[0] == 0x1b
+	if (binary && !strings.Contains(mode, "b")) || (!binary && !strings.Contains(mode, "t")) {
+		return loadFail(L, "attempt to load chunk with wrong mode")
+	}
+	if binary {
+		return loadFail(L, "binary chunks are not supported by goresty")
+	}
+	proto, err := Compile(src, name)
+	if err != nil {
+		return loadFail(L, err.Error())
+	}
+	fn := L.NewFunctionFromProto(proto)
+	if env := L.Get(4); env != lua.LNil {
+		fn.Env = checkTable(L, 4)
+	}
+	L.Push(fn)
+	return 1
+}
+
+func loadFail(L *lua.LState, msg string) int {
+	L.Push(lua.LNil)
+	L.Push(lua.LString(msg))
+	return 2
+}
+
+// readChunk calls reader until it returns nil or "" and joins the pieces.
+func readChunk(L *lua.LState, reader *lua.LFunction) []byte {
+	var b []byte
+	for {
+		L.Push(reader)
+		L.Call(0, 1)
+		v := L.Get(-1)
+		L.Pop(1)
+		switch s := v.(type) {
+		case *lua.LNilType:
+			return b
+		case lua.LString:
+			if s == "" {
+				return b
+			}
+			b = append(b, s...)
+		default:
+			L.RaiseError("reader function must return a string")
+		}
+	}
+}

@@ -1,0 +1,131 @@
+package stdlib
+
+import (
+	"math"
+	"strconv"
+	"strings"
+)
+
+// FormatNumber formats f as LuaJIT's tostring does ("%.14g", with "inf",
+// "-inf", "nan" and "-0"). ngx.say, ngx.print and ngx.log should use it for
+// numbers.
+func FormatNumber(f float64) string {
+	return string(AppendNumber(nil, f))
+}
+
+// AppendNumber appends FormatNumber(f) to b.
+func AppendNumber(b []byte, f float64) []byte {
+	if f == math.Trunc(f) && math.Abs(f) < 1e14 {
+		if f == 0 && math.Signbit(f) {
+			return append(b, "-0"...)
+		}
+		return strconv.AppendInt(b, int64(f), 10)
+	}
+	switch {
+	case math.IsNaN(f):
+		return append(b, "nan"...)
+	case math.IsInf(f, 1):
+		return append(b, "inf"...)
+	case math.IsInf(f, -1):
+		return append(b, "-inf"...)
+	}
+	return strconv.AppendFloat(b, f, 'g', 14, 64)
+}
+
+// parseNumber converts a string to a number as LuaJIT's lua_tonumber does:
+// surrounding whitespace, decimal with exponent, or hex with optional
+// fraction and binary exponent. "inf" and "nan" are not numbers.
+func parseNumber(s string) (float64, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, false
+	}
+	neg := false
+	body := s
+	if body[0] == '-' || body[0] == '+' {
+		neg = body[0] == '-'
+		body = body[1:]
+	}
+	if len(body) > 2 && body[0] == '0' && body[1]|0x20 == 'x' {
+		f, ok := parseHexBody(body[2:])
+		if neg {
+			f = -f
+		}
+		return f, ok
+	}
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		if !(c >= '0' && c <= '9' || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
+			return 0, false
+		}
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil && !isRangeErr(err) {
+		return 0, false
+	}
+	return f, true
+}
+
+func isRangeErr(err error) bool {
+	ne, ok := err.(*strconv.NumError)
+	return ok && ne.Err == strconv.ErrRange
+}
+
+func parseHexBody(s string) (float64, bool) {
+	var mant float64
+	exp, digits, i := 0, 0, 0
+	for ; i < len(s) && hexDigit(s[i]) >= 0; i++ {
+		mant = mant*16 + float64(hexDigit(s[i]))
+		digits++
+	}
+	if i < len(s) && s[i] == '.' {
+		for i++; i < len(s) && hexDigit(s[i]) >= 0; i++ {
+			mant = mant*16 + float64(hexDigit(s[i]))
+			exp -= 4
+			digits++
+		}
+	}
+	if digits == 0 {
+		return 0, false
+	}
+	if i < len(s) && s[i]|0x20 == 'p' {
+		e, err := strconv.Atoi(s[i+1:])
+		if err != nil {
+			return 0, false
+		}
+		exp += e
+		i = len(s)
+	}
+	if i != len(s) {
+		return 0, false
+	}
+	return math.Ldexp(mant, exp), true
+}
+
+func hexDigit(c byte) int {
+	switch {
+	case '0' <= c && c <= '9':
+		return int(c - '0')
+	case 'a' <= c|0x20 && c|0x20 <= 'f':
+		return int(c|0x20-'a') + 10
+	}
+	return -1
+}
+
+// toInt64 converts like a C (int64_t) cast on x86-64: truncation, and
+// INT64_MIN for NaN and values out of range.
+func toInt64(f float64) int64 {
+	if f != f || f >= 9223372036854775807 || f < -9223372036854775808 {
+		return math.MinInt64
+	}
+	return int64(f)
+}
+
+// toUint64 is LuaJIT's conversion for %x %o %u: values in [2^63, 2^64)
+// convert directly, others through int64.
+func toUint64(f float64) uint64 {
+	if f >= 9223372036854775808 && f < 18446744073709551616 {
+		return uint64(f)
+	}
+	return uint64(toInt64(f))
+}
