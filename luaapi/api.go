@@ -18,6 +18,7 @@ type api struct {
 
 	yieldTmpl *lua.FunctionProto
 	ident     *lua.LFunction
+	openErr   error // a group that cannot open (a bad shared dict size...)
 }
 
 // groups are the API groups; each file adds its opener from init.
@@ -38,6 +39,9 @@ func Open(w *luavm.Worker) error {
 	cjson.Preload(L, a.null)
 	for _, g := range groups {
 		g(a)
+		if a.openErr != nil {
+			return a.openErr
+		}
 	}
 	return nil
 }

@@ -57,6 +57,7 @@ type Request struct {
 
 	// Response.
 	Status     int
+	ErrStatus  int         // status set by error_page: it overrides what the page's handler sends
 	Header     http.Header // response headers to send
 	HeaderSent bool
 	BodySent   int64 // $body_bytes_sent
@@ -68,6 +69,10 @@ type Request struct {
 	BodyFile   string
 	BodyRead   bool
 	BodyOnFile bool
+
+	// OnUninit is called when a user variable that was never set is used
+	// in a value (nginx warns: using uninitialized "x" variable).
+	OnUninit func(name string)
 
 	// Ctx is the per-request ngx.ctx storage, owned by the Lua runtime.
 	Ctx any

@@ -117,6 +117,16 @@ func (t *VarTable) Lookup(name string) *Var {
 	return &Var{Name: lname, Get: g, User: -1}
 }
 
+// DeclareCapture makes $name read the named regex capture "name" (a
+// location, server_name, rewrite or if regex with (?<name>...)).
+func (t *VarTable) DeclareCapture(name string) {
+	lname := strings.ToLower(name)
+	if _, ok := t.byName[lname]; ok {
+		return
+	}
+	t.byName[lname] = NamedCapture(name)
+}
+
 // NamedCapture returns a getter for a named regex capture.
 func NamedCapture(name string) *Var {
 	return &Var{Name: name, User: -1, Get: func(r *Request) (string, bool) {
@@ -210,6 +220,9 @@ var builtins = map[string]Getter{
 		return r.HTTP.Method + " " + r.RequestURI + " " + r.Proto, true
 	},
 	"status": func(r *Request) (string, bool) {
+		if r.ErrStatus != 0 {
+			return strconv.Itoa(r.ErrStatus), true
+		}
 		if r.Status == 0 {
 			return "000", true
 		}
@@ -371,30 +384,38 @@ func (v *Value) Eval(r *Request) string {
 	case 0:
 		return ""
 	case 1:
-		p := v.parts[0]
+		p := &v.parts[0]
 		if p.v == nil {
 			return p.lit
 		}
-		s, _ := p.v.Get(r)
-		return s
+		return p.get(r)
 	}
 	var b strings.Builder
-	for _, p := range v.parts {
+	for i := range v.parts {
+		p := &v.parts[i]
 		if p.v == nil {
 			b.WriteString(p.lit)
 		} else {
-			s, _ := p.v.Get(r)
-			b.WriteString(s)
+			b.WriteString(p.get(r))
 		}
 	}
 	return b.String()
+}
+
+func (p *valuePart) get(r *Request) string {
+	s, ok := p.v.Get(r)
+	if !ok && p.v.User >= 0 && r.OnUninit != nil {
+		r.OnUninit(p.v.Name)
+	}
+	return s
 }
 
 // EvalLog computes the value as the access log writes it: a variable that
 // is empty or not found prints as "-".
 func (v *Value) EvalLog(r *Request) string {
 	var b strings.Builder
-	for _, p := range v.parts {
+	for i := range v.parts {
+		p := &v.parts[i]
 		if p.v == nil {
 			b.WriteString(p.lit)
 			continue

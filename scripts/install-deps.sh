@@ -4,7 +4,7 @@
 #   install-deps.sh oracle  nginx + lua-nginx-module for `make oracle`
 set -euo pipefail
 case "${1:-test}" in
-test)   pkgs="redis-server memcached nginx libnginx-mod-http-lua libnginx-mod-http-ndk lua-resty-core lua-resty-lrucache lua-cjson luajit" ;;
+test)   pkgs="redis-server memcached nginx libnginx-mod-http-lua libnginx-mod-http-ndk lua-resty-core lua-resty-lrucache lua-cjson" ;;
 oracle) pkgs="nginx libnginx-mod-http-lua libnginx-mod-http-ndk lua-resty-core lua-resty-lrucache lua-cjson" ;;
 *) echo "usage: $0 test|oracle" >&2; exit 2 ;;
 esac

@@ -157,16 +157,20 @@ func (d *Dict) remove(it *item) {
 }
 
 // expire is ngx_http_lua_shdict_expire: from the LRU tail, it removes up to
-// three items, only expired ones, except that with force the first one goes
-// whatever its TTL. It returns how many items it removed.
+// two expired items; with force it first removes the tail item whatever its
+// TTL (three items at most). It returns how many items it removed.
 func (d *Dict) expire(force bool, now int64) int {
 	freed := 0
-	for n := 0; n < 3; n++ {
+	n := 1
+	if force {
+		n = 0
+	}
+	for ; n < 3; n++ {
 		it := d.tail
 		if it == nil {
 			return freed
 		}
-		if n != 0 || !force {
+		if n != 0 {
 			if !it.expired(now) {
 				return freed
 			}

@@ -21,7 +21,8 @@
 //
 // Locking: one mutex per zone. LRU order and capacity are per zone in nginx,
 // so sharding would change which item is evicted and how full a zone may get.
-// With 2 goroutines hitting one zone, Get costs about as much as on two
-// separate zones (the upper bound of what sharding could give); see
-// BenchmarkParallel*.
+// Measured with 2 goroutines on 2 cores (BenchmarkParallel*): one zone costs
+// 150 ns per Get and 169 ns per Set, against 104 and 79 ns on two separate
+// zones, the best that any sharding could give. The lock is held for well
+// under a microsecond and never across I/O, so exact OpenResty semantics win.
 package shdict

@@ -57,6 +57,8 @@ func Build(ds []*nginxconf.Directive, opts Options) (*Plan, error) {
 		Ext:               map[string]any{},
 	}
 	p.HTTP = defaultLocation()
+	p.HTTP.Root = mustStatic(opts.Prefix + "html")
+	p.HTTP.RootRaw = opts.Prefix + "html"
 	// nginx registers every "set" variable before compiling any value.
 	declareSetVars(p.Vars, ds)
 	c := &Ctx{Plan: p, Kind: CtxMain, Loc: p.HTTP}

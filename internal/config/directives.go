@@ -115,6 +115,14 @@ func init() {
 			c.Loc.KeepaliveReqs = n
 			return nil
 		}},
+		&Spec{Name: "absolute_redirect", Ctx: http3, Args: Flag, Set: func(c *Ctx, d *nginxconf.Directive) (err error) {
+			var on bool
+			on, err = FlagValue(d)
+			c.Loc.RelativeRedirect = !on
+			return
+		}},
+		&Spec{Name: "port_in_redirect", Ctx: http3, Args: Flag, Set: flagOnly},
+		&Spec{Name: "server_name_in_redirect", Ctx: http3, Args: Flag, Set: flagOnly},
 		&Spec{Name: "log_not_found", Ctx: http3, Args: Flag, Set: func(c *Ctx, d *nginxconf.Directive) (err error) {
 			c.Loc.LogNotFound, err = FlagValue(d)
 			return
@@ -291,6 +299,7 @@ func setTryFiles(c *Ctx, d *nginxconf.Directive) error {
 			return err
 		}
 		tf.Files = append(tf.Files, v)
+		tf.Dirs = append(tf.Dirs, strings.HasSuffix(a, "/"))
 	}
 	last := d.Args[len(d.Args)-1]
 	if strings.HasPrefix(last, "=") {

@@ -117,6 +117,7 @@ type ErrorPage struct {
 // TryFiles is a "try_files" directive.
 type TryFiles struct {
 	Files []*phases.Value
+	Dirs  []bool        // the entry was written with a trailing "/": it must be a directory
 	Last  *phases.Value // the fallback: a URI or @name
 	Code  int           // the fallback "=code"; 0 for none
 }
@@ -185,7 +186,9 @@ type Location struct {
 	IfModifiedSince string
 	Sendfile        bool
 	RecursiveErrors bool
-	Handlers        [phases.NumPhases][]Handler
+	// RelativeRedirect is "absolute_redirect off".
+	RelativeRedirect bool
+	Handlers         [phases.NumPhases][]Handler
 
 	// not inherited
 	Script   []Op

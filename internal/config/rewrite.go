@@ -114,6 +114,20 @@ func MatchCaptures(re *regexp.Regexp, s string, r *phases.Request) bool {
 	return true
 }
 
+// Regex compiles an nginx (PCRE) regex and declares its named captures as variables.
+func (c *Ctx) Regex(d *nginxconf.Directive, pat string, caseless bool) (*regexp.Regexp, error) {
+	re, err := CompileRegex(d, pat, caseless)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range re.SubexpNames() {
+		if n != "" {
+			c.Plan.Vars.DeclareCapture(n)
+		}
+	}
+	return re, nil
+}
+
 // CompileRegex compiles an nginx (PCRE) regex; caseless for "~*".
 func CompileRegex(d *nginxconf.Directive, pat string, caseless bool) (*regexp.Regexp, error) {
 	src := pat
@@ -181,7 +195,7 @@ func setReturn(c *Ctx, d *nginxconf.Directive) error {
 }
 
 func setRewrite(c *Ctx, d *nginxconf.Directive) error {
-	re, err := CompileRegex(d, d.Args[0], false)
+	re, err := c.Regex(d, d.Args[0], false)
 	if err != nil {
 		return err
 	}
@@ -286,7 +300,7 @@ func parseCond(c *Ctx, d *nginxconf.Directive) (*Cond, error) {
 				return nil, err
 			}
 		case "~", "~*", "!~", "!~*":
-			if cond.Re, err = CompileRegex(d, a[2], strings.HasSuffix(a[1], "*")); err != nil {
+			if cond.Re, err = c.Regex(d, a[2], strings.HasSuffix(a[1], "*")); err != nil {
 				return nil, err
 			}
 		default:

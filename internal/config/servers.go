@@ -106,9 +106,9 @@ func setServerName(c *Ctx, d *nginxconf.Directive) error {
 		ln := strings.ToLower(n)
 		switch {
 		case strings.HasPrefix(n, "~"):
-			re, err := regexp.Compile(n[1:])
+			re, err := c.Regex(d, n[1:], false)
 			if err != nil {
-				return Errorf(d, `pcre2_compile() failed: %s in "%s"`, regexErrText(err), n[1:])
+				return err
 			}
 			srv.Regex = append(srv.Regex, &NameRegex{Re: re, Raw: n})
 		case strings.HasPrefix(ln, "*."):
@@ -166,7 +166,7 @@ func setLocation(c *Ctx, d *nginxconf.Directive) error {
 	var re *regexp.Regexp
 	if mod == "~" || mod == "~*" {
 		var err error
-		if re, err = CompileRegex(d, pat, mod == "~*"); err != nil {
+		if re, err = c.Regex(d, pat, mod == "~*"); err != nil {
 			return err
 		}
 	}
@@ -253,11 +253,10 @@ func finishServers(p *Plan) error {
 // FindServer picks the virtual server of group g for a Host header value,
 // the way nginx does: exact name, longest leading wildcard, longest
 // trailing wildcard, first matching regex, else the default server.
-func (g *ListenGroup) FindServer(host string) *Server {
+func (g *ListenGroup) FindServer(host string, capture func(*regexp.Regexp, string) bool) *Server {
 	if len(g.Servers) == 1 {
 		return g.Servers[0]
 	}
-	host = strings.ToLower(strings.TrimSuffix(host, "."))
 	for _, s := range g.Servers {
 		if s.Exact[host] {
 			return s
@@ -287,7 +286,7 @@ func (g *ListenGroup) FindServer(host string) *Server {
 	}
 	for _, s := range g.Servers {
 		for _, re := range s.Regex {
-			if re.Re.MatchString(host) {
+			if capture(re.Re, host) {
 				return s
 			}
 		}

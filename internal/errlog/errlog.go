@@ -87,8 +87,21 @@ type sink struct {
 // New opens the sinks. Files are opened for appending and created if needed.
 func New(sinks []Sink) (*Logger, error) {
 	l := &Logger{pid: strconv.Itoa(os.Getpid())}
+	merged := map[string]*sink{}
 	for _, s := range sinks {
+		if sk := merged[s.Path]; sk != nil {
+			// the same file named twice (-e and error_log): one sink, the more verbose level
+			if s.Level > sk.level {
+				sk.level = s.Level
+				sk.core = zapcore.NewCore(lineEncoder{zapcore.NewMapObjectEncoder()}, zapcore.Lock(sk.f), levelEnabler(sk.level))
+			}
+			if s.Level > l.min {
+				l.min = s.Level
+			}
+			continue
+		}
 		sk := &sink{path: s.Path, level: s.Level}
+		merged[s.Path] = sk
 		if err := sk.open(); err != nil {
 			l.Close()
 			return nil, err

@@ -8,6 +8,7 @@ import (
 	"github.com/goresty/goresty/internal/config"
 	"github.com/goresty/goresty/internal/nginxconf"
 	"github.com/goresty/goresty/phases"
+	"github.com/goresty/goresty/shdict"
 )
 
 func init() {
@@ -60,7 +61,7 @@ func init() {
 		}},
 		&config.Spec{Name: "lua_shared_dict", Ctx: http, Args: config.Take2, Set: func(c *config.Ctx, d *nginxconf.Directive) error {
 			n, ok := config.ParseSize(d.Args[1])
-			if !ok {
+			if !ok || n < shdict.MinSize {
 				return config.Errorf(d, `invalid lua shared dict size "%s"`, d.Args[1])
 			}
 			mc := mainConf(c.Plan)

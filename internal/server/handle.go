@@ -17,7 +17,6 @@ import (
 const maxRedirects = 10
 
 func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.ResponseWriter, hr *http.Request) {
-	srv := g.FindServer(hostOnly(hr.Host))
 	r := &phases.Request{
 		HTTP:       hr,
 		Start:      time.Now(),
@@ -26,13 +25,11 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 		Args:       hr.URL.RawQuery,
 		RequestURI: hr.RequestURI,
 		Proto:      hr.Proto,
-		Host:       strings.ToLower(hostOnly(hr.Host)),
+		Host:       strings.TrimSuffix(strings.ToLower(hostOnly(hr.Host)), "."),
 		Scheme:     "http",
 		ConnID:     ci.id,
 		ConnReqs:   int(ci.reqs.Add(1)),
 		LocalAddr:  ci.local,
-		Server:     srv,
-		Loc:        srv.Conf,
 		Prefix:     st.plan.Prefix,
 		Vars:       st.plan.Vars,
 		Header:     http.Header{},
@@ -40,6 +37,8 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 	if hr.TLS != nil {
 		r.Scheme = "https"
 	}
+	srv := g.FindServer(r.Host, func(re *regexpT, s string) bool { return config.MatchCaptures(re, s, r) })
+	r.Server, r.Loc = srv, srv.Conf
 	r.RemoteAddr, r.RemotePort, _ = net.SplitHostPort(hr.RemoteAddr)
 	if r.Host == "" {
 		r.Host = firstName(srv)
@@ -49,6 +48,7 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 		r.UserVars = make([]string, n)
 		r.UserSet = make([]bool, n)
 	}
+	r.OnUninit = func(name string) { s.logReq(r, errlog.Warn, `using uninitialized "`+name+`" variable`) }
 	out := &response{s: s, w: w, r: r, headOnly: hr.Method == http.MethodHead}
 	r.Out = out
 	if st.rt != nil {
@@ -210,7 +210,7 @@ func (s *Server) internalRedirect(st *state, r *phases.Request, uri, args string
 	srv := r.Server.(*config.Server)
 	r.Ctx = nil
 	if strings.HasPrefix(uri, "@") {
-		loc := srv.Named[uri[1:]]
+		loc := srv.Named[uri]
 		if loc == nil {
 			s.logReq(r, errlog.Error, `could not find named location "`+uri+`"`)
 			return http.StatusInternalServerError
@@ -325,15 +325,11 @@ func (s *Server) errorPage(st *state, r *phases.Request, code int) (int, bool) {
 				r.Method = http.MethodGet
 			}
 			r.Status = status
-			res := s.internalRedirect(st, r, uri, args)
-			if !ep.Overwrite {
-				// the page's own status does not replace the error's
-				if !r.HeaderSent {
-					r.Status = status
-				}
-			} else if ep.Status == 0 && !r.HeaderSent {
-				r.Status = 0
+			if !ep.Overwrite || ep.Status != 0 {
+				// the error's status is what the client gets, whatever the page sends
+				r.ErrStatus = status
 			}
+			res := s.internalRedirect(st, r, uri, args)
 			if res == config.Done || r.HeaderSent {
 				return config.Done, true
 			}

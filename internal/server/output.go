@@ -166,6 +166,9 @@ func (o *response) writeHeader() {
 	if r.Status == 0 {
 		r.Status = 200
 	}
+	if r.ErrStatus != 0 {
+		r.Status = r.ErrStatus
+	}
 	if cl := h.Get("Content-Length"); cl != "" && strings.TrimSpace(cl) == "" {
 		delete(h, "Content-Length")
 	}

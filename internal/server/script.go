@@ -15,6 +15,13 @@ type regexpT = regexp.Regexp
 // with (Continue to go on) and again=true when "rewrite ... last" changed
 // the URI and the location must be found anew.
 func (s *Server) runScript(r *phases.Request, ops []config.Op) (int, bool) {
+	code, again, _ := s.runOps(r, ops)
+	return code, again
+}
+
+// runOps runs instructions; stopped reports a "break" (or a rewrite with
+// last/break), which ends the whole script, not just an "if" block.
+func (s *Server) runOps(r *phases.Request, ops []config.Op) (int, bool, bool) {
 	for i := range ops {
 		op := &ops[i]
 		switch op.Kind {
@@ -28,29 +35,33 @@ func (s *Server) runScript(r *phases.Request, ops []config.Op) (int, bool) {
 		case config.OpHandler:
 			v, err := op.Handler.Run(r)
 			if err != nil {
-				return http.StatusInternalServerError, false
+				return http.StatusInternalServerError, false, true
 			}
 			if op.Var.User >= 0 {
 				r.SetUserVar(op.Var.User, v)
 			}
 		case config.OpBreak:
-			return config.Continue, false
+			return config.Continue, false, true
 		case config.OpReturn:
-			return s.doReturn(r, op), false
+			return s.doReturn(r, op), false, true
 		case config.OpIf:
 			if op.Cond.Eval(r) {
+				// the if block's configuration applies; its instructions run
+				// and then the script goes on after the block
 				s.setLoc(r, op.Loc)
-				code, again := s.runScript(r, op.Loc.Script)
-				return code, again
+				code, again, stopped := s.runOps(r, op.Loc.Script)
+				if stopped || again || code != config.Continue {
+					return code, again, true
+				}
 			}
 		case config.OpRewrite:
 			code, again, stop := s.doRewrite(r, op)
 			if stop || again || code != config.Continue {
-				return code, again
+				return code, again, true
 			}
 		}
 	}
-	return config.Continue, false
+	return config.Continue, false, false
 }
 
 func (s *Server) doReturn(r *phases.Request, op *config.Op) int {
@@ -106,6 +117,9 @@ func (s *Server) doRewrite(r *phases.Request, op *config.Op) (code int, again, s
 	}
 	uri, args, hasQ := strings.Cut(target, "?")
 	r.URI = uri
+	if !hasQ && op.HasQ {
+		r.Args = "" // "rewrite ^ /x? ..." drops the original arguments
+	}
 	if hasQ {
 		if op.HasQ && args == "" {
 			r.Args = ""
@@ -125,6 +139,9 @@ func (s *Server) doRewrite(r *phases.Request, op *config.Op) (code int, again, s
 }
 
 func absoluteURL(r *phases.Request, p string) string {
+	if loc, ok := r.Loc.(*config.Location); ok && loc.RelativeRedirect {
+		return p
+	}
 	host := r.HTTP.Host
 	if host == "" {
 		host = r.ServerName

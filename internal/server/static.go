@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -149,24 +150,97 @@ func (s *Server) sendFile(r *phases.Request, loc *config.Location, path string, 
 		out.Write(r, data, true)
 		return config.Done
 	}
+	size := st.Size()
+	if ims := r.HTTP.Header.Get("If-Modified-Since"); ims != "" && loc.IfModifiedSince != "off" {
+		if t, err := http.ParseTime(ims); err == nil {
+			exact := loc.IfModifiedSince == "" || loc.IfModifiedSince == "exact"
+			if t.Equal(mod) || !exact && !mod.After(t) {
+				r.Status = http.StatusNotModified
+				r.Header.Del("Content-Length")
+				r.Header.Del("Accept-Ranges")
+				out.Write(r, nil, true)
+				return config.Done
+			}
+		}
+	}
+	if inm := r.HTTP.Header.Get("If-None-Match"); inm != "" && loc.Etag {
+		if inm == "*" || strings.Contains(inm, r.Header.Get("ETag")) {
+			r.Status = http.StatusNotModified
+			r.Header.Del("Accept-Ranges")
+			out.Write(r, nil, true)
+			return config.Done
+		}
+	}
+	start, end, rangeStatus := parseRange(r.HTTP.Header.Get("Range"), size)
+	switch rangeStatus {
+	case http.StatusRequestedRangeNotSatisfiable:
+		r.Header.Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
+		return http.StatusRequestedRangeNotSatisfiable
+	case http.StatusPartialContent:
+		r.Status = http.StatusPartialContent
+		r.Header.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", start, end-1, size))
+	default:
+		start, end = 0, size
+	}
+	r.Header.Set("Content-Length", strconv.FormatInt(end-start, 10))
 	out.SendHeader(r)
-	w := out.w
-	h := w.Header()
-	for k, vs := range r.Header {
-		h[k] = vs
+	out.Drain()
+	if r.Method == http.MethodHead {
+		r.Finished = true
+		return config.Done
 	}
-	if loc.ServerTokens {
-		h["Server"] = serverFull
-	} else {
-		h["Server"] = serverShort
-	}
-	out.wrote = true
-	rec := &statusRecorder{ResponseWriter: w}
-	http.ServeContent(rec, r.HTTP, "", mod, f)
-	r.Status = rec.status
-	r.BodySent = rec.n
+	n, _ := io.Copy(out.w, io.NewSectionReader(f, start, end-start))
+	r.BodySent = n
 	r.Finished = true
 	return config.Done
+}
+
+// parseRange parses a single "bytes=" range as nginx does; several ranges
+// or a bad header serve the whole file (nginx's multipart answer is not
+// produced by goresty).
+func parseRange(h string, size int64) (start, end int64, status int) {
+	if !strings.HasPrefix(h, "bytes=") || strings.Contains(h, ",") {
+		return 0, size, http.StatusOK
+	}
+	spec := strings.TrimSpace(h[6:])
+	a, b, ok := strings.Cut(spec, "-")
+	if !ok {
+		return 0, size, http.StatusOK
+	}
+	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
+	switch {
+	case a == "" && b == "":
+		return 0, size, http.StatusOK
+	case a == "":
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil {
+			return 0, size, http.StatusOK
+		}
+		if n > size {
+			n = size
+		}
+		if n == 0 {
+			return 0, 0, http.StatusRequestedRangeNotSatisfiable
+		}
+		return size - n, size, http.StatusPartialContent
+	}
+	s, err := strconv.ParseInt(a, 10, 64)
+	if err != nil {
+		return 0, size, http.StatusOK
+	}
+	e := size - 1
+	if b != "" {
+		if e, err = strconv.ParseInt(b, 10, 64); err != nil || e < s {
+			return 0, size, http.StatusOK
+		}
+		if e >= size {
+			e = size - 1
+		}
+	}
+	if s >= size {
+		return 0, 0, http.StatusRequestedRangeNotSatisfiable
+	}
+	return s, e + 1, http.StatusPartialContent
 }
 
 // statusRecorder notes what http.ServeContent sent.
@@ -192,16 +266,21 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 
 // tryFiles implements try_files; redirected reports that processing moved on.
 func (s *Server) tryFiles(st *state, r *phases.Request, loc *config.Location, tf *config.TryFiles) (int, bool) {
-	for _, fv := range tf.Files {
+	for i, fv := range tf.Files {
 		name := fv.Eval(r)
-		dirOnly := strings.HasSuffix(name, "/")
+		dirOnly := tf.Dirs[i]
 		path := filePath(r, loc, name)
-		fi, err := os.Stat(strings.TrimSuffix(path, "/"))
+		fi, err := os.Stat(path)
 		if err != nil {
 			continue
 		}
 		if dirOnly != fi.IsDir() {
 			continue
+		}
+		// nginx keeps the name without the trailing slash: a directory
+		// then gets the usual 301 to "name/"
+		if dirOnly {
+			name = name[:len(name)-1]
 		}
 		r.URI = name
 		return config.Continue, false

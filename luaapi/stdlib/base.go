@@ -41,14 +41,14 @@ func toStringMeta(L *lua.LState, v lua.LValue) string {
 		case lua.LNumber:
 			return FormatNumber(float64(s))
 		}
-		L.RaiseError("'__tostring' must return a string")
+		raise(L, "'__tostring' must return a string")
 	}
 	return v.String()
 }
 
 func baseToString(L *lua.LState, orig lua.LValue) int {
 	if L.GetTop() < 1 {
-		L.ArgError(1, "value expected")
+		argError(L, 1, "value expected")
 	}
 	v := L.Get(1)
 	switch v.(type) {
@@ -81,7 +81,7 @@ func basePrint(L *lua.LState) int {
 		s, ok := L.Get(-1).(lua.LString)
 		L.Pop(1)
 		if !ok {
-			L.RaiseError("'tostring' must return a string to 'print'")
+			raise(L, "'tostring' must return a string to 'print'")
 		}
 		b.WriteString(string(s))
 	}
@@ -105,7 +105,7 @@ func baseUnpack(L *lua.LState) int {
 	}
 	n := j - i + 1
 	if n <= 0 || n >= maxResults {
-		L.RaiseError("too many results to unpack")
+		raise(L, "too many results to unpack")
 	}
 	for k := i; k <= j; k++ {
 		L.Push(t.RawGetInt(int(k)))
@@ -135,7 +135,7 @@ func tableConcat(L *lua.LState) int {
 		case lua.LNumber:
 			b = AppendNumber(b, float64(v))
 		default:
-			L.RaiseError("invalid value (%s) at index %d in table for 'concat'", v.Type().String(), k)
+			raise(L, "invalid value (%s) at index %d in table for 'concat'", v.Type().String(), k)
 		}
 		if k < j {
 			b = append(b, sep...)
@@ -159,7 +159,7 @@ func strRep(L *lua.LState) int {
 	}
 	total := (int64(len(s))+int64(len(sep)))*n - int64(len(sep))
 	if total > math.MaxInt32 || n > math.MaxInt32 {
-		L.RaiseError("not enough memory")
+		raise(L, "not enough memory")
 	}
 	var b strings.Builder
 	b.Grow(int(total))
@@ -232,7 +232,7 @@ func newCollectGarbage() lua.LGFunction {
 			*p = optNumber(L, 2, 0)
 			L.Push(lua.LNumber(prev))
 		default:
-			L.ArgError(1, fmt.Sprintf("invalid option '%s'", opt))
+			argError(L, 1, fmt.Sprintf("invalid option '%s'", opt))
 		}
 		return 1
 	}
@@ -245,4 +245,89 @@ func heapKB() float64 {
 		return 0
 	}
 	return float64(s[0].Value.Uint64()) / 1024
+}
+
+// baseGcinfo is Lua 5.0's gcinfo, kept by LuaJIT: the heap size in KB as an
+// integer.
+func baseGcinfo(L *lua.LState) int {
+	L.Push(lua.LNumber(math.Floor(heapKB())))
+	return 1
+}
+
+// baseXpcall is xpcall(f, handler, ...) passing the extra arguments to f as
+// LuaJIT does (gopher-lua drops them).
+func baseXpcall(L *lua.LState) int {
+	handler := L.CheckFunction(2)
+	fn := L.Get(1)
+	nargs := L.GetTop() - 2
+	top := L.GetTop()
+	L.Push(fn)
+	for i := 3; i <= top; i++ {
+		L.Push(L.Get(i))
+	}
+	if err := L.PCall(nargs, lua.MultRet, handler); err != nil {
+		L.Push(lua.LFalse)
+		if ae, ok := err.(*lua.ApiError); ok {
+			L.Push(ae.Object)
+		} else {
+			L.Push(lua.LString(err.Error()))
+		}
+		return 2
+	}
+	L.Insert(lua.LTrue, top+1)
+	return L.GetTop() - top
+}
+
+// baseSelect is select(n, ...) with LuaJIT's argument errors.
+func baseSelect(L *lua.LState) int {
+	nargs := L.GetTop() - 1
+	if s, ok := L.Get(1).(lua.LString); ok && s == "#" {
+		L.Push(lua.LNumber(nargs))
+		return 1
+	}
+	n := int(toInt64(checkNumber(L, 1)))
+	if n < 0 {
+		n = nargs + n + 1
+	}
+	if n < 1 {
+		argError(L, 1, "index out of range")
+	}
+	if n > nargs {
+		return 0
+	}
+	return nargs - n + 1
+}
+
+// tableForeach is table.foreach(t, f), which LuaJIT still ships.
+func tableForeach(L *lua.LState) int {
+	t := checkTable(L, 1)
+	fn := L.CheckFunction(2)
+	for k, v := t.Next(lua.LNil); k != lua.LNil; k, v = t.Next(k) {
+		L.Push(fn)
+		L.Push(k)
+		L.Push(v)
+		L.Call(2, 1)
+		if r := L.Get(-1); r != lua.LNil {
+			return 1
+		}
+		L.Pop(1)
+	}
+	return 0
+}
+
+// tableForeachi is table.foreachi(t, f).
+func tableForeachi(L *lua.LState) int {
+	t := checkTable(L, 1)
+	fn := L.CheckFunction(2)
+	for i := 1; i <= t.Len(); i++ {
+		L.Push(fn)
+		L.Push(lua.LNumber(i))
+		L.Push(t.RawGetInt(i))
+		L.Call(2, 1)
+		if r := L.Get(-1); r != lua.LNil {
+			return 1
+		}
+		L.Pop(1)
+	}
+	return 0
 }

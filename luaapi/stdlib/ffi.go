@@ -22,7 +22,7 @@ func openFFI(L *lua.LState) int {
 	for _, name := range ffiUnsupported {
 		msg := "ffi." + name + " is not supported by goresty"
 		m.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
-			L.RaiseError("%s", msg)
+			raise(L, "%s", msg)
 			return 0
 		}))
 	}
@@ -32,10 +32,10 @@ func openFFI(L *lua.LState) int {
 		L.Push(lua.LBool(ffiABI[checkString(L, 1)]))
 		return 1
 	}))
-	c := L.NewTable()
+	c := L.NewUserData()
 	cmt := L.NewTable()
 	cmt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
-		L.RaiseError("ffi.C is not supported by goresty")
+		raise(L, "ffi.C is not supported by goresty")
 		return 0
 	}))
 	c.Metatable = cmt

@@ -86,12 +86,12 @@ func strFormat(L *lua.LState) int {
 		}
 		spec, next, bad := parseSpec(f, i+1)
 		if bad != "" {
-			L.RaiseError("invalid option '%s' to 'format'", bad)
+			raise(L, "invalid option '%s' to 'format'", bad)
 		}
 		i = next
 		arg++
 		if arg > L.GetTop() {
-			L.ArgError(arg, "value expected")
+			argError(L, arg, "value expected")
 		}
 		formatOne(L, &b, spec, arg)
 	}
@@ -106,9 +106,11 @@ func formatOne(L *lua.LState, b *strings.Builder, spec fmtSpec, arg int) {
 		b.WriteString(fmtInt(spec, 'd', n == 0, func(f string) string { return fmt.Sprintf(f, n) }))
 	case 'u':
 		u := toUint64(checkNumber(L, arg))
+		spec.flags = strings.NewReplacer("+", "", " ", "").Replace(spec.flags)
 		b.WriteString(fmtInt(spec, 'd', u == 0, func(f string) string { return fmt.Sprintf(f, u) }))
 	case 'o', 'x', 'X':
 		u := toUint64(checkNumber(L, arg))
+		spec.flags = strings.NewReplacer("+", "", " ", "").Replace(spec.flags)
 		b.WriteString(fmtInt(spec, spec.verb, u == 0, func(f string) string { return fmt.Sprintf(f, u) }))
 	case 'c':
 		ch := byte(toInt64(checkNumber(L, arg)))
@@ -154,7 +156,29 @@ func fmtFloat(spec fmtSpec, f float64) string {
 	} else if spec.prec == "." {
 		spec.prec = ".0"
 	}
+	if spec.verb == 'f' {
+		f = roundTiesAway(f, spec.prec)
+	}
 	return fmt.Sprintf(spec.goFormat(spec.verb), f)
+}
+
+// roundTiesAway nudges f when it lies exactly halfway between two values
+// at the %f precision: LuaJIT's own formatter rounds such ties away from
+// zero (string.format("%.0f", 2.5) is "3") where Go rounds to even.
+func roundTiesAway(f float64, prec string) float64 {
+	p, _ := strconv.Atoi(prec[1:])
+	if p > 20 || math.Abs(f) >= 1<<52 {
+		return f
+	}
+	scaled := math.Ldexp(f, p+1) // exact: a tie needs <= p+1 binary fraction digits
+	if scaled != math.Trunc(scaled) {
+		return f
+	}
+	s := strconv.FormatFloat(f, 'f', p+1, 64)
+	if s[len(s)-1] != '5' {
+		return f
+	}
+	return math.Nextafter(f, math.Copysign(math.Inf(1), f))
 }
 
 // fmtNonFinite prints inf and nan as glibc does: "inf", "-inf", "nan"
@@ -241,13 +265,13 @@ func writeQuoted(b *strings.Builder, s string) {
 			b.WriteByte(c)
 		case c == '\n':
 			b.WriteString("\\\n")
-		case c == '\r':
-			b.WriteString("\\r")
-		case c == 0:
+		case c < 32 || c == 127:
+			// LuaJIT writes control characters as decimal escapes, three
+			// digits when a digit follows.
 			if i+1 < len(s) && isDigit(s[i+1]) {
-				b.WriteString("\\000")
+				fmt.Fprintf(b, "\\%03d", c)
 			} else {
-				b.WriteString("\\0")
+				fmt.Fprintf(b, "\\%d", c)
 			}
 		default:
 			b.WriteByte(c)

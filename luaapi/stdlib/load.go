@@ -106,7 +106,11 @@ func baseLoad(L *lua.LState) int {
 		s := FormatNumber(float64(v))
 		src, name = []byte(s), s
 	case *lua.LFunction:
-		src, name = readChunk(L, v), "=(load)"
+		var ok bool
+		if src, ok = readChunk(L, v); !ok {
+			return loadFail(L, "reader function must return a string")
+		}
+		name = "=(load)"
 	default:
 		argExpected(L, 1, "function")
 	}
@@ -143,8 +147,8 @@ func loadFail(L *lua.LState, msg string) int {
 }
 
 // readChunk calls reader until it returns nil or "" and joins the pieces.
-func readChunk(L *lua.LState, reader *lua.LFunction) []byte {
-	var b []byte
+// ok is false when a piece is not a string.
+func readChunk(L *lua.LState, reader *lua.LFunction) (b []byte, ok bool) {
 	for {
 		L.Push(reader)
 		L.Call(0, 1)
@@ -152,14 +156,14 @@ func readChunk(L *lua.LState, reader *lua.LFunction) []byte {
 		L.Pop(1)
 		switch s := v.(type) {
 		case *lua.LNilType:
-			return b
+			return b, true
 		case lua.LString:
 			if s == "" {
-				return b
+				return b, true
 			}
 			b = append(b, s...)
 		default:
-			L.RaiseError("reader function must return a string")
+			return nil, false
 		}
 	}
 }

@@ -1,6 +1,9 @@
 package stdlib
 
 import (
+	"fmt"
+	"math"
+
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -18,6 +21,9 @@ func Open(L *lua.LState) {
 	g.RawSetString("load", ld)
 	g.RawSetString("loadstring", ld)
 	g.RawSetString("collectgarbage", L.NewFunction(newCollectGarbage()))
+	g.RawSetString("gcinfo", L.NewFunction(baseGcinfo))
+	g.RawSetString("xpcall", L.NewFunction(baseXpcall))
+	g.RawSetString("select", L.NewFunction(baseSelect))
 
 	if str, ok := L.GetGlobal("string").(*lua.LTable); ok {
 		str.RawSetString("format", L.NewFunction(strFormat))
@@ -26,11 +32,14 @@ func Open(L *lua.LState) {
 	}
 	if tbl, ok := L.GetGlobal("table").(*lua.LTable); ok {
 		tbl.RawSetString("concat", L.NewFunction(tableConcat))
+		tbl.RawSetString("foreach", L.NewFunction(tableForeach))
+		tbl.RawSetString("foreachi", L.NewFunction(tableForeachi))
 	}
 	if m, ok := L.GetGlobal("math").(*lua.LTable); ok {
 		m.RawSetString("log", L.NewFunction(mathLog))
 		m.RawSetString("fmod", L.NewFunction(mathFmod))
 		m.RawSetString("mod", lua.LNil) // LuaJIT 2.1 has no math.mod
+		m.RawSetString("huge", lua.LNumber(math.Inf(1)))
 	}
 }
 
@@ -69,7 +78,31 @@ func typeName(L *lua.LState, n int) string {
 
 // argExpected raises LuaJIT's "bad argument #n to 'f' (T expected, got U)".
 func argExpected(L *lua.LState, n int, want string) {
-	L.ArgError(n, want+" expected, got "+typeName(L, n))
+	argError(L, n, want+" expected, got "+typeName(L, n))
+}
+
+// argError raises "bad argument #n to 'name' (msg)" with the function name
+// as the caller sees it, quoted like LuaJIT ('?' when unknown).
+func argError(L *lua.LState, n int, msg string) {
+	name := "?"
+	if dbg, ok := L.GetStack(0); ok {
+		if _, err := L.GetInfo("n", dbg, lua.LNil); err == nil && dbg.Name != "" {
+			name = dbg.Name
+		}
+	}
+	raise(L, "bad argument #%d to '%s' (%s)", n, name, msg)
+}
+
+// raise is luaL_error: the message gets the position of the calling Lua
+// function, and none when the caller is a Go function (pcall(f, ...)).
+func raise(L *lua.LState, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if dbg, ok := L.GetStack(1); ok {
+		if _, err := L.GetInfo("Sl", dbg, lua.LNil); err == nil && dbg.What != "G" && dbg.CurrentLine > 0 {
+			msg = fmt.Sprintf("%s:%d: %s", dbg.Source, dbg.CurrentLine, msg)
+		}
+	}
+	L.Error(lua.LString(msg), 0)
 }
 
 // checkNumber is luaL_checknumber: numbers and numeric strings.
