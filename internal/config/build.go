@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -196,6 +197,12 @@ func (c *Ctx) apply(d *nginxconf.Directive) error {
 // Compile compiles a complex value with the directive's position on error.
 func (c *Ctx) Compile(d *nginxconf.Directive, s string) (*phases.Value, error) {
 	v, err := c.Plan.Vars.Compile(s)
+	var unknown *phases.UnknownVarError
+	if errors.As(err, &unknown) {
+		// nginx finds unknown variables after the whole file is read, and
+		// says so without a position
+		return nil, &Error{Msg: err.Error()}
+	}
 	if err != nil {
 		return nil, Errorf(d, "%s", err.Error())
 	}

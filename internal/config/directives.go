@@ -102,15 +102,15 @@ func init() {
 		&Spec{Name: "keepalive_timeout", Ctx: http3, Args: Take12, Set: func(c *Ctx, d *nginxconf.Directive) error {
 			t, ok := ParseTime(d.Args[0], time.Second)
 			if !ok {
-				return Errorf(d, `invalid value "%s"`, d.Args[0])
+				return Errorf(d, `"%s" directive invalid value`, d.Name)
 			}
 			c.Loc.KeepaliveTO = t
 			return nil
 		}},
 		&Spec{Name: "keepalive_requests", Ctx: http3, Args: Take1, Set: func(c *Ctx, d *nginxconf.Directive) error {
 			n, err := strconv.Atoi(d.Args[0])
-			if err != nil {
-				return Errorf(d, `invalid number "%s"`, d.Args[0])
+			if err != nil || n < 0 {
+				return Errorf(d, `"%s" directive invalid number`, d.Name)
 			}
 			c.Loc.KeepaliveReqs = n
 			return nil
@@ -150,7 +150,14 @@ func init() {
 		&Spec{Name: "postpone_output", Ctx: http3, Args: Take1, Set: accepted},
 		&Spec{Name: "charset", Ctx: http3 | CtxLocIf, Args: Take1, Set: accepted},
 		&Spec{Name: "gzip", Ctx: http3 | CtxLocIf, Args: Flag, Set: flagOnly},
-		&Spec{Name: "resolver", Ctx: http3, Args: OneMore, Set: accepted},
+		&Spec{Name: "resolver", Ctx: http3, Args: OneMore, Set: func(c *Ctx, d *nginxconf.Directive) error {
+			// kept for the Lua cosockets, which resolve names only with a resolver
+			c.Loc.Ext["resolver"] = d.Args
+			if c.Kind == CtxHTTP {
+				c.Plan.Ext["resolver"] = d.Args
+			}
+			return nil
+		}},
 		&Spec{Name: "resolver_timeout", Ctx: http3, Args: Take1, Set: accepted},
 		&Spec{Name: "underscores_in_headers", Ctx: CtxHTTP | CtxServer, Args: Flag, Set: flagOnly},
 		&Spec{Name: "ignore_invalid_headers", Ctx: CtxHTTP | CtxServer, Args: Flag, Set: flagOnly},
@@ -201,7 +208,7 @@ func setWorkerProcesses(c *Ctx, d *nginxconf.Directive) error {
 	}
 	n, err := strconv.Atoi(d.Args[0])
 	if err != nil || n <= 0 {
-		return Errorf(d, `invalid value "%s" in "%s" directive`, d.Args[0], d.Name)
+		return Errorf(d, `"%s" directive invalid value`, d.Name)
 	}
 	c.Plan.WorkerProcesses = n
 	return nil
@@ -240,11 +247,8 @@ func setEnv(c *Ctx, d *nginxconf.Directive) error {
 func setTypes(c *Ctx, d *nginxconf.Directive) error {
 	m := map[string]string{}
 	for _, t := range d.Block {
-		for _, ext := range t.Args {
+		for _, ext := range t.Args { // nginx accepts a type with no extension
 			m[strings.ToLower(ext)] = t.Name
-		}
-		if len(t.Args) == 0 {
-			return Errorf(t, `invalid number of arguments in "%s" directive`, t.Name)
 		}
 	}
 	c.Loc.Types = m
@@ -371,7 +375,7 @@ func setAddHeader(c *Ctx, d *nginxconf.Directive) error {
 	h := &AddHeader{Name: d.Args[0], Value: v}
 	if len(d.Args) == 3 {
 		if d.Args[2] != "always" {
-			return Errorf(d, `invalid value "%s"`, d.Args[2])
+			return Errorf(d, `invalid parameter "%s"`, d.Args[2])
 		}
 		h.Always = true
 	}
@@ -384,7 +388,7 @@ func setExpires(c *Ctx, d *nginxconf.Directive) error {
 	a := d.Args
 	if len(a) == 2 {
 		if a[0] != "modified" {
-			return Errorf(d, `invalid value "%s"`, a[0])
+			return Errorf(d, `"%s" directive invalid value`, d.Name)
 		}
 		e.Modified = true
 		a = a[1:]
@@ -402,7 +406,7 @@ func setExpires(c *Ctx, d *nginxconf.Directive) error {
 		s = strings.TrimPrefix(strings.TrimPrefix(s, "-"), "+")
 		t, ok := ParseTime(s, time.Second)
 		if !ok {
-			return Errorf(d, `invalid value "%s"`, a[0])
+			return Errorf(d, `"%s" directive invalid value`, d.Name)
 		}
 		if neg {
 			t = -t

@@ -60,6 +60,8 @@ type Listen struct {
 	Backlog       int
 	ReusePort     bool
 	SSL           bool
+	File          string // where the directive is, for errors found later
+	Line          int
 }
 
 // Server is a virtual server.

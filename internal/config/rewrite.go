@@ -3,7 +3,6 @@ package config
 import (
 	"os"
 	"regexp"
-	"regexp/syntax"
 	"strconv"
 	"strings"
 
@@ -136,16 +135,9 @@ func CompileRegex(d *nginxconf.Directive, pat string, caseless bool) (*regexp.Re
 	}
 	re, err := regexp.Compile(src)
 	if err != nil {
-		return nil, Errorf(d, `pcre2_compile() failed: %s in "%s"`, regexErrText(err), pat)
+		return nil, Errorf(d, "%s", pcreError(pat, err))
 	}
 	return re, nil
-}
-
-func regexErrText(err error) string {
-	if e, ok := err.(*syntax.Error); ok {
-		return string(e.Code)
-	}
-	return err.Error()
 }
 
 func (c *Ctx) addOp(op Op, d *nginxconf.Directive) {

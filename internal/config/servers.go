@@ -73,8 +73,8 @@ func setListen(c *Ctx, d *nginxconf.Directive) error {
 			l.ReusePort = true
 		case strings.HasPrefix(opt, "backlog="):
 			n, err := strconv.Atoi(opt[8:])
-			if err != nil {
-				return Errorf(d, `invalid backlog "%s"`, opt[8:])
+			if err != nil || n == 0 {
+				return Errorf(d, `invalid backlog "%s"`, opt)
 			}
 			l.Backlog = n
 		case opt == "ssl":
@@ -86,6 +86,12 @@ func setListen(c *Ctx, d *nginxconf.Directive) error {
 			return Errorf(d, `invalid parameter "%s"`, opt)
 		}
 	}
+	for _, o := range c.Srv.Listens {
+		if o.Network == l.Network && o.Addr == l.Addr {
+			return Errorf(d, `a duplicate listen %s`, l.Addr)
+		}
+	}
+	l.File, l.Line = position(d)
 	c.Srv.Listens = append(c.Srv.Listens, l)
 	return nil
 }
@@ -159,7 +165,7 @@ func setLocation(c *Ctx, d *nginxconf.Directive) error {
 		if mod == "@" {
 			return Errorf(d, `named location "%s" can be on the server level only`, pat)
 		}
-		if c.Loc.Re == nil && mod != "~" && mod != "~*" && !strings.HasPrefix(pat, c.Loc.Pattern) {
+		if mod != "~" && mod != "~*" && !strings.HasPrefix(pat, c.Loc.Pattern) {
 			return Errorf(d, `location "%s" is outside location "%s"`, pat, c.Loc.Pattern)
 		}
 	}
@@ -182,10 +188,9 @@ func setLocation(c *Ctx, d *nginxconf.Directive) error {
 	tree := container.Tree
 	loc.Pattern, loc.Mod, loc.Re = pat, mod, re
 	if mod == "@" {
-		if _, dup := srv.Named[pat]; dup {
-			return Errorf(d, `duplicate location "%s"`, pat)
+		if _, dup := srv.Named[pat]; !dup { // nginx accepts a repeated name: the first one is used
+			srv.Named[pat] = loc
 		}
-		srv.Named[pat] = loc
 	} else if mod == "=" {
 		if _, dup := tree.Exact[pat]; dup {
 			return Errorf(d, `duplicate location "%s"`, pat)
@@ -230,7 +235,7 @@ func finishServers(p *Plan) error {
 			}
 			if l.DefaultServer {
 				if g.Default != nil && g.Listen.DefaultServer {
-					return &Error{Msg: "a duplicate default server for " + l.Addr, File: s.File, Line: s.Line}
+					return &Error{Msg: "a duplicate default server for " + l.Addr, File: l.File, Line: l.Line}
 				}
 				g.Default = s
 				g.Listen = l

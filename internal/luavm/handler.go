@@ -15,7 +15,16 @@ type ReqState struct {
 	Ctx   lua.LValue  // ngx.ctx
 	inVM  bool        // this request's goroutine holds its worker's VM
 	depth int
+	// API is luaapi's own per-request state.
+	API any
+	// Cleanup runs when the request ends (temp body files...).
+	Cleanup []func()
 }
+
+// NeedBody, when set (by luaapi), runs before rewrite, access and content
+// Lua handlers, off the VM: it reads the request body when the location
+// has "lua_need_request_body on", and returns 0 or a status to finish with.
+var NeedBody func(log *errlog.Logger, r *phases.Request) int
 
 // State returns r's Lua state, making it on first use.
 func State(r *phases.Request) *ReqState {
@@ -82,6 +91,11 @@ func (w *Worker) unlock(rs *ReqState, took bool) {
 
 // RunPhase runs chunk as the entry thread of a request phase.
 func (w *Worker) RunPhase(r *phases.Request, c *Chunk, ph phases.Phase) int {
+	if NeedBody != nil && !r.BodyRead && (ph == phases.Rewrite || ph == phases.Access || ph == phases.Content) {
+		if code := NeedBody(w.RT.Log, r); code != 0 {
+			return code
+		}
+	}
 	rs := State(r)
 	took := w.lock(rs)
 	defer w.unlock(rs, took)

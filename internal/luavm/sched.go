@@ -25,13 +25,21 @@ type Task struct {
 	Phase phases.Phase
 	Env   *lua.LTable
 
-	op     Op
-	nret   int
-	exited bool
+	op      Op
+	nret    int
+	waiting bool // in ngx.thread.wait
+	exited  bool
 	code   int
 	trace  string
 	// Aborted is set when the handler was stopped (runaway, error).
 	Aborted bool
+	g          *group
+	dead       bool
+	result     runResult
+	thread     *threadState // for light threads
+	parentTask *Task
+	waitOn     []*Task
+
 	// Args is ngx.arg (set_by_lua arguments, body_filter chunk and eof).
 	Args    []lua.LValue
 	noYield bool
@@ -127,46 +135,6 @@ type runResult struct {
 	vals []lua.LValue
 }
 
-// drive runs the task's coroutine to its end, releasing the VM around
-// every operation. The caller holds w.mu; drive returns with it held.
-func (w *Worker) drive(t *Task, fn *lua.LFunction, args ...lua.LValue) runResult {
-	prev := w.cur
-	st, err, vals := w.resume(t, fn, args)
-	for st == lua.ResumeYield {
-		if t.exited {
-			// the coroutine is left suspended for good; it is not reused
-			w.cur = prev
-			return runResult{ok: true}
-		}
-		op := t.op
-		t.op = nil
-		var res []lua.LValue
-		if op != nil && t.noYield {
-			w.cur = prev
-			return runResult{err: fmt.Errorf("attempt to yield across C-call boundary")}
-		}
-		if op != nil {
-			w.cur = prev
-			w.mu.Unlock()
-			if t.R != nil {
-				if d, ok := t.R.Out.(interface{ Drain() }); ok {
-					d.Drain()
-				}
-			}
-			res = op()
-			w.mu.Lock()
-		}
-		res = fit(res, t.nret)
-		st, err, vals = w.resume(t, nil, res)
-	}
-	w.cur = prev
-	if st == lua.ResumeError {
-		return runResult{err: err}
-	}
-	w.release(t.Co)
-	return runResult{ok: true, vals: vals}
-}
-
 func fit(res []lua.LValue, n int) []lua.LValue {
 	if n < 0 || len(res) == n {
 		return res
@@ -177,11 +145,16 @@ func fit(res []lua.LValue, n int) []lua.LValue {
 	return res[:n]
 }
 
-func (w *Worker) resume(t *Task, fn *lua.LFunction, args []lua.LValue) (lua.ResumeState, error, []lua.LValue) {
+func (w *Worker) resume(from *lua.LState, t *Task, fn *lua.LFunction, args []lua.LValue) (lua.ResumeState, error, []lua.LValue) {
 	w.cur = t
-	w.runStart.Store(time.Now().UnixNano())
-	st, err, vals := w.L.Resume(t.Co, fn, args...)
-	w.runStart.Store(0)
+	nested := w.runStart.Load() != 0
+	if !nested {
+		w.runStart.Store(time.Now().UnixNano())
+	}
+	st, err, vals := from.Resume(t.Co, fn, args...)
+	if !nested {
+		w.runStart.Store(0)
+	}
 	if st == lua.ResumeError && w.RT.Main.MaxRunTime > 0 {
 		select {
 		case <-*w.kill.Load():
@@ -264,7 +237,7 @@ func traceback(L *lua.LState) string {
 		} else {
 			line = fmt.Sprintf("%s:%d: in ", dbg.Source, dbg.CurrentLine)
 			switch {
-			case dbg.What == "main":
+			case dbg.What == "main" && dbg.LineDefined <= 0:
 				line += "main chunk"
 			case dbg.Name != "":
 				line += "function '" + dbg.Name + "'"

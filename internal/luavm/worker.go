@@ -31,7 +31,8 @@ type Runtime struct {
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	// Data is runtime-wide state owned by luaapi (shared dict zones...).
-	Data sync.Map
+	Data   sync.Map
+	timerN timerCounts
 }
 
 // Worker owns one Lua VM. Whoever holds mu runs Lua on it.
@@ -54,8 +55,10 @@ type Worker struct {
 	// Sys is the sentinel value system yields carry.
 	Sys *lua.LUserData
 
-	timers sync.WaitGroup
-	entry  *lua.LFunction
+	timers  sync.WaitGroup
+	entry   *lua.LFunction
+	closed  bool     // under mu: the VM is closed
+	closers []func() // run after the VM is closed (OnClose)
 }
 
 // vmOptions keep threads small: a coroutine with gopher-lua's default
@@ -151,8 +154,16 @@ func (rt *Runtime) BeginRequest(r *phases.Request) {
 	}
 }
 
-// EndRequest is called when the response is done.
-func (rt *Runtime) EndRequest(r *phases.Request) {}
+// EndRequest is called when the response is done: it runs the request's
+// cleanups.
+func (rt *Runtime) EndRequest(r *phases.Request) {
+	if s, ok := r.LuaState.(*ReqState); ok {
+		for _, f := range s.Cleanup {
+			f()
+		}
+		s.Cleanup = nil
+	}
+}
 
 // Close stops the workers: exit_worker_by_lua runs in each; timers see
 // premature = true. graceful waits for running timers.
@@ -162,9 +173,8 @@ func (rt *Runtime) Close(graceful bool) {
 	}
 	close(rt.stop)
 	for _, w := range rt.Workers {
-		if graceful {
-			w.timers.Wait()
-		}
+		// pending timers run now with premature = true; wait for them
+		waitTimeout(&w.timers, timerGrace(graceful))
 		if rt.Main.ExitWorker != nil {
 			w.runDetached(rt.Main.ExitWorker, phases.ExitWorker)
 		}
@@ -182,10 +192,20 @@ func (rt *Runtime) Stopped() <-chan struct{} { return rt.stop }
 func (rt *Runtime) closeVMs() {
 	for _, w := range rt.Workers {
 		w.mu.Lock()
+		w.closed = true
 		w.L.Close()
+		closers := w.closers
+		w.closers = nil
 		w.mu.Unlock()
+		for _, f := range closers {
+			f()
+		}
 	}
 }
+
+// OnClose registers f to run when the worker's VM is closed (luaapi closes
+// its per-worker keepalive pool there). Call it with the VM held.
+func (w *Worker) OnClose(f func()) { w.closers = append(w.closers, f) }
 
 // watchdog stops handlers that run Lua without yielding for longer than max
 // (lua_max_run_time): a goresty extension, OpenResty cannot do this.
@@ -226,3 +246,19 @@ func (w *Worker) Unlock() { w.mu.Unlock() }
 
 // Current returns the task running Lua now (only valid under the VM lock).
 func (w *Worker) Current() *Task { return w.cur }
+
+func timerGrace(graceful bool) time.Duration {
+	if graceful {
+		return 30 * time.Second
+	}
+	return time.Second
+}
+
+func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d):
+	}
+}

@@ -47,8 +47,9 @@ func (o *response) SendHeader(r *phases.Request) error {
 		r.Status = 200
 	}
 	loc := o.loc()
-	if loc != nil && r.Header.Get("Content-Type") == "" {
-		// nginx gives handler output the location's default_type
+	if _, set := r.Header["Content-Type"]; loc != nil && !set {
+		// nginx gives handler output the location's default_type (a
+		// present but empty entry is ngx.header.content_type = nil)
 		r.Header.Set("Content-Type", loc.DefaultType)
 	}
 	if loc != nil {
