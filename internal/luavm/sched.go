@@ -29,10 +29,10 @@ type Task struct {
 	nret    int
 	waiting bool // in ngx.thread.wait
 	exited  bool
-	code   int
-	trace  string
+	code    int
+	trace   string
 	// Aborted is set when the handler was stopped (runaway, error).
-	Aborted bool
+	Aborted    bool
 	g          *group
 	dead       bool
 	result     runResult

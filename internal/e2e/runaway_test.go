@@ -1,0 +1,36 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/goresty/goresty/internal/testserver"
+)
+
+// A handler that never yields is stopped by lua_max_run_time: it gets a
+// 500, the error log says why, and the worker serves the next request.
+func TestRunawayHandlerIsStopped(t *testing.T) {
+	s := testserver.Boot(t, `
+location /loop { content_by_lua_block { while true do end } }
+location /pcall_loop { content_by_lua_block { while true do pcall(function() while true do end end) end } }
+location /ok { content_by_lua_block { ngx.say("ok") } }`,
+		testserver.Options{HTTP: "lua_max_run_time 200ms;"})
+	for _, path := range []string{"/loop", "/pcall_loop"} {
+		start := time.Now()
+		code, _, _ := s.Get(path)
+		if code != 500 {
+			t.Fatalf("%s: got %d, want 500", path, code)
+		}
+		if el := time.Since(start); el > 3*time.Second {
+			t.Fatalf("%s: stopped after %v", path, el)
+		}
+		code, body, _ := s.Get("/ok")
+		if code != 200 || body != "ok\n" {
+			t.Fatalf("after %s: got %d %q", path, code, body)
+		}
+	}
+	if n := strings.Count(s.ErrorLog(), "exceeded lua_max_run_time"); n != 2 {
+		t.Fatalf("want 2 runaway lines, got %d:\n%s", n, s.ErrorLog())
+	}
+}
