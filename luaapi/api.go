@@ -4,9 +4,11 @@ import (
 	"github.com/goresty/goresty/internal/errlog"
 	"github.com/goresty/goresty/internal/luavm"
 	"github.com/goresty/goresty/luaapi/cjson"
+	"github.com/goresty/goresty/luaapi/resty"
 	"github.com/goresty/goresty/luaapi/stdlib"
 	"github.com/goresty/goresty/phases"
 	lua "github.com/yuin/gopher-lua"
+	"strings"
 )
 
 // api is the per-worker state of the ngx API.
@@ -37,6 +39,7 @@ func Open(w *luavm.Worker) error {
 	a.ngx.RawSetString("null", a.null)
 	L.SetGlobal("ngx", a.ngx)
 	cjson.Preload(L, a.null)
+	resty.Preload(L)
 	for _, g := range groups {
 		g(a)
 		if a.openErr != nil {
@@ -80,6 +83,7 @@ return function(...) return ident(f(...)) end`
 // yfn is fn for functions that may yield (they call luavm.Await).
 func (a *api) yfn(t *lua.LTable, name string, allowed phases.Mask, f lua.LGFunction) {
 	g := a.L.NewFunction(func(L *lua.LState) int {
+		defer fixWrapperPosition(L)
 		a.check(L, allowed)
 		return f(L)
 	})
@@ -104,6 +108,25 @@ func (a *api) wrapYield(g *lua.LFunction) *lua.LFunction {
 	fn := L.Get(-1).(*lua.LFunction)
 	L.Pop(1)
 	return fn
+}
+
+// fixWrapperPosition makes an error raised by a yielding Go function point
+// at the Lua code that called it, not at the wrapper between them.
+func fixWrapperPosition(L *lua.LState) {
+	rec := recover()
+	if rec == nil {
+		return
+	}
+	if ae, ok := rec.(*lua.ApiError); ok {
+		if s, ok := ae.Object.(lua.LString); ok && strings.HasPrefix(string(s), "[goresty]:") {
+			msg := string(s)
+			if i := strings.Index(msg, ": "); i >= 0 {
+				msg = msg[i+2:]
+			}
+			ae.Object = lua.LString(L.Where(2) + " " + msg)
+		}
+	}
+	panic(rec)
 }
 
 // phase is the phase of the running task.

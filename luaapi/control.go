@@ -46,10 +46,6 @@ func openControl(a *api) {
 		L.Push(lua.LString(a.phase().String()))
 		return 1
 	})
-	a.fn(a.ngx, "is_subrequest", pReq, func(L *lua.LState) int {
-		L.Push(lua.LBool(a.req(L).Subrequest))
-		return 1
-	})
 	L := a.L
 	L.SetGlobal("print", L.NewFunction(a.controlPrint))
 	mt := L.NewTable()
@@ -67,6 +63,9 @@ func (a *api) ngxIndex(L *lua.LState) int {
 		return 1
 	case "ctx":
 		return a.ctxGet(L)
+	case "is_subrequest":
+		L.Push(lua.LBool(a.req(L).Subrequest))
+		return 1
 	case "headers_sent":
 		r := a.req(L)
 		L.Push(lua.LBool(r.HeaderSent))

@@ -17,6 +17,30 @@ type Output interface {
 	Write(r *Request, chunk []byte, eof bool) error
 }
 
+// SubRequest describes an ngx.location.capture call.
+type SubRequest struct {
+	Method  string
+	URI     string
+	Args    string
+	Body    []byte
+	HasBody bool
+	// Vars sets variables of the subrequest (user variables made by "set").
+	Vars map[string]string
+	// CopyAllVars starts the subrequest with a copy of the parent's
+	// variables; ShareAllVars makes them the same storage.
+	CopyAllVars, ShareAllVars bool
+	// Ctx is the ngx.ctx of the subrequest (nil: a new one).
+	Ctx any
+}
+
+// SubResponse is what a subrequest produced.
+type SubResponse struct {
+	Status    int
+	Header    http.Header
+	Body      []byte
+	Truncated bool
+}
+
 // Request is one HTTP request on its way through the phases. It is owned by
 // the goroutine serving the connection; Lua handlers touch it only while
 // that goroutine has handed control to the request's worker.
@@ -69,6 +93,12 @@ type Request struct {
 	BodyFile   string
 	BodyRead   bool
 	BodyOnFile bool
+
+	// Capture runs a subrequest through the full phase pipeline of its
+	// location (set by the server; call it without holding a Lua VM).
+	Capture func(sr *SubRequest) *SubResponse
+	// Parent is the request that issued this subrequest.
+	Parent *Request
 
 	// OnUninit is called when a user variable that was never set is used
 	// in a value (nginx warns: using uninitialized "x" variable).

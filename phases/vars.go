@@ -266,7 +266,7 @@ var builtins = map[string]Getter{
 	"connection_requests": func(r *Request) (string, bool) { return strconv.Itoa(r.ConnReqs), true },
 	"prefix":              func(r *Request) (string, bool) { return r.Prefix, true },
 	"request_body": func(r *Request) (string, bool) {
-		if !r.BodyRead || r.BodyOnFile {
+		if !r.BodyRead || r.BodyOnFile || len(r.Body) == 0 {
 			return "", false
 		}
 		return string(r.Body), true

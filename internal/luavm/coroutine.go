@@ -40,15 +40,10 @@ local function pfwd(co, ok, ...)
 	return pfwd(co, raw_resume(co, raw_yield(...)))
 end
 
-local function tramp(f, ...)
-	return ident(f(...))
-end
-
 local function pcall_(f, ...)
-	local co = raw_new(tramp)
-	return pfwd(co, raw_resume(co, f, ...))
+	local co = raw_new(f)
+	return pfwd(co, raw_resume(co, ...))
 end
-
 
 local function xentry(h, f, ...)
 	set_xpanic(h)

@@ -90,7 +90,7 @@ func chunkOf(c *config.Ctx, d *nginxconf.Directive) (*Chunk, error) {
 	case d.Lua != nil:
 		ch, err := NewInlineChunk(chunkName(d), *d.Lua)
 		if err != nil {
-			return nil, config.Errorf(d, "%s", err.Error())
+			return nil, config.Errorf(d, "failed to load inlined Lua code: %s", err.Error())
 		}
 		return ch, nil
 	case strings.HasSuffix(d.Name, "_file"):
@@ -108,7 +108,7 @@ func chunkOf(c *config.Ctx, d *nginxconf.Directive) (*Chunk, error) {
 		src := d.Args[len(d.Args)-1]
 		ch, err := NewInlineChunk(chunkName(d), src)
 		if err != nil {
-			return nil, config.Errorf(d, "%s", err.Error())
+			return nil, config.Errorf(d, "failed to load inlined Lua code: %s", err.Error())
 		}
 		return ch, nil
 	}
@@ -116,17 +116,15 @@ func chunkOf(c *config.Ctx, d *nginxconf.Directive) (*Chunk, error) {
 
 func phaseDirective(name string, ctx config.Context, ph phases.Phase) []*config.Spec {
 	set := func(c *config.Ctx, d *nginxconf.Directive) error {
+		if c.Loc.Own("lua:" + name) {
+			return duplicate(d)
+		}
 		ch, err := chunkOf(c, d)
 		if err != nil {
 			return err
 		}
 		h := &PhaseHandler{Chunk: ch, Phase: ph}
 		if ph == phases.Content {
-			if c.Loc.Content != nil {
-				if _, ok := c.Loc.Content.(*PhaseHandler); ok {
-					return config.Errorf(d, `"%s" directive is duplicate`, d.Name)
-				}
-			}
 			c.Loc.Content = h
 			return nil
 		}
@@ -149,11 +147,20 @@ func mainChunk(which func(*MainConf) **Chunk) func(*config.Ctx, *nginxconf.Direc
 		}
 		p := which(mainConf(c.Plan))
 		if *p != nil {
-			return config.Errorf(d, `"%s" directive is duplicate`, d.Name)
+			return duplicate(d)
 		}
 		*p = ch
 		return nil
 	}
+}
+
+// duplicate is lua-nginx-module's error for a second handler in one block:
+// its *_by_lua_block reader prints the handler's bare "is duplicate".
+func duplicate(d *nginxconf.Directive) error {
+	if d.Lua != nil {
+		return config.Errorf(d, "is duplicate")
+	}
+	return config.Errorf(d, `"%s" directive is duplicate`, d.Name)
 }
 
 func mainDirective(name string, which func(*MainConf) **Chunk) []*config.Spec {

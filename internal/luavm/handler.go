@@ -32,6 +32,9 @@ func State(r *phases.Request) *ReqState {
 		return s
 	}
 	s := &ReqState{}
+	if ctx, ok := r.Ctx.(lua.LValue); ok {
+		s.Ctx = ctx // a subrequest sharing its parent's ngx.ctx
+	}
 	r.LuaState = s
 	return s
 }

@@ -66,6 +66,9 @@ func init() {
 			}
 			mc := mainConf(c.Plan)
 			for _, s := range mc.SharedDicts {
+				if s.Name == d.Args[0] && s.Size != n {
+					return config.Errorf(d, `the size %d of shared memory zone "%s" conflicts with already declared size %d`, n, s.Name, s.Size)
+				}
 				if s.Name == d.Args[0] {
 					return config.Errorf(d, `lua_shared_dict "%s" is already defined as "%s"`, d.Args[0], s.Name)
 				}
@@ -108,7 +111,7 @@ func intMain(name string, set func(*MainConf, int)) *config.Spec {
 	return &config.Spec{Name: name, Ctx: config.CtxHTTP, Args: config.Take1, Set: func(c *config.Ctx, d *nginxconf.Directive) error {
 		n, err := strconv.Atoi(d.Args[0])
 		if err != nil || n < 0 {
-			return config.Errorf(d, `invalid number "%s"`, d.Args[0])
+			return config.Errorf(d, `"%s" directive invalid number`, d.Name)
 		}
 		set(mainConf(c.Plan), n)
 		return nil

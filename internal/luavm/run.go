@@ -130,7 +130,12 @@ func setByLua(ctx config.Context) []*config.Spec {
 		if !strings.HasPrefix(d.Args[0], "$") {
 			return config.Errorf(d, `invalid variable name "%s"`, d.Args[0])
 		}
-		ch, err := chunkOf(c, d)
+		// the code (or file) is the second argument; the rest are ngx.arg
+		cd := *d
+		if d.Lua == nil && len(d.Args) > 2 {
+			cd.Args = d.Args[:2]
+		}
+		ch, err := chunkOf(c, &cd)
 		if err != nil {
 			return err
 		}

@@ -49,6 +49,7 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 		r.UserSet = make([]bool, n)
 	}
 	r.OnUninit = func(name string) { s.logReq(r, errlog.Warn, `using uninitialized "`+name+`" variable`) }
+	r.Capture = func(sr *phases.SubRequest) *phases.SubResponse { return s.capture(st, r, sr) }
 	out := &response{s: s, w: w, r: r, headOnly: hr.Method == http.MethodHead}
 	r.Out = out
 	if st.rt != nil {
