@@ -147,6 +147,7 @@ const (
 	Continue = 0
 	Done     = -1 // the response is complete; run no more phases
 	Declined = -5 // try the next handler of the phase
+	Abort    = -6 // the handler failed after the headers were sent: cut the response short
 )
 
 // Location is the configuration of an http, server, location or "if"

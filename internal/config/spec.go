@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/goresty/goresty/internal/nginxconf"
@@ -99,6 +100,16 @@ func Register(specs ...*Spec) {
 // Lookup returns the spec of a directive, or nil.
 func Lookup(name string) *Spec { return registry[name] }
 
+// Names returns the names of all registered directives, sorted.
+func Names() []string {
+	names := make([]string, 0, len(registry))
+	for name := range registry {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
 // Error is a configuration error with the position of the directive.
 type Error struct {
 	Msg  string
@@ -115,11 +126,16 @@ func (e *Error) Error() string {
 
 // Errorf makes a positioned error for directive d.
 func Errorf(d *nginxconf.Directive, format string, args ...any) error {
-	line := d.Line
+	file, line := position(d)
+	return &Error{Msg: fmt.Sprintf(format, args...), File: file, Line: line}
+}
+
+// position is where nginx says directive d is: the line that ends its head.
+func position(d *nginxconf.Directive) (string, int) {
 	if d.EndLine > 0 {
-		line = d.EndLine // nginx reports the line that ends the directive
+		return d.File, d.EndLine
 	}
-	return &Error{Msg: fmt.Sprintf(format, args...), File: d.File, Line: line}
+	return d.File, d.Line
 }
 
 // FlagValue parses an on/off argument with nginx's message.

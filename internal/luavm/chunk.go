@@ -42,6 +42,10 @@ func NewInlineChunk(name string, src string) (*Chunk, error) {
 // -t reports syntax errors).
 func NewFileChunk(path string, noCache bool) (*Chunk, error) {
 	c := &Chunk{ID: int(chunkSeq.Add(1)), Name: "@" + path, File: path, NoCache: noCache}
+	if _, err := os.Stat(path); err != nil {
+		// as nginx: a missing file is a 404 when a request needs it
+		return c, nil
+	}
 	if _, err := c.Proto(); err != nil {
 		return nil, err
 	}
@@ -60,7 +64,7 @@ func (c *Chunk) Proto() (*lua.FunctionProto, error) {
 	}
 	src, err := os.ReadFile(c.File)
 	if err != nil {
-		return nil, fmt.Errorf("failed to load external Lua file \"%s\": cannot open %s", c.File, errText(err))
+		return nil, fmt.Errorf("failed to load external Lua file \"%s\": cannot open %s", c.File, c.File)
 	}
 	p, err := stdlib.Compile(src, "@"+shortName(c.File))
 	if err != nil {
@@ -72,11 +76,4 @@ func (c *Chunk) Proto() (*lua.FunctionProto, error) {
 
 func shortName(path string) string {
 	return filepath.Clean(path)
-}
-
-func errText(err error) string {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Path + ": " + pe.Err.Error()
-	}
-	return err.Error()
 }

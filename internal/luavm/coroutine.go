@@ -212,6 +212,59 @@ func (w *Worker) installCoroutines() {
 	L.Pop(4)
 	cot := L.GetGlobal("coroutine").(*lua.LTable)
 	co.ForEach(func(k, v lua.LValue) { cot.RawSet(k, v) })
+	L.SetGlobal("error", L.NewFunction(baseError))
+}
+
+// baseError is error(): gopher-lua's prefixes " " to the message when no
+// Lua function is at the requested level (error called straight from
+// pcall, say); LuaJIT adds no position then.
+func baseError(L *lua.LState) int {
+	obj := L.CheckAny(1)
+	level := L.OptInt(2, 1)
+	if s, ok := obj.(lua.LString); ok && level > 0 {
+		if w := luaWhere(L, level); w != "" {
+			obj = lua.LString(w + " " + string(s))
+		}
+	}
+	L.Error(obj, 0)
+	return 0
+}
+
+// luaWhere is "chunk:line:" of the Lua function at level (1 = the caller
+// of the running Go function), skipping Go functions as gopher-lua does.
+func luaWhere(L *lua.LState, level int) string {
+	for l := level; l < level+64; l++ {
+		dbg, ok := L.GetStack(l)
+		if !ok {
+			return ""
+		}
+		if _, err := L.GetInfo("Sl", dbg, lua.LNil); err != nil {
+			return ""
+		}
+		if dbg.What == "G" || dbg.CurrentLine <= 0 {
+			if l == level {
+				// LuaJIT: the level names a C function: no position
+				return ""
+			}
+			continue
+		}
+		return dbg.Source + ":" + itoa(dbg.CurrentLine) + ":"
+	}
+	return ""
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
 }
 
 func argsOf(L *lua.LState) []lua.LValue {

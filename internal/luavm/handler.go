@@ -137,7 +137,7 @@ func (w *Worker) phaseResult(t *Task, res runResult) int {
 			w.logTask(t, errlog.Error, "lua entry thread aborted: runtime error: "+msg)
 		}
 		if r.HeaderSent {
-			return config.Done
+			return config.Abort
 		}
 		return http.StatusInternalServerError
 	}

@@ -62,6 +62,10 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 	if st.rt != nil {
 		st.rt.EndRequest(r)
 	}
+	if out.aborted {
+		// the status is out: all nginx can do is cut the body short
+		panic(http.ErrAbortHandler)
+	}
 }
 
 func firstName(srv *config.Server) string {
@@ -268,6 +272,10 @@ func (s *Server) checkAccess(r *phases.Request, loc *config.Location) int {
 // finish completes the response for code when the handlers did not.
 func (s *Server) finish(st *state, r *phases.Request, code int) {
 	out := r.Out.(*response)
+	if code == config.Abort {
+		out.aborted = true
+		return
+	}
 	for {
 		if code == config.Done || code == config.Continue && r.HeaderSent {
 			if !r.Finished {

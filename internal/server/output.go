@@ -29,6 +29,7 @@ type response struct {
 	pending  []byte
 	wrote    bool // WriteHeader done on w
 	headOnly bool
+	aborted  bool
 	eof      bool
 }
 

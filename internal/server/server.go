@@ -176,8 +176,11 @@ func (s *Server) serveListener(l *listener) {
 			s.serve(st, g, ci, w, hr)
 		}),
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-			return context.WithValue(ctx, connKey{}, &connInfo{id: s.connSeq.Add(1), local: c.LocalAddr(), key: key})
+			ci := &connInfo{id: s.connSeq.Add(1), local: c.LocalAddr(), key: key}
+			setConnID(c, ci.id)
+			return context.WithValue(ctx, connKey{}, ci)
 		},
+		ConnState:         s.connState,
 		ReadHeaderTimeout: 60 * time.Second,
 		IdleTimeout:       75 * time.Second,
 		ErrorLog:          nil,
@@ -193,7 +196,7 @@ func (s *Server) serveListener(l *listener) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		l.hs.Serve(l.ln)
+		l.hs.Serve(s.checkListener(l.ln, key))
 	}()
 }
 
