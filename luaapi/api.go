@@ -161,6 +161,11 @@ func (a *api) log(lv errlog.Level, msg string) {
 	var ctx *errlog.Context
 	if t := a.w.Current(); t != nil && t.R != nil {
 		ctx = reqContext(t.R)
+		if t.Phase == phases.Log {
+			ctx.Action = "logging request"
+		}
+	} else if t != nil && t.Phase == phases.Timer {
+		ctx = &errlog.Context{Extra: "context: ngx.timer"}
 	}
 	a.w.RT.Log.Log(lv, ctx, msg)
 }

@@ -29,11 +29,12 @@ type Op struct {
 	Var  *phases.Var
 	Val  *phases.Value
 	// rewrite
-	Re    *regexp.Regexp
-	Repl  *phases.Value
-	Flag  string // "last", "break", "redirect", "permanent", ""
-	HasQ  bool   // the replacement has a "?": do not append the old args
-	Redir bool   // the replacement starts with http://, https://, $scheme
+	Re   *regexp.Regexp
+	Repl *phases.Value
+	Flag string // "last", "break", "redirect", "permanent", ""
+	// DropArgs: the replacement ends with "?", the original arguments are dropped.
+	DropArgs bool
+	Redir    bool // the replacement starts with http://, https://, $scheme
 	// return
 	Code int
 	// if
@@ -210,10 +211,8 @@ func setRewrite(c *Ctx, d *nginxconf.Directive) error {
 		}
 	}
 	if strings.HasSuffix(repl, "?") {
-		op.HasQ = true
+		op.DropArgs = true
 		repl = repl[:len(repl)-1]
-	} else if strings.Contains(repl, "?") {
-		op.HasQ = true
 	}
 	if op.Repl, err = c.Compile(d, repl); err != nil {
 		return err

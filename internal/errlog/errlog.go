@@ -61,6 +61,7 @@ type Context struct {
 	Request string // the request line
 	Host    string
 	Extra   string // e.g. `upstream: "..."`; appended before host
+	Action  string // what the server was doing: " while <Action>" follows the message
 }
 
 // Sink is one error_log destination.
@@ -229,6 +230,10 @@ func (lineEncoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*buff
 		b.AppendByte(' ')
 	}
 	b.AppendString(strings.TrimRight(ent.Message, "\n"))
+	if ctx != nil && ctx.Action != "" {
+		b.AppendString(" while ")
+		b.AppendString(ctx.Action)
+	}
 	if ctx != nil {
 		if ctx.Client != "" {
 			b.AppendString(", client: ")

@@ -174,10 +174,17 @@ func (o *response) writeHeader() {
 	if cl := h.Get("Content-Length"); cl != "" && strings.TrimSpace(cl) == "" {
 		delete(h, "Content-Length")
 	}
+	if _, ok := h["Content-Length"]; !ok && r.HTTP.ProtoAtLeast(1, 1) && !o.headOnly &&
+		r.Status >= 200 && r.Status != 204 && r.Status != 304 {
+		// as nginx: a body of unknown length goes chunked (net/http would
+		// otherwise buffer small ones and add a Content-Length)
+		h["Transfer-Encoding"] = chunkedTE
+	}
 	o.w.WriteHeader(r.Status)
 }
 
 var (
+	chunkedTE   = []string{"chunked"}
 	serverFull  = []string{"goresty/" + phases.Version}
 	serverShort = []string{"goresty"}
 )

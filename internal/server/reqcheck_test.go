@@ -108,6 +108,10 @@ func TestRequestChecker(t *testing.T) {
 			log:      `client sent duplicate host header: "Host: b", previous value: "Host: a" while reading client request headers, client: 127.0.0.1, server: , request: "GET / HTTP/1.1", host: "a"`},
 		{name: "space in header name", parts: []string{"GET / HTTP/1.1\r\nHost: a\r\nBad Header Line\r\n\r\n"},
 			statuses: []string{"HTTP/1.1 400 Bad Request"}, log: `client sent invalid header line: "Bad\x20..."`},
+		{name: "tab in header name", parts: []string{"GET / HTTP/1.1\r\nHost: a\r\nX\tY: 1\r\n\r\n"},
+			statuses: []string{"HTTP/1.1 400 Bad Request"}, log: `client sent invalid header line: "X\x09..."`},
+		{name: "invalid content-length", parts: []string{"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: x1\r\n\r\n"},
+			statuses: []string{"HTTP/1.1 400 Bad Request"}, log: `client sent invalid "Content-Length" header while reading client request headers`},
 		{name: "NUL in header value", parts: []string{"GET / HTTP/1.1\r\nHost: a\r\nX: a\x00b\r\n\r\n"},
 			statuses: []string{"HTTP/1.1 400 Bad Request"}, log: `client sent invalid header line: "X: a\x00..."`},
 		{name: "version 2.0", parts: []string{"GET / HTTP/2.0\r\nHost: a\r\n\r\n"},
@@ -222,5 +226,24 @@ func BenchmarkRequestChecker(b *testing.B) {
 			b.Fatalf("Read = %d, %v", n, err)
 		}
 		c.inflight.Store(0)
+	}
+}
+
+// BenchmarkNetHTTPReadRequest is the yardstick: net/http parsing the head
+// that BenchmarkRequestChecker checks.
+func BenchmarkNetHTTPReadRequest(b *testing.B) {
+	head := "GET /static/app.js?v=3 HTTP/1.1\r\nHost: example.com\r\n" +
+		"User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36\r\n" +
+		"Accept: */*\r\nAccept-Encoding: gzip, deflate, br\r\nAccept-Language: en-US,en;q=0.9\r\n" +
+		"Referer: https://example.com/index.html\r\nCookie: session=0123456789abcdef; theme=dark\r\n\r\n"
+	rd := strings.NewReader(head)
+	br := bufio.NewReader(rd)
+	b.ReportAllocs()
+	for b.Loop() {
+		rd.Reset(head)
+		br.Reset(rd)
+		if _, err := http.ReadRequest(br); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -22,6 +22,7 @@ func (s *Server) runScript(r *phases.Request, ops []config.Op) (int, bool) {
 // runOps runs instructions; stopped reports a "break" (or a rewrite with
 // last/break), which ends the whole script, not just an "if" block.
 func (s *Server) runOps(r *phases.Request, ops []config.Op) (int, bool, bool) {
+	changed := false // a rewrite without flag changed the URI: find the location again at the end
 	for i := range ops {
 		op := &ops[i]
 		switch op.Kind {
@@ -50,18 +51,20 @@ func (s *Server) runOps(r *phases.Request, ops []config.Op) (int, bool, bool) {
 				// and then the script goes on after the block
 				s.setLoc(r, op.Loc)
 				code, again, stopped := s.runOps(r, op.Loc.Script)
-				if stopped || again || code != config.Continue {
+				if stopped || code != config.Continue {
 					return code, again, true
 				}
+				changed = changed || again
 			}
 		case config.OpRewrite:
 			code, again, stop := s.doRewrite(r, op)
-			if stop || again || code != config.Continue {
+			if stop || code != config.Continue {
 				return code, again, true
 			}
+			changed = changed || again
 		}
 	}
-	return config.Continue, false, false
+	return config.Continue, changed, false
 }
 
 func (s *Server) doReturn(r *phases.Request, op *config.Op) int {
@@ -99,7 +102,9 @@ func (s *Server) doRewrite(r *phases.Request, op *config.Op) (code int, again, s
 	}
 	target := op.Repl.Eval(r)
 	if op.Redir || op.Flag == "redirect" || op.Flag == "permanent" {
-		if !op.HasQ && r.Args != "" {
+		// the original arguments follow the new ones unless the
+		// replacement ends with "?"
+		if !op.DropArgs && r.Args != "" {
 			if strings.Contains(target, "?") {
 				target += "&" + r.Args
 			} else {
@@ -117,17 +122,13 @@ func (s *Server) doRewrite(r *phases.Request, op *config.Op) (code int, again, s
 	}
 	uri, args, hasQ := strings.Cut(target, "?")
 	r.URI = uri
-	if !hasQ && op.HasQ {
-		r.Args = "" // "rewrite ^ /x? ..." drops the original arguments
-	}
-	if hasQ {
-		if op.HasQ && args == "" {
-			r.Args = ""
-		} else if r.Args != "" && !strings.HasSuffix(op.Repl.Raw, "?") {
-			r.Args = args + "&" + r.Args
-		} else {
-			r.Args = args
-		}
+	switch {
+	case op.DropArgs:
+		r.Args = args
+	case hasQ && r.Args != "":
+		r.Args = args + "&" + r.Args
+	case hasQ:
+		r.Args = args
 	}
 	switch op.Flag {
 	case "last":
@@ -135,7 +136,8 @@ func (s *Server) doRewrite(r *phases.Request, op *config.Op) (code int, again, s
 	case "break":
 		return config.Continue, false, true
 	}
-	return config.Continue, false, false
+	// no flag: the script goes on, and the location is searched again after it
+	return config.Continue, true, false
 }
 
 func absoluteURL(r *phases.Request, p string) string {
