@@ -76,17 +76,6 @@ return {
     { "dec64_nil", function() return ngx.decode_base64(nil) end },
     { "dec64_table", function() return ngx.decode_base64({}) end },
     { "dec64_bool", function() return ngx.decode_base64(true) end },
-    { "dec64mime", function() return ngx.decode_base64mime("aGVsbG8=") end },
-    { "dec64mime_newline", function() return ngx.decode_base64mime("aGVs\r\nbG8=") end },
-    { "dec64mime_junk", function() return ngx.decode_base64mime("aG!Vs*bG8=") end },
-    { "dec64mime_space", function() return ngx.decode_base64mime("aGVs bG8") end },
-    { "dec64mime_one", function() return ngx.decode_base64mime("a") end },
-    { "dec64mime_pad_mid", function() return ngx.decode_base64mime("YQ==YQ==") end },
-    { "dec64mime_empty", function() return ngx.decode_base64mime("") end },
-    { "dec64mime_junk_only", function() return ngx.decode_base64mime("!!!") end },
-    { "dec64mime_nil", function() return ngx.decode_base64mime(nil) end },
-    { "dec64mime_num", function() return ngx.decode_base64mime(12) end },
-    { "dec64mime_table", function() return ngx.decode_base64mime({}) end },
     { "quote_sql", function() return ngx.quote_sql_str("a'b\"c\\d\0e\n\r\t\26\bf") end },
     { "quote_sql_plain", function() return ngx.quote_sql_str("hello") end },
     { "quote_sql_empty", function() return ngx.quote_sql_str("") end },
@@ -119,3 +108,4 @@ return {
         return table.concat(keys, " ")
     end },
 }
+
