@@ -1,6 +1,8 @@
 package luavm
 
 import (
+	"strings"
+
 	"github.com/goresty/goresty/luaapi/stdlib"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -11,7 +13,7 @@ import (
 // coroutines and pcall up to the scheduler, and the results come back down.
 // Any other yield is a user yield and goes to the user's resumer.
 const coLua = `
-local raw_new, raw_resume, raw_yield, raw_status, raw_running, release, killed, set_entry_panic, set_xpanic, SYS, ident = ...
+local raw_new, raw_resume, raw_yield, raw_status, raw_running, release, killed, set_entry_panic, set_xpanic, SYS, ident, nres, cut = ...
 local error, select = error, select
 
 -- after a user resume: forward system yields up, hand user yields back
@@ -35,19 +37,26 @@ local function pfwd(co, ok, ...)
 	end
 	if raw_status(co) == "dead" then
 		release(co)
-		return true, ...
+		return true, cut(...)
 	end
 	return pfwd(co, raw_resume(co, raw_yield(...)))
 end
 
+-- the function runs under a Lua frame (gopher-lua cannot start a coroutine
+-- on a Go function) that also counts its results: pcall(f) of a function
+-- returning nothing gives just true, as in LuaJIT
+local function tramp(f, ...)
+	return nres(f(...))
+end
+
 local function pcall_(f, ...)
-	local co = raw_new(f)
-	return pfwd(co, raw_resume(co, ...))
+	local co = raw_new(tramp)
+	return pfwd(co, raw_resume(co, f, ...))
 end
 
 local function xentry(h, f, ...)
 	set_xpanic(h)
-	return f(...)
+	return nres(f(...))
 end
 
 local function xpcall_(f, h, ...)
@@ -133,7 +142,14 @@ func (w *Worker) installCoroutines() {
 		if st == lua.ResumeError {
 			L.Push(lua.LFalse)
 			if ae, ok := err.(*lua.ApiError); ok {
-				L.Push(ae.Object)
+				obj := ae.Object
+				if s, ok := obj.(lua.LString); ok && strings.HasPrefix(string(s), "[goresty]:") {
+					// raised by a Go function right under pcall: no position, as in LuaJIT
+					if i := strings.Index(string(s), ": "); i >= 0 {
+						obj = s[i+2:]
+					}
+				}
+				L.Push(obj)
 			} else {
 				L.Push(lua.LString(err.Error()))
 			}
@@ -204,7 +220,20 @@ func (w *Worker) installCoroutines() {
 	}
 	L.Push(w.Sys)
 	L.Push(L.NewFunction(func(L *lua.LState) int { return L.GetTop() }))
-	L.Call(11, 4)
+	L.Push(L.NewFunction(func(L *lua.LState) int { // nres(...) -> n, ...
+		n := L.GetTop()
+		L.Insert(lua.LNumber(n), 1)
+		return n + 1
+	}))
+	L.Push(L.NewFunction(func(L *lua.LState) int { // cut(n, ...) -> exactly n values
+		n := int(L.CheckNumber(1))
+		for L.GetTop() < n+1 {
+			L.Push(lua.LNil)
+		}
+		L.Remove(1)
+		return n
+	}))
+	L.Call(13, 4)
 	co := L.Get(-2).(*lua.LTable)
 	w.entry = L.Get(-1).(*lua.LFunction)
 	L.SetGlobal("pcall", L.Get(-4))

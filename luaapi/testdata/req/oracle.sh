@@ -1,10 +1,10 @@
 #!/bin/sh
-# oracle.sh GROUP: runs testdata/GROUP/server.conf on real nginx + lua-nginx-module
+# oracle.sh GROUP (req, var or header): runs testdata/GROUP/server.conf on real nginx + lua-nginx-module
 # and writes every request of testdata/GROUP/requests.txt with its response
 # to testdata/GROUP/nginx-output.txt. Lines of requests.txt are curl arguments
 # where $B is the server's base URL. Date and Server headers are dropped.
 set -e
-here=$(cd "$(dirname "$0")" && pwd)
+here=$(cd "$(dirname "$0")/.." && pwd)
 g=$1
 port=${PORT:-$((20000 + $$ % 20000))}
 dir=$(mktemp -d)
@@ -15,7 +15,7 @@ mkdir -p "$dir/logs" "$dir/conf" "$dir/html"
   echo "daemon off; master_process off; error_log logs/error.log info; pid logs/nginx.pid;"
   echo "events {}"
   echo "http { access_log off;"
-  cat "$here/http.conf"
+  cat "$here/req/common.conf"
   [ -f "$here/$g/http.conf" ] && cat "$here/$g/http.conf"
   echo "server { listen 127.0.0.1:$port; server_name localhost;"
   cat "$here/$g/server.conf"

@@ -1,0 +1,260 @@
+package luaapi
+
+import (
+	"net/http"
+	"net/textproto"
+	"sort"
+	"strings"
+
+	"github.com/goresty/goresty/internal/config"
+	"github.com/goresty/goresty/internal/errlog"
+	"github.com/goresty/goresty/internal/luavm"
+	"github.com/goresty/goresty/luaapi/stdlib"
+	"github.com/goresty/goresty/phases"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Response header names are kept in Go's canonical form in r.Header
+// ("x_num" is sent as "X-Num", where nginx sends "x-num"): HTTP header
+// names are case-insensitive, and the rest of goresty looks them up by
+// canonical key.
+
+func init() { register(openHeader) }
+
+func openHeader(a *api) {
+	L := a.L
+	t := L.NewTable()
+	mt := L.NewTable()
+	mt.RawSetString("__index", L.NewFunction(a.headerGet))
+	mt.RawSetString("__newindex", L.NewFunction(a.headerSet))
+	t.Metatable = mt
+	a.ngx.RawSetString("header", t)
+
+	resp := a.sub("resp")
+	a.fn(resp, "get_headers", pReq, a.respGetHeaders)
+	a.fn(resp, "add_header", pReq, a.respAddHeader)
+
+	// get_headers tables: lookups are case-insensitive and "_" matches "-"
+	hmt := L.NewTable()
+	hmt.RawSetString("__index", L.NewFunction(headerTableIndex))
+	a.w.Data[hdrMTKey] = hmt
+}
+
+const hdrMTKey = "luaapi.headers.mt"
+
+// headerTableIndex is __index of the tables get_headers returns.
+func headerTableIndex(L *lua.LState) int {
+	t := L.CheckTable(1)
+	k, ok := L.Get(2).(lua.LString)
+	if !ok {
+		L.Push(lua.LNil)
+		return 1
+	}
+	n := strings.ReplaceAll(strings.ToLower(string(k)), "_", "-")
+	if n == string(k) {
+		L.Push(lua.LNil)
+		return 1
+	}
+	L.Push(t.RawGetString(n))
+	return 1
+}
+
+// transformUnderscores reports whether "_" in response header names
+// becomes "-" (lua_transform_underscores_in_response_headers, default on).
+func transformUnderscores(r *phases.Request) bool {
+	loc, ok := r.Loc.(*config.Location)
+	if !ok {
+		return true
+	}
+	return luavm.Loc(loc).Settings["lua_transform_underscores_in_response_headers"] != "off"
+}
+
+// escapeHeader escapes CR and LF as nginx does in header names and values.
+func escapeHeader(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	return strings.NewReplacer("\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+// respHeaderName maps a Lua key to the canonical response header name.
+func respHeaderName(L *lua.LState, r *phases.Request, k lua.LValue) string {
+	var name string
+	switch x := k.(type) {
+	case lua.LString:
+		name = string(x)
+	case lua.LNumber:
+		name = stdlib.FormatNumber(float64(x))
+	default:
+		name = L.ToStringMeta(k).String()
+	}
+	if transformUnderscores(r) {
+		name = strings.ReplaceAll(name, "_", "-")
+	}
+	return escapeHeader(textproto.CanonicalMIMEHeaderKey(name))
+}
+
+// headerValues converts a Lua value to header values; nil or {} clears.
+func headerValues(L *lua.LState, v lua.LValue) []string {
+	switch x := v.(type) {
+	case *lua.LNilType:
+		return nil
+	case *lua.LTable:
+		n := x.Len()
+		out := make([]string, 0, n)
+		for i := 1; i <= n; i++ {
+			out = append(out, escapeHeader(luaString(L, x.RawGetInt(i))))
+		}
+		return out
+	}
+	return []string{escapeHeader(luaString(L, v))}
+}
+
+// luaString is tostring(v).
+func luaString(L *lua.LState, v lua.LValue) string {
+	switch x := v.(type) {
+	case lua.LString:
+		return string(x)
+	case lua.LNumber:
+		return stdlib.FormatNumber(float64(x))
+	}
+	return L.ToStringMeta(v).String()
+}
+
+// pushValues pushes one value as a string, several as a table, none as nil.
+func pushValues(L *lua.LState, vs []string) {
+	switch len(vs) {
+	case 0:
+		L.Push(lua.LNil)
+	case 1:
+		L.Push(lua.LString(vs[0]))
+	default:
+		t := L.CreateTable(len(vs), 0)
+		for _, v := range vs {
+			t.Append(lua.LString(v))
+		}
+		L.Push(t)
+	}
+}
+
+// headerGet is ngx.header's __index.
+func (a *api) headerGet(L *lua.LState) int {
+	r := a.req(L)
+	vs := r.Header[respHeaderName(L, r, L.Get(2))]
+	if len(vs) == 1 && vs[0] == "" {
+		vs = nil // a cleared Server header
+	}
+	pushValues(L, vs)
+	return 1
+}
+
+// headerSet is ngx.header's __newindex.
+func (a *api) headerSet(L *lua.LState) int {
+	r := a.req(L)
+	if a.headersSent(r) {
+		a.log(errlog.Error, "attempt to set ngx.header.HEADER after sending out response headers")
+		return 0
+	}
+	name := respHeaderName(L, r, L.Get(2))
+	vs := headerValues(L, L.Get(3))
+	switch {
+	case len(vs) > 0:
+		r.Header[name] = vs
+	case name == "Content-Type":
+		// present but empty: the server sends no Content-Type at all
+		// (no default_type), as nginx does after content_type = nil
+		r.Header[name] = nil
+	case name == "Server":
+		// the server's mark for "send no Server header"
+		r.Header[name] = []string{""}
+	default:
+		delete(r.Header, name)
+	}
+	return 0
+}
+
+// headersSent reports whether it is too late to change response headers
+// (header_filter_by_lua runs while they are being sent).
+func (a *api) headersSent(r *phases.Request) bool {
+	return r.HeaderSent && a.phase() != phases.HeaderFilter
+}
+
+// respAddHeader is ngx.resp.add_header(name, value).
+func (a *api) respAddHeader(L *lua.LState) int {
+	r := a.req(L)
+	name := L.CheckString(1)
+	if L.GetTop() < 2 {
+		L.ArgError(2, "value expected")
+	}
+	if a.headersSent(r) {
+		a.log(errlog.Error, "attempt to set ngx.header.HEADER after sending out response headers")
+		return 0
+	}
+	key := respHeaderName(L, r, lua.LString(name))
+	r.Header[key] = append(r.Header[key], headerValues(L, L.Get(2))...)
+	return 0
+}
+
+// respGetHeaders is ngx.resp.get_headers(max?, raw?).
+func (a *api) respGetHeaders(L *lua.LState) int {
+	r := a.req(L)
+	return a.pushHeaderTable(L, r.Header, "", L.OptInt(1, 100), L.OptBool(2, false))
+}
+
+// pushHeaderTable pushes h (and host, when not empty, as "Host") as a
+// get_headers table: lower-case keys with the case-insensitive metatable,
+// or canonical keys when raw. It returns 2 values with "truncated" when
+// more than max header lines were there (max 0: no limit).
+func (a *api) pushHeaderTable(L *lua.LState, h http.Header, host string, max int, raw bool) int {
+	t := L.CreateTable(0, len(h)+1)
+	n := 0
+	truncated := false
+	add := func(k, v string) bool {
+		if max > 0 && n >= max {
+			truncated = true
+			return false
+		}
+		n++
+		if !raw {
+			k = strings.ToLower(k)
+		}
+		key := lua.LString(k)
+		switch old := t.RawGet(key).(type) {
+		case *lua.LNilType:
+			t.RawSet(key, lua.LString(v))
+		case *lua.LTable:
+			old.Append(lua.LString(v))
+		default:
+			arr := L.CreateTable(2, 0)
+			arr.Append(old)
+			arr.Append(lua.LString(v))
+			t.RawSet(key, arr)
+		}
+		return true
+	}
+	if host != "" {
+		add("Host", host)
+	}
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+loop:
+	for _, k := range keys {
+		for _, v := range h[k] {
+			if !add(k, v) {
+				break loop
+			}
+		}
+	}
+	if !raw {
+		t.Metatable = a.w.Data[hdrMTKey].(*lua.LTable)
+	}
+	L.Push(t)
+	if truncated {
+		L.Push(lua.LString("truncated"))
+		return 2
+	}
+	return 1
+}
