@@ -41,6 +41,20 @@ type SubResponse struct {
 	Truncated bool
 }
 
+// Hooks are services the server gives every request; one value serves all
+// requests of a configuration, so nothing is allocated per request.
+type Hooks interface {
+	// Capture runs a subrequest through the full phase pipeline of its
+	// location (call it without holding a Lua VM).
+	Capture(parent *Request, sr *SubRequest) *SubResponse
+	// Uninitialized is called when a user variable that was never set is
+	// used in a value (nginx warns: using uninitialized "x" variable).
+	Uninitialized(r *Request, name string)
+}
+
+// Capture runs a subrequest of r.
+func (r *Request) Capture(sr *SubRequest) *SubResponse { return r.Srv.Capture(r, sr) }
+
 // Request is one HTTP request on its way through the phases. It is owned by
 // the goroutine serving the connection; Lua handlers touch it only while
 // that goroutine has handed control to the request's worker.
@@ -94,15 +108,10 @@ type Request struct {
 	BodyRead   bool
 	BodyOnFile bool
 
-	// Capture runs a subrequest through the full phase pipeline of its
-	// location (set by the server; call it without holding a Lua VM).
-	Capture func(sr *SubRequest) *SubResponse
+	// Srv gives the server's services to this request (subrequests, warnings).
+	Srv Hooks
 	// Parent is the request that issued this subrequest.
 	Parent *Request
-
-	// OnUninit is called when a user variable that was never set is used
-	// in a value (nginx warns: using uninitialized "x" variable).
-	OnUninit func(name string)
 
 	// Ctx is the per-request ngx.ctx storage, owned by the Lua runtime.
 	Ctx any
@@ -110,6 +119,9 @@ type Request struct {
 	LuaState any
 	// Worker is the Lua worker this request is pinned to.
 	Worker any
+	// Upstream is the proxy module's per-request state (what the
+	// $upstream_* variables read); nil until proxy_pass runs.
+	Upstream any
 	// Phase is the phase now running.
 	Phase Phase
 	// Exit is the status a handler asked to finish with (ngx.exit), 0 for none.

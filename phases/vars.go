@@ -175,6 +175,15 @@ var (
 
 func str(s string) (string, bool) { return s, true }
 
+// RegisterVar adds a read-only built-in variable to every VarTable made
+// afterwards. Modules (the proxy's $upstream_addr...) call it from init.
+func RegisterVar(name string, g Getter) {
+	if _, dup := builtins[name]; dup {
+		panic("phases: variable registered twice: " + name)
+	}
+	builtins[name] = g
+}
+
 var builtins = map[string]Getter{
 	"uri":          func(r *Request) (string, bool) { return r.URI, true },
 	"document_uri": func(r *Request) (string, bool) { return r.URI, true },
@@ -404,8 +413,8 @@ func (v *Value) Eval(r *Request) string {
 
 func (p *valuePart) get(r *Request) string {
 	s, ok := p.v.Get(r)
-	if !ok && p.v.User >= 0 && r.OnUninit != nil {
-		r.OnUninit(p.v.Name)
+	if !ok && p.v.User >= 0 && r.Srv != nil {
+		r.Srv.Uninitialized(r, p.v.Name)
 	}
 	return s
 }

@@ -34,6 +34,7 @@ type Task struct {
 	// Aborted is set when the handler was stopped (runaway, error).
 	Aborted    bool
 	g          *group
+	own        group // the group this task leads, when it is an entry thread
 	dead       bool
 	result     runResult
 	thread     *threadState // for light threads

@@ -41,7 +41,8 @@ type threadState struct {
 // drive runs t (and the light threads it spawns) to the end, releasing the
 // VM around every operation. The caller holds w.mu; drive returns with it held.
 func (w *Worker) drive(t *Task, fn *lua.LFunction, args ...lua.LValue) runResult {
-	g := &group{w: w, entry: t}
+	g := &t.own // the entry task carries its group: no allocation
+	g.w, g.entry = w, t
 	t.g = g
 	g.ready = append(g.ready, wake{t: t, fn: fn, vals: args})
 	return g.run()

@@ -32,7 +32,8 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 		LocalAddr:  ci.local,
 		Prefix:     st.plan.Prefix,
 		Vars:       st.plan.Vars,
-		Header:     http.Header{},
+		Header:     w.Header(), // the handlers' headers are the response's: no copy
+		Srv:        st,
 	}
 	if hr.TLS != nil {
 		r.Scheme = "https"
@@ -48,8 +49,6 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 		r.UserVars = make([]string, n)
 		r.UserSet = make([]bool, n)
 	}
-	r.OnUninit = func(name string) { s.logReq(r, errlog.Warn, `using uninitialized "`+name+`" variable`) }
-	r.Capture = func(sr *phases.SubRequest) *phases.SubResponse { return s.capture(st, r, sr) }
 	out := &response{s: s, w: w, r: r, headOnly: hr.Method == http.MethodHead}
 	r.Out = out
 	if st.rt != nil {

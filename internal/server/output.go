@@ -153,9 +153,7 @@ func (o *response) writeHeader() {
 	o.wrote = true
 	r := o.r
 	h := o.w.Header()
-	for k, vs := range r.Header {
-		h[k] = vs
-	}
+	// r.Header is h itself: handlers wrote straight into the response
 	if _, ok := h["Server"]; !ok {
 		if loc := o.loc(); loc == nil || loc.ServerTokens {
 			h["Server"] = serverFull

@@ -50,6 +50,7 @@ type Server struct {
 }
 
 type state struct {
+	s             *Server
 	plan          *config.Plan
 	rt            Runtime
 	groups        map[string]*config.ListenGroup
@@ -79,7 +80,7 @@ func New(opts Options) *Server {
 func groupKey(g *config.ListenGroup) string { return g.Network + ":" + g.Addr }
 
 func (s *Server) newState(p *config.Plan) (*state, error) {
-	st := &state{plan: p, groups: map[string]*config.ListenGroup{}}
+	st := &state{s: s, plan: p, groups: map[string]*config.ListenGroup{}}
 	for _, g := range p.Listens {
 		st.groups[groupKey(g)] = g
 	}
@@ -287,4 +288,14 @@ func (s *Server) Addrs() []net.Addr {
 		out = append(out, l.ln.Addr())
 	}
 	return out
+}
+
+// Capture runs a subrequest (phases.Hooks).
+func (st *state) Capture(parent *phases.Request, sr *phases.SubRequest) *phases.SubResponse {
+	return st.s.capture(st, parent, sr)
+}
+
+// Uninitialized logs nginx's warning for an unset user variable (phases.Hooks).
+func (st *state) Uninitialized(r *phases.Request, name string) {
+	st.s.logReq(r, errlog.Warn, `using uninitialized "`+name+`" variable`)
 }

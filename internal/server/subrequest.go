@@ -80,10 +80,9 @@ func (s *Server) capture(st *state, parent *phases.Request, sr *phases.SubReques
 		ServerName: parent.ServerName,
 		Prefix:     parent.Prefix,
 		Vars:       parent.Vars,
-		Header:     http.Header{},
 		Worker:     parent.Worker,
 		Ctx:        sr.Ctx,
-		OnUninit:   parent.OnUninit,
+		Srv:        parent.Srv,
 	}
 	r.Loc = parent.Server.(*config.Server).Conf
 	switch {
@@ -106,9 +105,9 @@ func (s *Server) capture(st *state, parent *phases.Request, sr *phases.SubReques
 		}
 	}
 	w := &captureWriter{h: http.Header{}}
+	r.Header = w.h // the handlers' headers are the response's
 	out := &response{s: s, w: w, r: r, headOnly: sr.Method == http.MethodHead}
 	r.Out = out
-	r.Capture = func(sub *phases.SubRequest) *phases.SubResponse { return s.capture(st, r, sub) }
 	code := s.process(st, r)
 	s.finish(st, r, code)
 	out.Drain()
