@@ -1,13 +1,20 @@
 package main
 
 import (
+	"net/http"
+	_ "net/http/pprof" // served only when GORESTY_PPROF is set
 	"os"
 	"runtime/pprof"
 )
 
 // startProfile writes a CPU profile to $GORESTY_CPUPROFILE until goresty
-// exits (a development aid for the benchmarks; see BENCHMARKS.md).
+// exits, and serves net/http/pprof on $GORESTY_PPROF (development aids for
+// the benchmarks; see BENCHMARKS.md).
 func startProfile() func() {
+	if addr := os.Getenv("GORESTY_PPROF"); addr != "" {
+		// net/http/pprof on its own address, for memory and goroutine profiles
+		go http.ListenAndServe(addr, nil)
+	}
 	path := os.Getenv("GORESTY_CPUPROFILE")
 	if path == "" {
 		return func() {}
