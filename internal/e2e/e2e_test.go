@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/goresty/goresty/internal/testserver"
@@ -22,4 +23,58 @@ location /t { content_by_lua_block {
 		t.Fatalf("got %d %q, want 200 %q\nlog:\n%s", code, body, want, s.ErrorLog())
 	}
 	s.NoErrors()
+}
+
+func TestYieldTrapsNestedAndErrors(t *testing.T) {
+	s := testserver.Boot(t, `
+location /nested { content_by_lua_block {
+	local outer = coroutine.create(function()
+		local inner = coroutine.create(function()
+			ngx.sleep(0.01)
+			coroutine.yield("inner-1")
+			ngx.sleep(0.01)
+			return "inner-done"
+		end)
+		local _, v1 = coroutine.resume(inner)
+		coroutine.yield("outer got " .. v1 .. " " .. coroutine.status(inner))
+		local _, v2 = coroutine.resume(inner)
+		return v2 .. " " .. coroutine.status(inner)
+	end)
+	local ok, v = coroutine.resume(outer)
+	ngx.say(ok, " ", v, " ", coroutine.status(outer))
+	ok, v = coroutine.resume(outer)
+	ngx.say(ok, " ", v, " ", coroutine.status(outer))
+	ngx.say(coroutine.resume(outer))
+} }
+location /exit_in_pcall { content_by_lua_block {
+	pcall(function() ngx.sleep(0.001) ngx.say("before exit") ngx.exit(200) end)
+	ngx.say("not reached")
+} }
+location /err_after_yield { content_by_lua_block {
+	local function deep() ngx.sleep(0.001) error("after yield") end
+	deep()
+} }`)
+	code, body, _ := s.Get("/nested")
+	want := "true outer got inner-1 suspended suspended\ntrue inner-done dead dead\nfalsecannot resume dead coroutine\n"
+	if code != 200 || body != want {
+		t.Fatalf("nested: got %d %q, want %q\nlog:\n%s", code, body, want, s.ErrorLog())
+	}
+	code, body, _ = s.Get("/exit_in_pcall")
+	if code != 200 || body != "before exit\n" {
+		t.Fatalf("exit in pcall: got %d %q", code, body)
+	}
+	code, _, _ = s.Get("/err_after_yield")
+	if code != 500 {
+		t.Fatalf("error after yield: got %d, want 500", code)
+	}
+	log := s.ErrorLog()
+	for _, want := range []string{
+		"lua entry thread aborted: runtime error: content_by_lua(nginx.conf:31):2: after yield",
+		"stack traceback:",
+		"in function 'deep'",
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("error log lacks %q:\n%s", want, log)
+		}
+	}
 }
