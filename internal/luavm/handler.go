@@ -54,24 +54,22 @@ func (h *PhaseHandler) Handle(r *phases.Request) int {
 	return w.RunPhase(r, h.Chunk, h.Phase)
 }
 
-// function makes the handler closure for chunk with env as its globals.
-func (w *Worker) function(c *Chunk, env *lua.LTable) (*lua.LFunction, error) {
+// function returns the handler closure of chunk in this VM. Handlers run
+// with the VM's globals, as in OpenResty; the closure is made once (each
+// run with lua_code_cache off).
+func (w *Worker) function(c *Chunk) (*lua.LFunction, error) {
+	if fn := w.fns[c]; fn != nil {
+		return fn, nil
+	}
 	p, err := c.Proto()
 	if err != nil {
 		return nil, err
 	}
 	fn := w.L.NewFunctionFromProto(p)
-	fn.Env = env
-	return fn, nil
-}
-
-func (w *Worker) requestEnv(rs *ReqState) *lua.LTable {
-	if rs.Env == nil {
-		env := w.L.CreateTable(0, 0)
-		env.Metatable = w.envMT
-		rs.Env = env
+	if !c.NoCache {
+		w.fns[c] = fn
 	}
-	return rs.Env
+	return fn, nil
 }
 
 // lock takes the VM unless this request's goroutine already holds it
@@ -105,7 +103,7 @@ func (w *Worker) RunPhase(r *phases.Request, c *Chunk, ph phases.Phase) int {
 	saved := r.Phase
 	r.Phase = ph
 	defer func() { r.Phase = saved }()
-	fn, err := w.function(c, w.requestEnv(rs))
+	fn, err := w.function(c)
 	if err != nil {
 		w.RT.Log.Log(errlog.Error, reqContext(r), err.Error())
 		if c.File != "" {

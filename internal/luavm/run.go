@@ -44,7 +44,7 @@ func (w *Worker) setupPackagePath() {
 func (w *Worker) runInit(c *Chunk) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	fn, err := w.function(c, w.L.G.Global)
+	fn, err := w.function(c)
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func (w *Worker) runInit(c *Chunk) error {
 func (w *Worker) runDetached(c *Chunk, ph phases.Phase) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	fn, err := w.function(c, w.L.G.Global)
+	fn, err := w.function(c)
 	if err != nil {
 		w.RT.Log.Log(errlog.Error, nil, err.Error())
 		return
@@ -105,7 +105,7 @@ func (h *setHandler) Run(r *phases.Request) (string, error) {
 	saved := r.Phase
 	r.Phase = phases.Set
 	defer func() { r.Phase = saved }()
-	fn, err := w.function(h.chunk, w.requestEnv(rs))
+	fn, err := w.function(h.chunk)
 	if err != nil {
 		w.RT.Log.Log(errlog.Error, reqContext(r), err.Error())
 		return "", err
@@ -205,7 +205,7 @@ func (w *Worker) runFilter(r *phases.Request, c *Chunk, ph phases.Phase, args []
 	saved := r.Phase
 	r.Phase = ph
 	defer func() { r.Phase = saved }()
-	fn, err := w.function(c, w.requestEnv(rs))
+	fn, err := w.function(c)
 	if err != nil {
 		w.RT.Log.Log(errlog.Error, reqContext(r), err.Error())
 		return args

@@ -256,6 +256,37 @@ func traceback(L *lua.LState) string {
 	return b.String()
 }
 
+// callerTrace is debug.traceback("", 2) as seen from a Go function: the
+// Lua frames of its callers.
+func callerTrace(L *lua.LState) string {
+	var b strings.Builder
+	b.WriteString("stack traceback:")
+	last := ""
+	for level := 1; level < 30; level++ {
+		dbg, ok := L.GetStack(level)
+		if !ok {
+			break
+		}
+		if _, err := L.GetInfo("Sln", dbg, lua.LNil); err != nil || dbg.What == "G" || dbg.Source == "[goresty]" {
+			continue
+		}
+		line := fmt.Sprintf("\n\t%s:%d: in ", dbg.Source, dbg.CurrentLine)
+		switch {
+		case dbg.What == "main" && dbg.LineDefined <= 0:
+			line += "main chunk"
+		case dbg.Name != "":
+			line += "function '" + dbg.Name + "'"
+		default:
+			line += fmt.Sprintf("function <%s:%d>", dbg.Source, dbg.LineDefined)
+		}
+		if line != last { // a tail call shows its frame twice
+			b.WriteString(line)
+			last = line
+		}
+	}
+	return b.String()
+}
+
 // tracePanic replaces gopher-lua's panic handler inside handler coroutines
 // so the traceback is taken while the stack is still there.
 func (w *Worker) tracePanic(L *lua.LState) {

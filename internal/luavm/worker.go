@@ -44,7 +44,7 @@ type Worker struct {
 	cur *Task // the task running Lua right now (under mu)
 
 	free  []*lua.LState // finished threads kept for reuse
-	envMT *lua.LTable   // metatable of per-request global environments
+	fns   map[*Chunk]*lua.LFunction // handler closures, made once per VM
 
 	kill     atomic.Pointer[chan struct{}] // closed to stop a runaway handler
 	runStart atomic.Int64                  // when the current resume began (unix nanos), 0 when idle
@@ -116,9 +116,7 @@ func (rt *Runtime) newWorker(id int, open Opener) (*Worker, error) {
 		return nil, err
 	}
 	w.installCoroutines()
-	w.envMT = L.NewTable()
-	w.envMT.RawSetString("__index", L.G.Global)
-	w.envMT.RawSetString("__newindex", L.NewFunction(w.globalWrite))
+	w.fns = map[*Chunk]*lua.LFunction{}
 	if rt.Main.Init != nil {
 		// init_by_lua runs in every VM, before any request: what it loads
 		// and sets globally is visible in every worker, as after nginx's fork
@@ -127,19 +125,24 @@ func (rt *Runtime) newWorker(id int, open Opener) (*Worker, error) {
 			return nil, err
 		}
 	}
+	if L.G.Global.Metatable == lua.LNil {
+		mt := L.NewTable()
+		mt.RawSetString("__newindex", L.NewFunction(w.globalWrite))
+		L.G.Global.Metatable = mt
+	}
 	return w, nil
 }
 
-// globalWrite is __newindex of request environments: OpenResty's warning,
-// then the value is stored in the request's own environment.
+// globalWrite is OpenResty's _G write guard: handlers share the VM's
+// globals (a global written by one request is seen by the next), so a new
+// global written at run time gets a warning with a traceback.
 func (w *Worker) globalWrite(L *lua.LState) int {
 	t := L.CheckTable(1)
 	k := L.Get(2)
-	if t != w.L.G.Global {
-		if task := w.cur; task != nil && task.R != nil {
-			w.logTask(task, errlog.Warn, "writing a global Lua variable ('"+lua.LVAsString(k)+
-				"') which may lead to race conditions between concurrent requests, so prefer the use of 'local' variables")
-		}
+	if task := w.cur; task != nil && task.Phase != phases.Init && task.Phase != phases.InitWorker {
+		w.logTask(task, errlog.Warn, "[lua] _G write guard:12: __newindex(): writing a global Lua variable ('"+
+			lua.LVAsString(k)+"') which may lead to race conditions between concurrent requests, so prefer the use of 'local' variables\n"+
+			callerTrace(L))
 	}
 	t.RawSet(k, L.Get(3))
 	return 0
