@@ -19,12 +19,14 @@ type MainConf struct {
 	InitWorker   *Chunk
 	ExitWorker   *Chunk
 	CodeCache    bool
-	MaxRunTime   time.Duration
-	SharedDicts  []SharedDict
-	MaxPending   int
-	MaxRunning   int
-	RegexCache   int
-	RegexLimit   int
+	// CodeCacheOffAt is where "lua_code_cache off" was written.
+	CodeCacheOffAt string
+	MaxRunTime     time.Duration
+	SharedDicts    []SharedDict
+	MaxPending     int
+	MaxRunning     int
+	RegexCache     int
+	RegexLimit     int
 	// ExtraPhases lets cosockets run where OpenResty refuses them.
 	Settings map[string]string
 }

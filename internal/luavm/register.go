@@ -1,6 +1,7 @@
 package luavm
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -45,6 +46,9 @@ func init() {
 				return err
 			}
 			mainConf(c.Plan).CodeCache = on
+			if !on {
+				mainConf(c.Plan).CodeCacheOffAt = fmt.Sprintf("%s:%d", d.File, d.Line)
+			}
 			return nil
 		}},
 		&config.Spec{Name: "lua_max_run_time", Ctx: http, Args: config.Take1, Set: func(c *config.Ctx, d *nginxconf.Directive) error {

@@ -43,8 +43,8 @@ type Worker struct {
 	L   *lua.LState
 	cur *Task // the task running Lua right now (under mu)
 
-	free  []*lua.LState // finished threads kept for reuse
-	fns   map[*Chunk]*lua.LFunction // handler closures, made once per VM
+	free []*lua.LState             // finished threads kept for reuse
+	fns  map[*Chunk]*lua.LFunction // handler closures, made once per VM
 
 	kill     atomic.Pointer[chan struct{}] // closed to stop a runaway handler
 	runStart atomic.Int64                  // when the current resume began (unix nanos), 0 when idle
@@ -80,6 +80,9 @@ var vmOptions = lua.Options{
 func New(p *config.Plan, log *errlog.Logger, open Opener) (*Runtime, error) {
 	mc := mainConf(p)
 	rt := &Runtime{Plan: p, Log: log, Main: mc, stop: make(chan struct{})}
+	if mc.CodeCacheOffAt != "" {
+		log.Log(errlog.Alert, nil, "lua_code_cache is off; this will hurt performance in "+mc.CodeCacheOffAt)
+	}
 	n := p.WorkerProcesses
 	if n < 1 {
 		n = 1
