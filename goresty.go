@@ -16,6 +16,7 @@ import (
 	"github.com/goresty/goresty/internal/config"
 	"github.com/goresty/goresty/internal/errlog"
 	"github.com/goresty/goresty/internal/luavm"
+	"github.com/goresty/goresty/internal/proxy"
 	"github.com/goresty/goresty/internal/server"
 	"github.com/goresty/goresty/luaapi"
 	lua "github.com/yuin/gopher-lua"
@@ -61,6 +62,7 @@ func Start(prefix, confFile string) (*Server, error) {
 }
 
 func newRuntime(p *config.Plan, log *errlog.Logger) (server.Runtime, server.FilterRunner, error) {
+	proxy.SetLogger(p, log)
 	rt, err := luavm.New(p, log, luaapi.Open)
 	if err != nil {
 		return nil, nil, err

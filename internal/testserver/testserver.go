@@ -14,6 +14,7 @@ import (
 	"github.com/goresty/goresty/internal/errlog"
 	"github.com/goresty/goresty/internal/luavm"
 	"github.com/goresty/goresty/internal/nginxconf"
+	"github.com/goresty/goresty/internal/proxy"
 	"github.com/goresty/goresty/internal/server"
 	"github.com/goresty/goresty/luaapi"
 )
@@ -77,6 +78,7 @@ func Boot(t testing.TB, serverBody string, opts ...Options) *Server {
 
 // NewRuntime is the Lua runtime constructor goresty uses.
 func NewRuntime(p *config.Plan, log *errlog.Logger) (server.Runtime, server.FilterRunner, error) {
+	proxy.SetLogger(p, log)
 	rt, err := luavm.New(p, log, luaapi.Open)
 	if err != nil {
 		return nil, nil, err

@@ -1,0 +1,473 @@
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/goresty/goresty/internal/config"
+	"github.com/goresty/goresty/internal/errlog"
+	"github.com/goresty/goresty/phases"
+)
+
+// proxyHandler is the content handler of locations with proxy_pass.
+type proxyHandler struct{}
+
+var handler config.Handler = proxyHandler{}
+
+// Handler returns the content handler proxy_pass installs (for tests and
+// for code that wants to tell it apart).
+func Handler() config.Handler { return handler }
+
+// call is one proxied request on its way.
+type call struct {
+	r    *phases.Request
+	lc   *locConf
+	ps   *planState
+	st   *reqState
+	up   *Upstream
+	path string // request target sent upstream, without the query
+	qry  string
+	hdr  http.Header
+	host string // Host header
+	body []byte
+}
+
+// Handle proxies r to the upstream of its location's proxy_pass.
+func (proxyHandler) Handle(r *phases.Request) int {
+	loc, _ := r.Loc.(*config.Location)
+	if loc == nil {
+		return http.StatusInternalServerError
+	}
+	lc, _ := loc.Ext[extKey].(*locConf)
+	if lc == nil || lc.pass == nil || lc.pass.ps == nil {
+		return http.StatusInternalServerError
+	}
+	t := lc.pass
+	c := &call{r: r, lc: lc, ps: t.ps, st: &reqState{}}
+	r.Upstream = c.st
+	if code := c.target(t); code != 0 {
+		return code
+	}
+	if code := c.readBody(); code != 0 {
+		return code
+	}
+	c.buildHeader()
+	return c.run(loc)
+}
+
+// target works out the upstream and the URI to send.
+func (c *call) target(t *target) int {
+	r := c.r
+	if t.value == nil {
+		c.up, c.st.proxyHost = t.up, t.proxyHost
+		c.path, c.qry = requestTarget(r, t.hasURI, t.uri, t.locPrefix)
+		return 0
+	}
+	raw := t.value.Eval(r)
+	rest, ok := cutScheme(raw)
+	if !ok {
+		c.ps.logger().Log(errlog.Error, reqContext(r, "", ""), `invalid URL prefix in "`+raw+`"`)
+		return http.StatusInternalServerError
+	}
+	host, uri, hasURI := splitHostURI(rest)
+	up, err := c.ps.upstreamFor(host, true)
+	if err != nil {
+		c.ps.logger().Log(errlog.Error, reqContext(r, "", ""), `no resolver defined to resolve `+host)
+		return http.StatusBadGateway
+	}
+	c.up, c.st.proxyHost = up, proxyHostOf(host)
+	if hasURI {
+		// a URL with variables and a URI is sent as is
+		c.path, c.qry, _ = strings.Cut(uri, "?")
+		if c.path == "" {
+			c.path = "/"
+		}
+		return 0
+	}
+	c.path, c.qry = requestTarget(r, false, "", "")
+	return 0
+}
+
+// requestTarget is nginx's choice of the upstream URI: the client's
+// unparsed URI when proxy_pass has none and the URI is unchanged; the
+// location prefix replaced by the proxy_pass URI; the (rewritten) URI.
+func requestTarget(r *phases.Request, hasURI bool, uri, locPrefix string) (string, string) {
+	if !hasURI && unparsedValid(r) {
+		p, q, _ := strings.Cut(r.RequestURI, "?")
+		return p, q
+	}
+	if hasURI && strings.HasPrefix(r.URI, locPrefix) {
+		p, q, _ := strings.Cut(uri, "?")
+		if q != "" && r.Args != "" {
+			q += "&" + r.Args
+		} else if q == "" {
+			q = r.Args
+		}
+		return p + escapeURI(r.URI[len(locPrefix):]), q
+	}
+	return escapeURI(r.URI), r.Args
+}
+
+// unparsedValid reports whether r's URI is still the one the client sent.
+func unparsedValid(r *phases.Request) bool {
+	if r.Internal || r.Subrequest || r.Args != r.HTTP.URL.RawQuery {
+		return false
+	}
+	p := r.HTTP.URL.Path
+	if r.URI == p {
+		return true
+	}
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return r.URI == c
+}
+
+func (c *call) readBody() int {
+	r := c.r
+	if !c.lc.passReqBody {
+		return 0
+	}
+	switch {
+	case r.BodyRead && r.BodyOnFile:
+		b, err := os.ReadFile(r.BodyFile)
+		if err != nil {
+			c.ps.logger().Log(errlog.Crit, reqContext(r, "", ""), `open() "`+r.BodyFile+`" failed (`+err.Error()+`)`)
+			return http.StatusInternalServerError
+		}
+		c.body = b
+	case r.BodyRead:
+		c.body = r.Body
+	case r.HTTP.Body != nil && r.HTTP.Body != http.NoBody && r.HTTP.ContentLength != 0:
+		// read it whole (nginx buffers it too): a retry can send it again
+		b, err := io.ReadAll(r.HTTP.Body)
+		if err != nil {
+			return 499
+		}
+		c.body = b
+	}
+	return 0
+}
+
+// buildHeader makes the upstream request's header: the client's headers
+// (unless proxy_pass_request_headers is off) with proxy_set_header applied.
+func (c *call) buildHeader() {
+	r, lc := c.r, c.lc
+	n := len(lc.headers)
+	if lc.passReqHeaders {
+		n += len(r.HTTP.Header)
+	}
+	h := make(http.Header, n)
+	if lc.passReqHeaders {
+	client:
+		for k, vs := range r.HTTP.Header {
+			for _, sh := range lc.headers {
+				if sh.name == k {
+					continue client
+				}
+			}
+			if k == "Content-Length" || k == "Transfer-Encoding" {
+				continue
+			}
+			h[k] = vs
+		}
+		if _, ok := r.HTTP.Header["User-Agent"]; !ok {
+			h["User-Agent"] = emptyValue // no Go-http-client default
+		}
+	} else {
+		h["User-Agent"] = emptyValue
+	}
+	for _, sh := range lc.headers {
+		if sh.empty {
+			continue
+		}
+		v := sh.value.Eval(r)
+		if v == "" {
+			continue
+		}
+		if sh.name == "Host" {
+			c.host = v
+			continue
+		}
+		h[sh.name] = append(h[sh.name], v)
+	}
+	c.hdr = h
+}
+
+var emptyValue = []string{""}
+
+// run tries the upstream's servers until one answers or the tries are used up.
+func (c *call) run(loc *config.Location) int {
+	r, lc := c.r, c.lc
+	tr := c.ps.transport(lc, c.up)
+	var tried uint64
+	maxTries := c.up.tries()
+	if lc.nextTries > 0 && lc.nextTries < maxTries {
+		maxTries = lc.nextTries
+	}
+	idempotent := r.Method == "GET" || r.Method == "HEAD" || r.Method == "OPTIONS" || r.Method == "TRACE" ||
+		r.Method == "PUT" || r.Method == "DELETE"
+	for n := 1; ; n++ {
+		now := time.Now()
+		p, idx := c.up.pick(tried, now)
+		if p == nil {
+			c.st.add(attempt{addr: c.up.Name, status: http.StatusBadGateway})
+			c.ps.logger().Log(errlog.Error, reqContext(r, c.upstreamURL(c.up.Name), "connecting to upstream"), "no live upstreams")
+			return http.StatusBadGateway
+		}
+		if idx < 64 {
+			tried |= 1 << idx
+		}
+		a := c.st.add(attempt{addr: p.addr})
+		resp, err := tr.RoundTrip(c.request(p.addr))
+		more := n < maxTries
+		if err != nil {
+			a.dur = time.Since(now)
+			code, msg, action, cond, sent := classify(err)
+			if code == 499 {
+				a.status = 499
+				return 499
+			}
+			a.status = code
+			ctx := reqContext(r, c.upstreamURL(p.addr), action)
+			c.ps.logger().Log(errlog.Error, ctx, msg)
+			if c.up.fail(p, time.Now()) {
+				c.ps.logger().Log(errlog.Warn, ctx, "upstream server temporarily disabled")
+			}
+			if more && lc.next&cond != 0 && (!sent || idempotent || lc.next&nextNonIdempotent != 0) {
+				continue
+			}
+			return code
+		}
+		a.status = resp.StatusCode
+		if more && lc.next.status(resp.StatusCode) && (idempotent || lc.next&nextNonIdempotent != 0) {
+			resp.Body.Close()
+			a.dur = time.Since(now)
+			if resp.StatusCode != http.StatusNotFound && c.up.fail(p, time.Now()) {
+				c.ps.logger().Log(errlog.Warn, reqContext(r, c.upstreamURL(p.addr), "reading response header from upstream"),
+					"upstream server temporarily disabled")
+			}
+			continue
+		}
+		c.up.ok(p, now)
+		if lc.interceptErrors && resp.StatusCode >= 300 && loc.ErrorPages[resp.StatusCode] != nil {
+			resp.Body.Close()
+			a.dur = time.Since(now)
+			return resp.StatusCode
+		}
+		return c.respond(resp, a, now, p.addr)
+	}
+}
+
+// upstreamURL is the `upstream: "..."` of error-log lines.
+func (c *call) upstreamURL(addr string) string {
+	u := "http://" + addr + c.path
+	if c.qry != "" {
+		u += "?" + c.qry
+	}
+	return u
+}
+
+func (c *call) request(addr string) *http.Request {
+	req := &http.Request{
+		Method:     c.r.Method,
+		URL:        &url.URL{Scheme: "http", Host: addr, Opaque: c.path, RawQuery: c.qry},
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Header:     c.hdr,
+		Host:       c.host,
+		Close:      !c.lc.pass11,
+	}
+	if strings.HasPrefix(c.path, "//") {
+		// Opaque "//x" would read as an authority
+		req.URL.Opaque = ""
+		req.URL.Path = c.path
+	}
+	if c.body != nil {
+		body := c.body
+		req.ContentLength = int64(len(body))
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	} else if c.lc.passReqBody && (c.r.Method == "POST" || c.r.Method == "PUT" || c.r.Method == "PATCH") {
+		req.Body = http.NoBody // "Content-Length: 0" as nginx sends
+	}
+	if !c.lc.ignoreClientAbort && c.r.HTTP != nil {
+		if ctx := c.r.HTTP.Context(); ctx.Done() != nil {
+			return req.WithContext(ctx)
+		}
+	}
+	return req
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// respond sends the upstream's response through the output filters.
+func (c *call) respond(resp *http.Response, a *attempt, start time.Time, addr string) int {
+	r := c.r
+	defer resp.Body.Close()
+	r.Status = resp.StatusCode
+	c.copyHeader(resp)
+	if err := r.Out.SendHeader(r); err != nil {
+		return config.Abort
+	}
+	if r.Method == http.MethodHead {
+		a.dur = time.Since(start)
+		r.Out.Write(r, nil, true)
+		return config.Done
+	}
+	drain, _ := r.Out.(interface{ Drain() })
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
+	first := true
+	for {
+		n, err := io.ReadFull(resp.Body, buf)
+		eof := err == io.EOF || err == io.ErrUnexpectedEOF
+		if err != nil && !eof {
+			a.dur = time.Since(start)
+			_, msg, _, _, _ := classify(err)
+			c.ps.logger().Log(errlog.Error, reqContext(r, c.upstreamURL(addr), "reading upstream"), msg)
+			if n > 0 {
+				r.Out.Write(r, buf[:n], false)
+			}
+			return config.Abort
+		}
+		if n > 0 || eof {
+			r.Out.Write(r, buf[:n], eof)
+		}
+		if eof {
+			a.dur = time.Since(start)
+			return config.Done
+		}
+		if !first && drain != nil {
+			drain.Drain()
+		}
+		first = false
+	}
+}
+
+// hopHeaders are never passed back to the client.
+var hopHeaders = map[string]bool{"Connection": true, "Keep-Alive": true, "Transfer-Encoding": true,
+	"Proxy-Connection": true, "Te": true, "Trailer": true, "Upgrade": true}
+
+func (c *call) copyHeader(resp *http.Response) {
+	r, lc := c.r, c.lc
+	for k, vs := range resp.Header {
+		if lc.hide[k] || hopHeaders[k] {
+			continue
+		}
+		if (k == "Location" || k == "Refresh") && !lc.redirectOff && len(vs) > 0 {
+			vs = []string{c.rewriteRedirect(k, vs[0])}
+		}
+		r.Header[k] = vs
+	}
+	if resp.ContentLength >= 0 {
+		if _, ok := r.Header["Content-Length"]; !ok {
+			r.Header["Content-Length"] = []string{strconv.FormatInt(resp.ContentLength, 10)}
+		}
+	} else {
+		delete(r.Header, "Content-Length")
+	}
+	if _, ok := resp.Header["Content-Type"]; !ok {
+		// nginx sends no Content-Type when the upstream gave none
+		r.Header["Content-Type"] = nil
+	}
+}
+
+// rewriteRedirect applies proxy_redirect to a Location or Refresh value.
+func (c *call) rewriteRedirect(k, v string) string {
+	r, lc := c.r, c.lc
+	prefix := ""
+	if k == "Refresh" {
+		i := strings.Index(strings.ToLower(v), "url=")
+		if i < 0 {
+			return v
+		}
+		prefix, v = v[:i+4], v[i+4:]
+	}
+	out, ok := "", false
+	if len(lc.redirects) > 0 {
+		for _, rr := range lc.redirects {
+			if strings.HasPrefix(v, rr.from) {
+				out, ok = rr.to.Eval(r)+v[len(rr.from):], true
+				break
+			}
+		}
+	} else if t := lc.pass; t != nil && t.value == nil {
+		// "default": the proxy_pass URL becomes the location
+		from, to := "http://"+t.host+"/", "/"
+		if t.hasURI {
+			from, to = "http://"+t.host+t.uri, t.locPrefix
+		}
+		if strings.HasPrefix(v, from) {
+			out, ok = to+v[len(from):], true
+		}
+	}
+	if !ok {
+		return prefix + v
+	}
+	if k == "Location" && strings.HasPrefix(out, "/") {
+		if loc, _ := r.Loc.(*config.Location); loc == nil || !loc.RelativeRedirect {
+			host := r.HTTP.Host
+			if host == "" {
+				host = r.ServerName
+			}
+			out = r.Scheme + "://" + host + out
+		}
+	}
+	return prefix + out
+}
+
+// classify maps a transport error to nginx's status, message and action;
+// sent reports that the request may have reached the upstream.
+func classify(err error) (code int, msg, action string, cond nextMask, sent bool) {
+	if errors.Is(err, context.Canceled) {
+		return 499, "client prematurely closed connection", "", 0, true
+	}
+	var ne interface{ Timeout() bool }
+	timeout := errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded)
+	if op := dialError(err); op != nil {
+		if timeout {
+			return http.StatusGatewayTimeout, "upstream timed out (110: Connection timed out)", "connecting to upstream", nextTimeout, false
+		}
+		return http.StatusBadGateway, "connect() failed " + errnoText(op), "connecting to upstream", nextError, false
+	}
+	if timeout {
+		return http.StatusGatewayTimeout, "upstream timed out (110: Connection timed out)", "reading response header from upstream", nextTimeout, true
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "server closed") {
+		return http.StatusBadGateway, "upstream prematurely closed connection", "reading response header from upstream", nextError, true
+	}
+	if strings.Contains(err.Error(), "malformed HTTP") {
+		return http.StatusBadGateway, "upstream sent no valid HTTP/1.0 header", "reading response header from upstream", nextInvalid, true
+	}
+	return http.StatusBadGateway, "upstream request failed (" + err.Error() + ")", "reading response header from upstream", nextError, true
+}
+
+// reqContext is the error-log context of a proxied request.
+func reqContext(r *phases.Request, upstream, action string) *errlog.Context {
+	ctx := &errlog.Context{
+		Conn:    r.ConnID,
+		Client:  r.RemoteAddr,
+		Server:  r.ServerName,
+		Request: r.HTTP.Method + " " + r.RequestURI + " " + r.Proto,
+		Host:    r.HTTP.Host,
+		Action:  action,
+	}
+	if upstream != "" {
+		ctx.Extra = `upstream: "` + upstream + `"`
+	}
+	return ctx
+}
