@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/goresty/goresty/internal/nginxconf"
+	"github.com/goresty/goresty/phases"
 )
 
 func setServer(c *Ctx, d *nginxconf.Directive) error {
@@ -259,6 +260,13 @@ func finishServers(p *Plan) error {
 // the way nginx does: exact name, longest leading wildcard, longest
 // trailing wildcard, first matching regex, else the default server.
 func (g *ListenGroup) FindServer(host string, capture func(*regexp.Regexp, string) bool) *Server {
+	return g.findServer(host, capture, nil)
+}
+
+// FindServerFor is FindServer for a request: regex captures go into r.
+func (g *ListenGroup) FindServerFor(r *phases.Request) *Server { return g.findServer(r.Host, nil, r) }
+
+func (g *ListenGroup) findServer(host string, capture func(*regexp.Regexp, string) bool, r *phases.Request) *Server {
 	if len(g.Servers) == 1 {
 		return g.Servers[0]
 	}
@@ -291,7 +299,7 @@ func (g *ListenGroup) FindServer(host string, capture func(*regexp.Regexp, strin
 	}
 	for _, s := range g.Servers {
 		for _, re := range s.Regex {
-			if capture(re.Re, host) {
+			if regexMatch(re.Re, host, capture, r) {
 				return s
 			}
 		}
@@ -303,13 +311,29 @@ func (g *ListenGroup) FindServer(host string, capture func(*regexp.Regexp, strin
 // returns the location (nil: none matched, the server's own configuration
 // applies). Regex captures of the match are stored through capture.
 func (s *Server) FindLocation(uri string, capture func(re *regexp.Regexp, uri string) bool) *Location {
-	loc, _ := findIn(s.Conf.Tree, uri, capture)
+	loc, _ := findIn(s.Conf.Tree, uri, capture, nil)
 	return loc
 }
 
-// findIn returns the best location in t and whether the search is final
-// (exact or ^~ match, or a regex matched).
-func findIn(t *LocTree, uri string, capture func(*regexp.Regexp, string) bool) (*Location, bool) {
+// FindLocationFor is FindLocation for a request: regex captures go into r
+// (no closure is made per request).
+func (s *Server) FindLocationFor(r *phases.Request) *Location {
+	loc, _ := findIn(s.Conf.Tree, r.URI, nil, r)
+	return loc
+}
+
+func regexMatch(re *regexp.Regexp, s string, capture func(*regexp.Regexp, string) bool, r *phases.Request) bool {
+	if capture != nil {
+		return capture(re, s)
+	}
+	return MatchCaptures(re, s, r)
+}
+
+// findIn returns the best location in t as nginx's find_location does, and
+// whether it is final (an exact match, or a regex matched): outer regexes
+// are then not tried. A "^~" prefix stops the regexes of its own level
+// only; the regexes nested in it still apply.
+func findIn(t *LocTree, uri string, capture func(*regexp.Regexp, string) bool, r *phases.Request) (*Location, bool) {
 	if t == nil {
 		return nil, false
 	}
@@ -323,19 +347,23 @@ func findIn(t *LocTree, uri string, capture func(*regexp.Regexp, string) bool) (
 			break
 		}
 	}
+	noregex := false
 	if best != nil {
-		if inner, final := findIn(best.Tree, uri, capture); final {
+		noregex = best.Mod == "^~"
+		inner, final := findIn(best.Tree, uri, capture, r)
+		if final {
 			return inner, true
-		} else if inner != nil {
+		}
+		if inner != nil {
 			best = inner
 		}
-		if best.Mod == "^~" {
-			return best, true
-		}
+	}
+	if noregex {
+		return best, false
 	}
 	for _, l := range t.Regex {
-		if capture(l.Re, uri) {
-			if inner, final := findIn(l.Tree, uri, capture); final && inner != nil {
+		if regexMatch(l.Re, uri, capture, r) {
+			if inner, _ := findIn(l.Tree, uri, capture, r); inner != nil {
 				return inner, true
 			}
 			return l, true

@@ -19,7 +19,7 @@ type group struct {
 	threads  map[*lua.LState]*Task
 	live     int // light threads not yet dead
 	exited   bool
-	busy     int // > 0 while a Go function of this group runs Lua (spawn)
+	done     chan struct{} // closed when the group's run ends
 }
 
 type wake struct {
@@ -51,7 +51,12 @@ func (w *Worker) drive(t *Task, fn *lua.LFunction, args ...lua.LValue) runResult
 func (g *group) run() runResult {
 	w := g.w
 	prev := w.cur
-	defer func() { w.cur = prev }()
+	defer func() {
+		w.cur = prev
+		if g.done != nil {
+			close(g.done)
+		}
+	}()
 	for {
 		for len(g.ready) > 0 {
 			wk := g.ready[0]
@@ -145,10 +150,17 @@ func (g *group) after(t *Task, st lua.ResumeState, err error, vals []lua.LValue,
 		}
 		if g.ch == nil {
 			g.ch = make(chan wake, 4)
+			g.done = make(chan struct{})
 		}
 		g.inflight++
-		ch := g.ch
-		go func() { ch <- wake{t: t, vals: op()} }()
+		ch, done := g.ch, g.done
+		go func() {
+			res := op()
+			select {
+			case ch <- wake{t: t, vals: res}:
+			case <-done: // the group ended (its threads were killed): nobody waits
+			}
+		}()
 	case lua.ResumeOK:
 		w.release(t.Co)
 		g.finish(t, runResult{ok: true, vals: vals})

@@ -17,7 +17,9 @@ import (
 const maxRedirects = 10
 
 func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.ResponseWriter, hr *http.Request) {
-	r := &phases.Request{
+	b := &reqResp{}
+	r := &b.r
+	*r = phases.Request{
 		HTTP:       hr,
 		Start:      time.Now(),
 		Method:     hr.Method,
@@ -38,7 +40,7 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 	if hr.TLS != nil {
 		r.Scheme = "https"
 	}
-	srv := g.FindServer(r.Host, func(re *regexpT, s string) bool { return config.MatchCaptures(re, s, r) })
+	srv := g.FindServerFor(r)
 	r.Server, r.Loc = srv, srv.Conf
 	r.RemoteAddr, r.RemotePort, _ = net.SplitHostPort(hr.RemoteAddr)
 	if r.Host == "" {
@@ -49,7 +51,8 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 		r.UserVars = make([]string, n)
 		r.UserSet = make([]bool, n)
 	}
-	out := &response{s: s, w: w, r: r, headOnly: hr.Method == http.MethodHead}
+	out := &b.out
+	*out = response{s: s, w: w, r: r, headOnly: hr.Method == http.MethodHead}
 	r.Out = out
 	if st.rt != nil {
 		st.rt.BeginRequest(r)
@@ -65,6 +68,12 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 		// the status is out: all nginx can do is cut the body short
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// reqResp holds a request and its response in one allocation.
+type reqResp struct {
+	r   phases.Request
+	out response
 }
 
 func firstName(srv *config.Server) string {
@@ -122,9 +131,7 @@ func (s *Server) serverRewrite(r *phases.Request, srv *config.Server) int {
 
 func (s *Server) fromFindConfig(st *state, r *phases.Request, srv *config.Server) int {
 	for {
-		loc := srv.FindLocation(r.URI, func(re *regexpT, uri string) bool {
-			return config.MatchCaptures(re, uri, r)
-		})
+		loc := srv.FindLocationFor(r)
 		if loc == nil {
 			loc = srv.Conf
 		}
