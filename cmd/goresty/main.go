@@ -6,6 +6,7 @@ package main
 
 import (
 	_ "embed"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -102,7 +103,10 @@ func parseFlags(args []string) (*flags, error) {
 }
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	stop := startProfile()
+	code := run(os.Args[1:])
+	stop()
+	os.Exit(code)
 }
 
 func emerg(format string, args ...any) {
@@ -157,8 +161,7 @@ func load(opts config.Options, embedded bool) (*config.Plan, error) {
 func run(args []string) int {
 	f, err := parseFlags(args)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "goresty: %v\n", err)
-		usage()
+		fmt.Fprintf(os.Stderr, "goresty: %v\n", err) // nginx prints no usage here
 		return 1
 	}
 	if f.help {
@@ -175,14 +178,11 @@ func run(args []string) int {
 		}
 	}
 	opts, embedded, err := setup(f)
-	if err != nil {
-		emerg("%v", err)
-		return 1
+	var plan *config.Plan
+	if err == nil {
+		plan, err = load(opts, embedded)
 	}
-	if embedded && f.conf == "" && f.test {
-		opts.ConfFile = opts.Prefix + "conf/nginx.conf"
-	}
-	plan, err := load(opts, embedded)
+	err = commandLineErr(err)
 	if f.signal != "" {
 		return sendSignal(f.signal, opts, plan, err)
 	}
@@ -214,6 +214,24 @@ func run(args []string) int {
 	return serve(f, opts, embedded, plan)
 }
 
+// commandLineErr words an error in the -g directives as nginx does: no line
+// after "command line", and a missing ";" ends the parameter, not a file.
+func commandLineErr(err error) error {
+	var ce *config.Error
+	var pe *nginxconf.Error
+	switch {
+	case errors.As(err, &ce) && ce.File == "command line":
+		return errors.New(ce.Msg + " in command line")
+	case errors.As(err, &pe) && pe.File == "command line":
+		msg := pe.Msg
+		if strings.HasPrefix(msg, "unexpected end of file") {
+			msg = `unexpected end of parameter, expecting ";"`
+		}
+		return errors.New(msg + " in command line")
+	}
+	return err
+}
+
 // logStartupError writes a start-up error to the error log file too, as
 // nginx does (the configured log is unknown, so the default one is used).
 func logStartupError(opts config.Options, f *flags, err error) {
@@ -235,15 +253,35 @@ func logStartupError(opts config.Options, f *flags, err error) {
 	l.Close()
 }
 
+// dump prints the configuration file and every file it includes, as
+// nginx -T does: a "# configuration file NAME:" line, the text, a newline.
 func dump(conf string, embedded bool) {
-	fmt.Printf("# configuration file %s:\n", conf)
 	if embedded {
-		os.Stdout.Write(defaultConf)
+		fmt.Printf("# configuration file %s:\n%s\n", conf, defaultConf)
 		return
 	}
-	data, err := os.ReadFile(conf)
-	if err == nil {
-		os.Stdout.Write(data)
+	files := []string{conf}
+	if ds, err := nginxconf.ParseFile(conf); err == nil {
+		files = confFiles(files, map[string]bool{conf: true}, ds)
 	}
-	fmt.Println()
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			continue
+		}
+		fmt.Printf("# configuration file %s:\n%s\n", name, data)
+	}
+}
+
+// confFiles appends the files the directives come from, in the order they
+// are first met.
+func confFiles(files []string, seen map[string]bool, ds []*nginxconf.Directive) []string {
+	for _, d := range ds {
+		if !seen[d.File] {
+			seen[d.File] = true
+			files = append(files, d.File)
+		}
+		files = confFiles(files, seen, d.Block)
+	}
+	return files
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -34,10 +35,18 @@ func serve(f *flags, opts config.Options, embedded bool, plan *config.Plan) int 
 		return 1
 	}
 	defer log.Close()
+	// the signals are caught before the pid file tells anyone where to send
+	// them: a "-s reload" right after start must not kill the process
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGUSR1)
+	defer signal.Stop(sigs)
 	report := func(msg string) {}
 	if child {
 		pipe := os.NewFile(3, "daemon-pipe")
 		report = func(msg string) {
+			if msg == "ok" {
+				detachStderr(plan)
+			}
 			fmt.Fprintln(pipe, msg)
 			pipe.Close()
 		}
@@ -59,8 +68,9 @@ func serve(f *flags, opts config.Options, embedded bool, plan *config.Plan) int 
 	}
 	pidPath := plan.Path(plan.PidFile)
 	if err := os.WriteFile(pidPath, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
-		emerg(`open() "%s" failed (%v)`, pidPath, err)
-		log.Log(errlog.Emerg, nil, fmt.Sprintf(`open() "%s" failed (%v)`, pidPath, err))
+		msg := fmt.Sprintf(`open() "%s" failed (%s)`, pidPath, sysErr(err))
+		emerg("%s", msg)
+		log.Log(errlog.Emerg, nil, msg)
 		report("error: " + err.Error())
 		srv.Shutdown(false)
 		return 1
@@ -71,15 +81,12 @@ func serve(f *flags, opts config.Options, embedded bool, plan *config.Plan) int 
 	}
 	log.Logf(errlog.Notice, "goresty/%s started, %d worker(s)", versionString(), plan.WorkerProcesses)
 	report("ok")
-	return signalLoop(srv, log, opts, embedded, plan)
+	return signalLoop(sigs, srv, log, opts, embedded)
 }
 
 func versionString() string { return strings.TrimSpace(goVersionTag()) }
 
-func signalLoop(srv *server.Server, log *errlog.Logger, opts config.Options, embedded bool, plan *config.Plan) int {
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGUSR1)
-	defer signal.Stop(sigs)
+func signalLoop(sigs chan os.Signal, srv *server.Server, log *errlog.Logger, opts config.Options, embedded bool) int {
 	for sig := range sigs {
 		switch sig {
 		case syscall.SIGTERM, syscall.SIGINT:
@@ -101,7 +108,6 @@ func signalLoop(srv *server.Server, log *errlog.Logger, opts config.Options, emb
 				log.Log(errlog.Emerg, nil, err.Error())
 				continue
 			}
-			plan = np
 			log.Logf(errlog.Notice, "reconfigured")
 		case syscall.SIGUSR1:
 			log.Logf(errlog.Notice, "signal 10 (SIGUSR1) received, reopening logs")
@@ -154,6 +160,28 @@ func daemonize() int {
 	return 0
 }
 
+// detachStderr points a started daemon's standard error at its error log
+// (or /dev/null), as nginx does, so that the daemon does not hold the
+// terminal or the pipe of whoever started it. A log on stderr keeps it.
+func detachStderr(plan *config.Plan) {
+	target := os.DevNull
+	for _, s := range plan.ErrorLogs {
+		if s.Path == "stderr" {
+			return
+		}
+		if !strings.HasPrefix(s.Path, "syslog:") {
+			target = s.Path
+			break
+		}
+	}
+	f, err := os.OpenFile(target, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return
+	}
+	syscall.Dup3(int(f.Fd()), 2, 0)
+	f.Close()
+}
+
 // sendSignal implements -s: signal the running instance through its pid file.
 func sendSignal(name string, opts config.Options, plan *config.Plan, loadErr error) int {
 	pidFile := opts.Prefix + "logs/nginx.pid"
@@ -163,30 +191,40 @@ func sendSignal(name string, opts config.Options, plan *config.Plan, loadErr err
 		emerg("%v", loadErr)
 		return 1
 	}
+	// nginx's signaller reports these at "error" and "alert" level
 	data, err := os.ReadFile(pidFile)
 	if err != nil {
-		emerg(`open() "%s" failed (%v)`, pidFile, unwrapPathErr(err))
+		stderrf("error", `open() "%s" failed (%s)`, pidFile, sysErr(err))
 		return 1
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
 	if err != nil || pid <= 0 {
-		emerg(`invalid PID number "%s" in "%s"`, strings.TrimSpace(string(data)), pidFile)
+		stderrf("error", `invalid PID number "%s" in "%s"`, strings.TrimSpace(string(data)), pidFile)
 		return 1
 	}
 	sig := map[string]syscall.Signal{"stop": syscall.SIGTERM, "quit": syscall.SIGQUIT, "reload": syscall.SIGHUP, "reopen": syscall.SIGUSR1}[name]
 	if err := syscall.Kill(pid, sig); err != nil {
-		emerg(`kill(%d, %d) failed (%v)`, pid, int(sig), err)
+		stderrf("alert", `kill(%d, %d) failed (%s)`, pid, int(sig), sysErr(err))
 		return 1
 	}
 	return 0
 }
 
-func unwrapPathErr(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		if pe.Err == syscall.ENOENT {
-			return fmt.Errorf("2: No such file or directory")
-		}
-		return pe.Err
+// sysErr formats a failed system call's error as nginx does:
+// "2: No such file or directory".
+func sysErr(err error) string {
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		return err.Error()
 	}
-	return err
+	msg := errno.Error()
+	if msg != "" {
+		msg = strings.ToUpper(msg[:1]) + msg[1:]
+	}
+	return fmt.Sprintf("%d: %s", int(errno), msg)
+}
+
+// stderrf writes "goresty: [LEVEL] message" to standard error.
+func stderrf(level, format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "goresty: ["+level+"] "+format+"\n", args...)
 }

@@ -356,7 +356,10 @@ func setErrorPage(c *Ctx, d *nginxconf.Directive) error {
 	}
 	for _, a := range args {
 		code, err := strconv.Atoi(a)
-		if err != nil || code < 300 || code > 599 {
+		if err != nil {
+			return Errorf(d, `invalid value "%s"`, a)
+		}
+		if code < 300 || code > 599 {
 			return Errorf(d, `value "%s" must be between 300 and 599`, a)
 		}
 		c.Loc.ErrorPages[code] = ep
