@@ -70,6 +70,7 @@ func Build(ds []*nginxconf.Directive, opts Options) (*Plan, error) {
 	if len(p.ErrorLogs) == 0 {
 		p.ErrorLogs = []errlog.Sink{{Path: p.Path("logs/error.log"), Level: errlog.Error}}
 	}
+	precompute(p)
 	if err := finishServers(p); err != nil {
 		return nil, err
 	}
@@ -212,3 +213,39 @@ func (c *Ctx) Compile(d *nginxconf.Directive, s string) (*phases.Value, error) {
 func numCPU() int { return runtime.NumCPU() }
 
 func getenv(k string) string { return os.Getenv(k) }
+
+// precompute fills values derived from a location's final configuration.
+func precompute(p *Plan) {
+	var walk func(l *Location)
+	seen := map[*Location]bool{}
+	walk = func(l *Location) {
+		if l == nil || seen[l] {
+			return
+		}
+		seen[l] = true
+		l.defaultTypeHdr = []string{l.DefaultType}
+		if l.Tree != nil {
+			for _, c := range l.Tree.Exact {
+				walk(c)
+			}
+			for _, c := range l.Tree.Prefix {
+				walk(c)
+			}
+			for _, c := range l.Tree.Regex {
+				walk(c)
+			}
+		}
+		for _, op := range l.Script {
+			if op.Loc != nil {
+				walk(op.Loc)
+			}
+		}
+	}
+	walk(p.HTTP)
+	for _, s := range p.Servers {
+		walk(s.Conf)
+		for _, n := range s.Named {
+			walk(n)
+		}
+	}
+}

@@ -200,6 +200,8 @@ type Location struct {
 
 	Ext   map[string]any
 	owned map[string]bool // which inherited slices/maps this level has copied
+
+	defaultTypeHdr []string
 }
 
 // Expires is an "expires" directive.
@@ -246,6 +248,14 @@ func (l *Location) Own(key string) bool {
 	}
 	l.owned[key] = true
 	return false
+}
+
+// DefaultTypeHdr is default_type as a header value, shared (never modify it).
+func (l *Location) DefaultTypeHdr() []string {
+	if len(l.defaultTypeHdr) == 0 || l.defaultTypeHdr[0] != l.DefaultType {
+		return []string{l.DefaultType}
+	}
+	return l.defaultTypeHdr
 }
 
 // Named reports whether l is a named (@name) location.

@@ -148,13 +148,14 @@ func fit(res []lua.LValue, n int) []lua.LValue {
 
 func (w *Worker) resume(from *lua.LState, t *Task, fn *lua.LFunction, args []lua.LValue) (lua.ResumeState, error, []lua.LValue) {
 	w.cur = t
-	nested := w.runStart.Load() != 0
+	nested := w.runID.Load() != 0
 	if !nested {
-		w.runStart.Store(time.Now().UnixNano())
+		w.runSeq++
+		w.runID.Store(w.runSeq)
 	}
 	st, err, vals := from.Resume(t.Co, fn, args...)
 	if !nested {
-		w.runStart.Store(0)
+		w.runID.Store(0)
 	}
 	if st == lua.ResumeError && w.RT.Main.MaxRunTime > 0 {
 		select {

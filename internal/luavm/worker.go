@@ -46,9 +46,14 @@ type Worker struct {
 	free []*lua.LState             // finished threads kept for reuse
 	fns  map[*Chunk]*lua.LFunction // handler closures, made once per VM
 
-	kill     atomic.Pointer[chan struct{}] // closed to stop a runaway handler
-	runStart atomic.Int64                  // when the current resume began (unix nanos), 0 when idle
-	killed   bool                          // under mu: the current resume was stopped
+	kill atomic.Pointer[chan struct{}] // closed to stop a runaway handler
+	// runID identifies the resume running now (0: idle); the watchdog
+	// counts the ticks it sees the same one, so no clock is read per resume.
+	runID     atomic.Uint64
+	runSeq    uint64 // under mu
+	seenID    uint64 // watchdog's
+	seenTicks int
+	killed    bool // under mu: the current resume was stopped
 
 	// Data holds per-worker state owned by luaapi (the ngx table...).
 	Data map[string]any
@@ -233,9 +238,15 @@ func (rt *Runtime) watchdog(max time.Duration) {
 			return
 		case <-t.C:
 		}
-		now := time.Now().UnixNano()
 		for _, w := range rt.Workers {
-			if s := w.runStart.Load(); s != 0 && time.Duration(now-s) > max {
+			// the same resume seen running on enough consecutive ticks
+			id := w.runID.Load()
+			if id == 0 || id != w.seenID {
+				w.seenID, w.seenTicks = id, 0
+				continue
+			}
+			w.seenTicks++
+			if time.Duration(w.seenTicks)*tick >= max {
 				if ch := w.kill.Load(); ch != nil {
 					select {
 					case <-*ch:

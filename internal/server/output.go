@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/goresty/goresty/internal/config"
@@ -51,7 +52,7 @@ func (o *response) SendHeader(r *phases.Request) error {
 	if _, set := r.Header["Content-Type"]; loc != nil && !set {
 		// nginx gives handler output the location's default_type (a
 		// present but empty entry is ngx.header.content_type = nil)
-		r.Header.Set("Content-Type", loc.DefaultType)
+		r.Header["Content-Type"] = loc.DefaultTypeHdr()
 	}
 	if loc != nil {
 		if hs := loc.Handlers[phases.HeaderFilter]; len(hs) > 0 && o.s.filters != nil {
@@ -169,8 +170,11 @@ func (o *response) writeHeader() {
 	if r.ErrStatus != 0 {
 		r.Status = r.ErrStatus
 	}
-	if cl := h.Get("Content-Length"); cl != "" && strings.TrimSpace(cl) == "" {
+	if cl, ok := h["Content-Length"]; ok && (len(cl) == 0 || strings.TrimSpace(cl[0]) == "") {
 		delete(h, "Content-Length")
+	}
+	if _, ok := h["Date"]; !ok {
+		h["Date"] = dateHeader() // net/http would format one per response
 	}
 	if _, ok := h["Content-Length"]; !ok && r.HTTP.ProtoAtLeast(1, 1) && !o.headOnly &&
 		r.Status >= 200 && r.Status != 204 && r.Status != 304 {
@@ -180,6 +184,25 @@ func (o *response) writeHeader() {
 	}
 	o.w.WriteHeader(r.Status)
 }
+
+// dateHeader returns the Date header value, formatted once per second as
+// nginx does (the slice is shared: never modified in place).
+func dateHeader() []string {
+	now := time.Now().Unix()
+	if d := cachedDate.Load(); d != nil && d.sec == now {
+		return d.v
+	}
+	d := &dateValue{sec: now, v: []string{time.Unix(now, 0).UTC().Format(http.TimeFormat)}}
+	cachedDate.Store(d)
+	return d.v
+}
+
+type dateValue struct {
+	sec int64
+	v   []string
+}
+
+var cachedDate atomic.Pointer[dateValue]
 
 var (
 	chunkedTE   = []string{"chunked"}
