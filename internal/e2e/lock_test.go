@@ -12,7 +12,7 @@ import (
 func TestRestyLock(t *testing.T) {
 	s := testserver.Boot(t, `
 location /inc { content_by_lua_block {
-	local lock = require("resty.lock"):new("locks", { timeout = 10 })
+	local lock = require("resty.lock"):new("locks", { timeout = 10, max_step = 0.01 })
 	local elapsed, err = lock:lock("counter")
 	if not elapsed then ngx.say("lock failed: ", err) return end
 	local d = ngx.shared.data
