@@ -57,12 +57,15 @@ const (
 
 var errRunaway = errors.New("lua_max_run_time exceeded")
 
-type killCtx struct{ w *Worker }
+// killCtx is the context gopher-lua checks between instructions. Its
+// channel is read on the VM's goroutine only (under the VM lock), without
+// an atomic; the watchdog closes the same channel through Worker.kill.
+type killCtx struct{ ch chan struct{} }
 
-func (c killCtx) Deadline() (time.Time, bool) { return time.Time{}, false }
-func (c killCtx) Done() <-chan struct{}       { return *c.w.kill.Load() }
-func (c killCtx) Value(any) any               { return nil }
-func (c killCtx) Err() error {
+func (c *killCtx) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (c *killCtx) Done() <-chan struct{}       { return c.ch }
+func (c *killCtx) Value(any) any               { return nil }
+func (c *killCtx) Err() error {
 	select {
 	case <-c.Done():
 		return errRunaway
@@ -81,7 +84,7 @@ func (w *Worker) thread() *lua.LState {
 	}
 	co, _ := w.L.NewThread()
 	if w.RT.Main.MaxRunTime > 0 {
-		co.SetContext(killCtx{w})
+		co.SetContext(w.kctx)
 	}
 	return co
 }
@@ -98,7 +101,7 @@ func (w *Worker) release(co *lua.LState) {
 func (w *Worker) NewThread() *lua.LState {
 	co, _ := w.L.NewThread()
 	if w.RT.Main.MaxRunTime > 0 {
-		co.SetContext(killCtx{w})
+		co.SetContext(w.kctx)
 	}
 	return co
 }
@@ -162,6 +165,7 @@ func (w *Worker) resume(from *lua.LState, t *Task, fn *lua.LFunction, args []lua
 		case <-*w.kill.Load():
 			// stopped by the watchdog: arm a fresh channel for the next run
 			ch := make(chan struct{})
+			w.kctx.ch = ch
 			w.kill.Store(&ch)
 			t.Aborted = true
 			err = fmt.Errorf("lua handler exceeded lua_max_run_time %v without yielding: aborted", w.RT.Main.MaxRunTime)

@@ -47,6 +47,7 @@ type Worker struct {
 	fns  map[*Chunk]*lua.LFunction // handler closures, made once per VM
 
 	kill atomic.Pointer[chan struct{}] // closed to stop a runaway handler
+	kctx *killCtx                      // the coroutines' context, on the same channel
 	// runID identifies the resume running now (0: idle); the watchdog
 	// counts the ticks it sees the same one, so no clock is read per resume.
 	runID     atomic.Uint64
@@ -117,6 +118,7 @@ func (rt *Runtime) newWorker(id int, open Opener) (*Worker, error) {
 	w := &Worker{ID: id, RT: rt, L: L, Data: map[string]any{}}
 	ch := make(chan struct{})
 	w.kill.Store(&ch)
+	w.kctx = &killCtx{ch: ch}
 	w.Sys = L.NewUserData()
 	w.setupPackagePath()
 	if err := open(w); err != nil {
