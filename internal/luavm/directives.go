@@ -65,8 +65,19 @@ func mainConf(p *config.Plan) *MainConf {
 	return mc
 }
 
-// Loc returns the Lua configuration of a location.
+// Loc returns the Lua configuration of a location. It never changes the
+// (shared, immutable) configuration: a location without one gets an empty one.
 func Loc(l *config.Location) *LocConf {
+	if c, ok := l.Ext[extKey].(*LocConf); ok {
+		return c
+	}
+	return emptyLoc
+}
+
+var emptyLoc = &LocConf{Settings: map[string]string{}}
+
+// locConf returns the Lua configuration of a location being built, making it.
+func locConf(l *config.Location) *LocConf {
 	if c, ok := l.Ext[extKey].(*LocConf); ok {
 		return c
 	}
