@@ -501,7 +501,10 @@ func setAccessLog(c *Ctx, d *nginxconf.Directive) error {
 		c.Plan.Formats["combined"] = lf
 	}
 	path := d.Args[0]
-	if path != "stderr" && !strings.HasPrefix(path, "syslog:") {
+	if strings.HasPrefix(path, "syslog:") {
+		return Errorf(d, `access_log to syslog is not supported by goresty`)
+	}
+	if path != "stderr" {
 		path = c.Plan.Path(path)
 	}
 	c.Loc.AccessLogs = append(c.Loc.AccessLogs, &AccessLog{Path: path, Format: lf})

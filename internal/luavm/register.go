@@ -122,8 +122,48 @@ func intMain(name string, set func(*MainConf, int)) *config.Spec {
 	}}
 }
 
+// settingKinds says how each per-location setting's value is checked.
+var settingKinds = map[string]string{
+	"lua_socket_connect_timeout": "time", "lua_socket_send_timeout": "time", "lua_socket_read_timeout": "time",
+	"lua_socket_keepalive_timeout": "time", "lua_socket_buffer_size": "size", "lua_socket_pool_size": "number",
+	"lua_socket_log_errors": "flag", "lua_ssl_verify_depth": "number", "lua_need_request_body": "flag",
+	"lua_transform_underscores_in_response_headers": "flag", "lua_use_default_type": "flag",
+	"lua_check_client_abort": "flag", "lua_http10_buffering": "flag", "rewrite_by_lua_no_postpone": "flag",
+	"access_by_lua_no_postpone": "flag", "lua_cosocket_in_all_phases": "flag", "lua_socket_send_lowat": "size",
+}
+
+// checkSetting validates a setting's value as nginx would.
+func checkSetting(d *nginxconf.Directive) error {
+	v := d.Args[0]
+	switch settingKinds[d.Name] {
+	case "time":
+		if _, ok := config.ParseTime(v, time.Second); !ok || len(d.Args) > 1 {
+			return config.Errorf(d, `"%s" directive invalid value`, d.Name)
+		}
+	case "size":
+		if _, ok := config.ParseSize(v); !ok || len(d.Args) > 1 {
+			return config.Errorf(d, `"%s" directive invalid value`, d.Name)
+		}
+	case "number":
+		if n, err := strconv.Atoi(v); err != nil || n < 0 || len(d.Args) > 1 {
+			return config.Errorf(d, `invalid number "%s" in "%s" directive`, v, d.Name)
+		}
+	case "flag":
+		if len(d.Args) > 1 {
+			return config.Errorf(d, `invalid number of arguments in "%s" directive`, d.Name)
+		}
+		if _, err := config.FlagValue(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func setting(name string, ctx config.Context) *config.Spec {
 	return &config.Spec{Name: name, Ctx: ctx, Args: config.Take12, Set: func(c *config.Ctx, d *nginxconf.Directive) error {
+		if err := checkSetting(d); err != nil {
+			return err
+		}
 		v := strings.Join(d.Args, " ")
 		if c.Kind == config.CtxHTTP {
 			mainConf(c.Plan).Settings[name] = v

@@ -57,6 +57,10 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 	if st.rt != nil {
 		st.rt.BeginRequest(r)
 	}
+	if max := srv.Conf.KeepaliveReqs; max > 0 && r.ConnReqs >= max {
+		// keepalive_requests: the connection closes after this response
+		r.Header["Connection"] = connClose
+	}
 	code := s.process(st, r)
 	s.finish(st, r, code)
 	out.Drain()
@@ -69,6 +73,8 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 		panic(http.ErrAbortHandler)
 	}
 }
+
+var connClose = []string{"close"}
 
 // reqResp holds a request and its response in one allocation.
 type reqResp struct {

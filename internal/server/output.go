@@ -89,11 +89,19 @@ func (o *response) coreHeaders(loc *config.Location) {
 			r.Header.Set("Expires", "Thu, 31 Dec 2037 23:55:55 GMT")
 			r.Header.Set("Cache-Control", "max-age=315360000")
 		default:
-			r.Header.Set("Expires", now.Add(e.D).UTC().Format(http.TimeFormat))
-			if e.D < 0 {
+			base := now
+			if e.Modified {
+				// "expires modified": counted from the file's modification time
+				if lm, err := http.ParseTime(r.Header.Get("Last-Modified")); err == nil {
+					base = lm
+				}
+			}
+			exp := base.Add(e.D)
+			r.Header.Set("Expires", exp.UTC().Format(http.TimeFormat))
+			if left := exp.Sub(now); left < 0 {
 				r.Header.Set("Cache-Control", "no-cache")
 			} else {
-				r.Header.Set("Cache-Control", "max-age="+strconv.FormatInt(int64(e.D/time.Second), 10))
+				r.Header.Set("Cache-Control", "max-age="+strconv.FormatInt(int64(left/time.Second), 10))
 			}
 		}
 	}
