@@ -419,9 +419,17 @@ func (p *valuePart) get(r *Request) string {
 	return s
 }
 
+// Log escaping modes (log_format escape=).
+const (
+	EscapeDefault = iota
+	EscapeJSON
+	EscapeNone
+)
+
 // EvalLog computes the value as the access log writes it: a variable that
-// is empty or not found prints as "-".
-func (v *Value) EvalLog(r *Request) string {
+// is empty or not found prints as "-" (as "" with escape=json), and
+// variable values are escaped as log_format's escape= says.
+func (v *Value) EvalLog(r *Request, escape int) string {
 	var b strings.Builder
 	for i := range v.parts {
 		p := &v.parts[i]
@@ -431,11 +439,52 @@ func (v *Value) EvalLog(r *Request) string {
 		}
 		s, ok := p.v.Get(r)
 		if !ok || s == "" {
-			s = "-"
+			if escape != EscapeJSON {
+				b.WriteByte('-')
+			}
+			continue
 		}
-		b.WriteString(s)
+		writeEscaped(&b, s, escape)
 	}
 	return b.String()
+}
+
+const hexDigits = "0123456789ABCDEF"
+
+func writeEscaped(b *strings.Builder, s string, escape int) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch escape {
+		case EscapeNone:
+			b.WriteByte(c)
+		case EscapeJSON:
+			switch {
+			case c == '"' || c == '\\':
+				b.WriteByte('\\')
+				b.WriteByte(c)
+			case c == '\n':
+				b.WriteString(`\n`)
+			case c == '\r':
+				b.WriteString(`\r`)
+			case c == '\t':
+				b.WriteString(`\t`)
+			case c < 0x20:
+				b.WriteString(`\u00`)
+				b.WriteByte(hexDigits[c>>4])
+				b.WriteByte(hexDigits[c&15])
+			default:
+				b.WriteByte(c)
+			}
+		default:
+			if c == '"' || c == '\\' || c < 0x20 || c > 0x7e {
+				b.WriteString(`\x`)
+				b.WriteByte(hexDigits[c>>4])
+				b.WriteByte(hexDigits[c&15])
+			} else {
+				b.WriteByte(c)
+			}
+		}
+	}
 }
 
 // Vars returns the variables v refers to.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/goresty/goresty/internal/errlog"
 	"github.com/goresty/goresty/internal/nginxconf"
+	"github.com/goresty/goresty/phases"
 )
 
 // accepted is a setter for directives that have no effect in goresty
@@ -461,14 +462,24 @@ func setLogFormat(c *Ctx, d *nginxconf.Directive) error {
 		return Errorf(d, `duplicate "log_format" name "%s"`, name)
 	}
 	args := d.Args[1:]
+	escape := phases.EscapeDefault
 	if len(args) > 0 && strings.HasPrefix(args[0], "escape=") {
+		switch args[0][7:] {
+		case "default":
+		case "json":
+			escape = phases.EscapeJSON
+		case "none":
+			escape = phases.EscapeNone
+		default:
+			return Errorf(d, `unknown log format escaping "%s"`, args[0][7:])
+		}
 		args = args[1:]
 	}
 	v, err := c.Compile(d, strings.Join(args, ""))
 	if err != nil {
 		return err
 	}
-	c.Plan.Formats[name] = &LogFormat{Name: name, Value: v}
+	c.Plan.Formats[name] = &LogFormat{Name: name, Value: v, Escape: escape}
 	return nil
 }
 

@@ -132,8 +132,9 @@ type AccessLog struct {
 
 // LogFormat is a compiled log_format.
 type LogFormat struct {
-	Name  string
-	Value *phases.Value
+	Name   string
+	Value  *phases.Value
+	Escape int // phases.EscapeDefault, EscapeJSON or EscapeNone
 }
 
 // Handler runs in a phase. It returns Continue, Done, or a status to

@@ -68,7 +68,7 @@ func (s *Server) logPhase(st *state, r *phases.Request) {
 		if f == nil {
 			continue
 		}
-		line := al.Format.Value.EvalLog(r) + "\n"
+		line := al.Format.Value.EvalLog(r, al.Format.Escape) + "\n"
 		f.WriteString(line)
 	}
 }
