@@ -1,0 +1,28 @@
+package luaapi
+
+import (
+	lua "github.com/yuin/gopher-lua"
+)
+
+func init() { register(openUnsupported) }
+
+// openUnsupported gives OpenResty APIs that goresty does not have yet a
+// clear error instead of "attempt to call a nil value".
+func openUnsupported(a *api) {
+	raise := func(name string) lua.LGFunction {
+		return func(L *lua.LState) int {
+			L.RaiseError("%s is not supported by goresty yet", name)
+			return 0
+		}
+	}
+	a.sub("req").RawSetString("socket", a.L.NewFunction(raise("ngx.req.socket")))
+	a.ngx.RawSetString("on_abort", a.L.NewFunction(raise("ngx.on_abort")))
+	for _, mod := range []string{"ngx.balancer", "ngx.ssl", "ngx.ssl.session", "ngx.ocsp", "ngx.pipe",
+		"ngx.upstream", "ngx.ssl.clienthello"} {
+		name := mod
+		a.L.PreloadModule(name, func(L *lua.LState) int {
+			L.RaiseError("module '%s' is not supported by goresty yet", name)
+			return 0
+		})
+	}
+}
