@@ -14,6 +14,7 @@ import (
 
 	"github.com/goresty/goresty/internal/config"
 	"github.com/goresty/goresty/internal/errlog"
+	"github.com/goresty/goresty/internal/proxy"
 	"github.com/goresty/goresty/phases"
 )
 
@@ -230,8 +231,12 @@ func (s *Server) Reload(p *config.Plan) error {
 	for _, l := range closing {
 		s.stopListener(l, true)
 	}
-	if old != nil && old.rt != nil {
-		go old.rt.Close(true)
+	if old != nil {
+		// the old plan's idle upstream connections go; busy ones finish first
+		proxy.Close(old.plan)
+		if old.rt != nil {
+			go old.rt.Close(true)
+		}
 	}
 	s.logs.reopen()
 	return nil
@@ -270,8 +275,11 @@ func (s *Server) Shutdown(graceful bool) {
 	}
 	wg.Wait()
 	s.wg.Wait()
-	if st := s.cur.Load(); st != nil && st.rt != nil {
-		st.rt.Close(graceful)
+	if st := s.cur.Load(); st != nil {
+		if st.rt != nil {
+			st.rt.Close(graceful)
+		}
+		proxy.Close(st.plan)
 	}
 	s.logs.reopen()
 }
