@@ -160,7 +160,7 @@ func (a *api) task() *luavm.Task { return a.w.Current() }
 func (a *api) log(lv errlog.Level, msg string) {
 	var ctx *errlog.Context
 	if t := a.w.Current(); t != nil && t.R != nil {
-		ctx = reqContext(t.R)
+		ctx = errlog.ForRequest(t.R)
 		if t.Phase == phases.Log {
 			ctx.Action = "logging request"
 		}
@@ -168,16 +168,6 @@ func (a *api) log(lv errlog.Level, msg string) {
 		ctx = &errlog.Context{Extra: "context: ngx.timer"}
 	}
 	a.w.RT.Log.Log(lv, ctx, msg)
-}
-
-func reqContext(r *phases.Request) *errlog.Context {
-	return &errlog.Context{
-		Conn:    r.ConnID,
-		Client:  r.RemoteAddr,
-		Server:  r.ServerName,
-		Request: r.HTTP.Method + " " + r.RequestURI + " " + r.Proto,
-		Host:    r.HTTP.Host,
-	}
 }
 
 // Phase masks used by the API tables.

@@ -142,7 +142,7 @@ func readBody(log *errlog.Logger, r *phases.Request) int {
 		var f *os.File
 		f, err = tempBodyFile(dir)
 		if err == nil {
-			log.Log(errlog.Warn, reqContext(r), "a client request body is buffered to a temporary file "+f.Name())
+			log.Log(errlog.Warn, errlog.ForRequest(r), "a client request body is buffered to a temporary file "+f.Name())
 			r.BodyFile, r.BodyOnFile = f.Name(), true
 			luavm.State(r).Cleanup = append(luavm.State(r).Cleanup, func() { os.Remove(f.Name()) })
 			var m int64
@@ -159,10 +159,10 @@ func readBody(log *errlog.Logger, r *phases.Request) int {
 	}
 	switch {
 	case err == errTooLarge:
-		log.Log(errlog.Error, reqContext(r), fmt.Sprintf("client intended to send too large chunked body: 0+%d bytes", n))
+		log.Log(errlog.Error, errlog.ForRequest(r), fmt.Sprintf("client intended to send too large chunked body: 0+%d bytes", n))
 		return http.StatusRequestEntityTooLarge
 	case err != nil:
-		log.Log(errlog.Info, reqContext(r), "client prematurely closed connection")
+		log.Log(errlog.Info, errlog.ForRequest(r), "client prematurely closed connection")
 		return http.StatusBadRequest
 	}
 	if !r.BodyOnFile {

@@ -171,7 +171,7 @@ func (a *api) sockLog(t *luavm.Task, c *sockConf, lv errlog.Level, msg string) {
 	}
 	var ctx *errlog.Context
 	if t != nil && t.R != nil {
-		ctx = reqContext(t.R)
+		ctx = errlog.ForRequest(t.R)
 	} else if t != nil && t.Phase == phases.Timer {
 		msg += ", context: ngx.timer"
 	}

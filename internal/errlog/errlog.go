@@ -2,6 +2,7 @@ package errlog
 
 import (
 	"fmt"
+	"github.com/goresty/goresty/phases"
 	"os"
 	"strconv"
 	"strings"
@@ -260,4 +261,16 @@ func (lineEncoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*buff
 	}
 	b.AppendByte('\n')
 	return b, nil
+}
+
+// ForRequest is the context nginx prints for a request's error-log lines:
+// connection number, client, server, request line and Host.
+func ForRequest(r *phases.Request) *Context {
+	return &Context{
+		Conn:    r.ConnID,
+		Client:  r.RemoteAddr,
+		Server:  r.ServerName,
+		Request: r.HTTP.Method + " " + r.RequestURI + " " + r.Proto,
+		Host:    r.HTTP.Host,
+	}
 }

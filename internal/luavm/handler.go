@@ -105,7 +105,7 @@ func (w *Worker) RunPhase(r *phases.Request, c *Chunk, ph phases.Phase) int {
 	defer func() { r.Phase = saved }()
 	fn, err := w.function(c)
 	if err != nil {
-		w.RT.Log.Log(errlog.Error, reqContext(r), err.Error())
+		w.RT.Log.Log(errlog.Error, errlog.ForRequest(r), err.Error())
 		if c.File != "" {
 			return http.StatusNotFound
 		}

@@ -107,7 +107,7 @@ func (h *setHandler) Run(r *phases.Request) (string, error) {
 	defer func() { r.Phase = saved }()
 	fn, err := w.function(h.chunk)
 	if err != nil {
-		w.RT.Log.Log(errlog.Error, reqContext(r), err.Error())
+		w.RT.Log.Log(errlog.Error, errlog.ForRequest(r), err.Error())
 		return "", err
 	}
 	t := &Task{W: w, Co: w.thread(), R: r, Phase: phases.Set, noYield: true}
@@ -207,7 +207,7 @@ func (w *Worker) runFilter(r *phases.Request, c *Chunk, ph phases.Phase, args []
 	defer func() { r.Phase = saved }()
 	fn, err := w.function(c)
 	if err != nil {
-		w.RT.Log.Log(errlog.Error, reqContext(r), err.Error())
+		w.RT.Log.Log(errlog.Error, errlog.ForRequest(r), err.Error())
 		return args
 	}
 	t := &Task{W: w, Co: w.thread(), R: r, Phase: ph, noYield: true, Args: args}

@@ -203,20 +203,10 @@ func errorText(err error, trace string) string {
 // logTask writes an error-log line in the context of t's request.
 func (w *Worker) logTask(t *Task, lv errlog.Level, msg string) {
 	if t != nil && t.R != nil {
-		w.RT.Log.Log(lv, reqContext(t.R), msg)
+		w.RT.Log.Log(lv, errlog.ForRequest(t.R), msg)
 		return
 	}
 	w.RT.Log.Log(lv, nil, msg)
-}
-
-func reqContext(r *phases.Request) *errlog.Context {
-	return &errlog.Context{
-		Conn:    r.ConnID,
-		Client:  r.RemoteAddr,
-		Server:  r.ServerName,
-		Request: r.HTTP.Method + " " + r.RequestURI + " " + r.Proto,
-		Host:    r.HTTP.Host,
-	}
 }
 
 // traceback builds "stack traceback:" lines for the running thread L.

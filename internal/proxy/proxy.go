@@ -458,14 +458,8 @@ func classify(err error) (code int, msg, action string, cond nextMask, sent bool
 
 // reqContext is the error-log context of a proxied request.
 func reqContext(r *phases.Request, upstream, action string) *errlog.Context {
-	ctx := &errlog.Context{
-		Conn:    r.ConnID,
-		Client:  r.RemoteAddr,
-		Server:  r.ServerName,
-		Request: r.HTTP.Method + " " + r.RequestURI + " " + r.Proto,
-		Host:    r.HTTP.Host,
-		Action:  action,
-	}
+	ctx := errlog.ForRequest(r)
+	ctx.Action = action
 	if upstream != "" {
 		ctx.Extra = `upstream: "` + upstream + `"`
 	}

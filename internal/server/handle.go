@@ -399,16 +399,5 @@ func (s *Server) sendSpecial(r *phases.Request, code int) (int, bool) {
 
 // logReq writes an error-log line with the request's context.
 func (s *Server) logReq(r *phases.Request, lv errlog.Level, msg string) {
-	s.log.Log(lv, ReqContext(r), msg)
-}
-
-// ReqContext is the error-log context nginx prints for a request.
-func ReqContext(r *phases.Request) *errlog.Context {
-	return &errlog.Context{
-		Conn:    r.ConnID,
-		Client:  r.RemoteAddr,
-		Server:  r.ServerName,
-		Request: r.HTTP.Method + " " + r.RequestURI + " " + r.Proto,
-		Host:    r.HTTP.Host,
-	}
+	s.log.Log(lv, errlog.ForRequest(r), msg)
 }
