@@ -15,7 +15,6 @@ func openUnsupported(a *api) {
 			return 0
 		}
 	}
-	a.sub("req").RawSetString("socket", a.L.NewFunction(raise("ngx.req.socket")))
 	a.ngx.RawSetString("on_abort", a.L.NewFunction(raise("ngx.on_abort")))
 	for _, mod := range []string{"ngx.balancer", "ngx.ssl", "ngx.ssl.session", "ngx.ocsp", "ngx.pipe",
 		"ngx.upstream", "ngx.ssl.clienthello"} {

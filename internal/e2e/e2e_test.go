@@ -83,14 +83,14 @@ location /err_after_yield { content_by_lua_block {
 func TestUnsupportedAPIsSayso(t *testing.T) {
 	s := testserver.Boot(t, `
 location /t { content_by_lua_block {
-	for _, f in ipairs({ function() return ngx.req.socket() end, function() return ngx.on_abort(print) end,
+	for _, f in ipairs({ function() return ngx.req.socket(true) end, function() return ngx.on_abort(print) end,
 			function() return require "ngx.balancer" end }) do
 		local ok, err = pcall(f)
 		ngx.say(ok, " ", (string.gsub(err, "^.-:%d+: ", "")))
 	end
 } }`)
 	_, body, _ := s.Get("/t")
-	want := "false ngx.req.socket is not supported by goresty yet\n" +
+	want := "false ngx.req.socket(true) (the raw downstream socket) is not supported by goresty yet\n" +
 		"false ngx.on_abort is not supported by goresty yet\n" +
 		"false module 'ngx.balancer' is not supported by goresty yet\n"
 	if body != want {

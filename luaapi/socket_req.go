@@ -1,0 +1,82 @@
+package luaapi
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/goresty/goresty/cosocket"
+	"github.com/goresty/goresty/internal/luavm"
+	lua "github.com/yuin/gopher-lua"
+)
+
+func init() { register(openReqSocket) }
+
+// openReqSocket installs ngx.req.socket: the request body as a read-only
+// cosocket (receive, receiveuntil, receiveany...), as lua-resty-upload
+// reads it. The raw full-duplex form (ngx.req.socket(true)) is not there yet.
+func openReqSocket(a *api) {
+	sa := &sockAPI{a: a, st: a.sockets(), tcpMT: a.L.NewTable()}
+	mt := sa.tcpMT
+	mt.RawSetString("__index", mt)
+	for name, f := range map[string]lua.LGFunction{"receive": sa.tcpReceive, "receiveany": sa.tcpReceiveAny} {
+		mt.RawSetString(name, a.wrapYield(a.L.NewFunction(f)))
+	}
+	for name, f := range map[string]lua.LGFunction{"receiveuntil": sa.tcpReceiveUntil, "settimeout": sa.tcpSetTimeout,
+		"settimeouts": sa.tcpSetTimeouts, "close": sa.tcpClose} {
+		mt.RawSetString(name, a.L.NewFunction(f))
+	}
+	a.yfn(a.sub("req"), "socket", pRewrite, func(L *lua.LState) int {
+		if L.OptBool(1, false) {
+			L.RaiseError("ngx.req.socket(true) (the raw downstream socket) is not supported by goresty yet")
+		}
+		t, c := a.checkSocketPhase(L)
+		r := t.R
+		if r == nil {
+			L.RaiseError("no request found")
+		}
+		if r.BodyRead {
+			L.Push(lua.LNil)
+			L.Push(lua.LString("request body already exists"))
+			return 2
+		}
+		if r.HTTP.Body == nil || r.HTTP.Body == http.NoBody || r.HTTP.ContentLength == 0 {
+			L.Push(lua.LNil)
+			L.Push(lua.LString("no body"))
+			return 2
+		}
+		// the body is the socket's now: read_body and friends see none
+		r.BodyRead = true
+		cfg := *c.cfg
+		body := &bodyConn{r: r.HTTP.Body, local: r.LocalAddr}
+		cfg.Dial = func(context.Context, string, string) (net.Conn, error) { return body, nil }
+		ts := &tcpSock{s: cosocket.NewTCP(&cfg, nil), conf: c}
+		sock := sa.object(L, t, ts, mt, func() { ts.s.Close() })
+		return luavm.Await(L, a.w, -1, func() []lua.LValue {
+			if err := ts.s.Connect(context.Background(), "127.0.0.1", 1, cosocket.ConnectOptions{}); err != nil {
+				return []lua.LValue{lua.LNil, lua.LString(cosocket.ErrString(err))}
+			}
+			return []lua.LValue{sock}
+		})
+	})
+}
+
+// bodyConn is a request body seen as a read-only connection.
+type bodyConn struct {
+	r     io.Reader
+	local net.Addr
+}
+
+var errReadOnly = errors.New("the request body socket is read-only")
+
+func (b *bodyConn) Read(p []byte) (int, error)       { return b.r.Read(p) }
+func (b *bodyConn) Write(p []byte) (int, error)      { return 0, errReadOnly }
+func (b *bodyConn) Close() error                     { return nil }
+func (b *bodyConn) LocalAddr() net.Addr              { return b.local }
+func (b *bodyConn) RemoteAddr() net.Addr             { return b.local }
+func (b *bodyConn) SetDeadline(time.Time) error      { return nil }
+func (b *bodyConn) SetReadDeadline(time.Time) error  { return nil }
+func (b *bodyConn) SetWriteDeadline(time.Time) error { return nil }
