@@ -1,6 +1,8 @@
 package luaapi
 
 import (
+	"github.com/goresty/goresty/internal/config"
+	"github.com/goresty/goresty/internal/luavm"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -15,7 +17,17 @@ func openUnsupported(a *api) {
 			return 0
 		}
 	}
-	a.ngx.RawSetString("on_abort", a.L.NewFunction(raise("ngx.on_abort")))
+	onAbort := raise("ngx.on_abort with lua_check_client_abort on")
+	a.fn(a.ngx, "on_abort", pRewrite, func(L *lua.LState) int {
+		r := a.req(L)
+		if on, _ := r.Loc.(*config.Location); on == nil || luavm.Loc(on).Settings["lua_check_client_abort"] != "on" {
+			// as OpenResty: without the directive the callback is refused
+			L.Push(lua.LNil)
+			L.Push(lua.LString("lua_check_client_abort is off"))
+			return 2
+		}
+		return onAbort(L)
+	})
 	for _, mod := range []string{"ngx.balancer", "ngx.ssl", "ngx.ssl.session", "ngx.ocsp", "ngx.pipe",
 		"ngx.upstream", "ngx.ssl.clienthello"} {
 		name := mod

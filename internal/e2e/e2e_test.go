@@ -88,10 +88,15 @@ location /t { content_by_lua_block {
 		local ok, err = pcall(f)
 		ngx.say(ok, " ", (string.gsub(err, "^.-:%d+: ", "")))
 	end
-} }`)
+} }
+location /off { content_by_lua_block { ngx.say(ngx.on_abort(print)) } }`, testserver.Options{HTTP: "lua_check_client_abort on;"})
+	s2 := testserver.Boot(t, `location /off { content_by_lua_block { ngx.say(ngx.on_abort(print)) } }`)
+	if _, body, _ := s2.Get("/off"); body != "nillua_check_client_abort is off\n" {
+		t.Fatalf("on_abort without the directive: got %q", body)
+	}
 	_, body, _ := s.Get("/t")
 	want := "false ngx.req.socket(true) (the raw downstream socket) is not supported by goresty yet\n" +
-		"false ngx.on_abort is not supported by goresty yet\n" +
+		"false ngx.on_abort with lua_check_client_abort on is not supported by goresty yet\n" +
 		"false module 'ngx.balancer' is not supported by goresty yet\n"
 	if body != want {
 		t.Fatalf("got %q, want %q", body, want)
