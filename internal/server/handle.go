@@ -63,7 +63,14 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 	}
 	code := s.process(st, r)
 	s.finish(st, r, code)
-	out.Drain()
+	if loc, ok := r.Loc.(*config.Location); ok && len(loc.Handlers[phases.Log]) > 0 && !out.aborted {
+		// as nginx: the client has its whole response before log_by_lua
+		// runs (a body still in hand goes with a Content-Length, so the
+		// response is complete on the wire now)
+		out.Finish()
+	} else {
+		out.Drain()
+	}
 	s.logPhase(st, r)
 	if st.rt != nil {
 		st.rt.EndRequest(r)
