@@ -1,6 +1,7 @@
 package luaapi
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -19,24 +20,29 @@ func init() { register(openReqSocket) }
 // cosocket (receive, receiveuntil, receiveany...), as lua-resty-upload
 // reads it. The raw full-duplex form (ngx.req.socket(true)) is not there yet.
 func openReqSocket(a *api) {
-	sa := &sockAPI{a: a, st: a.sockets(), tcpMT: a.L.NewTable()}
-	mt := sa.tcpMT
-	mt.RawSetString("__index", mt)
-	for name, f := range map[string]lua.LGFunction{"receive": sa.tcpReceive, "receiveany": sa.tcpReceiveAny} {
-		mt.RawSetString(name, a.wrapYield(a.L.NewFunction(f)))
-	}
-	for name, f := range map[string]lua.LGFunction{"receiveuntil": sa.tcpReceiveUntil, "settimeout": sa.tcpSetTimeout,
-		"settimeouts": sa.tcpSetTimeouts, "close": sa.tcpClose} {
-		mt.RawSetString(name, a.L.NewFunction(f))
-	}
-	a.yfn(a.sub("req"), "socket", pRewrite, func(L *lua.LState) int {
-		if L.OptBool(1, false) {
-			L.RaiseError("ngx.req.socket(true) (the raw downstream socket) is not supported by goresty yet")
+	sa := &sockAPI{a: a, st: a.sockets(), tcpMT: a.L.NewTable(), udpMT: a.L.NewTable()}
+	// tcpMT: the body socket (read-only); udpMT holds the raw socket's
+	// metatable here (full duplex: send as well)
+	mt, raw := sa.tcpMT, sa.udpMT
+	for _, m := range []*lua.LTable{mt, raw} {
+		m.RawSetString("__index", m)
+		for name, f := range map[string]lua.LGFunction{"receive": sa.tcpReceive, "receiveany": sa.tcpReceiveAny} {
+			m.RawSetString(name, a.wrapYield(a.L.NewFunction(f)))
 		}
+		for name, f := range map[string]lua.LGFunction{"receiveuntil": sa.tcpReceiveUntil, "settimeout": sa.tcpSetTimeout,
+			"settimeouts": sa.tcpSetTimeouts, "close": sa.tcpClose} {
+			m.RawSetString(name, a.L.NewFunction(f))
+		}
+	}
+	raw.RawSetString("send", a.wrapYield(a.L.NewFunction(sa.tcpSend)))
+	a.yfn(a.sub("req"), "socket", pRewrite, func(L *lua.LState) int {
 		t, c := a.checkSocketPhase(L)
 		r := t.R
 		if r == nil {
 			L.RaiseError("no request found")
+		}
+		if L.OptBool(1, false) {
+			return a.rawReqSocket(L, sa, t, c)
 		}
 		if r.BodyRead {
 			L.Push(lua.LNil)
@@ -80,3 +86,45 @@ func (b *bodyConn) RemoteAddr() net.Addr             { return b.local }
 func (b *bodyConn) SetDeadline(time.Time) error      { return nil }
 func (b *bodyConn) SetReadDeadline(time.Time) error  { return nil }
 func (b *bodyConn) SetWriteDeadline(time.Time) error { return nil }
+
+type hijacker interface {
+	Hijack() (net.Conn, *bufio.Reader, error)
+}
+
+// rawReqSocket is ngx.req.socket(true): the client connection itself, full
+// duplex, after what the handler produced so far was sent (websocket
+// servers send their 101 first). The socket closes when the request ends.
+func (a *api) rawReqSocket(L *lua.LState, sa *sockAPI, t *luavm.Task, c *sockConf) int {
+	r := t.R
+	hj, ok := r.Out.(hijacker)
+	if !ok || r.Subrequest {
+		L.Push(lua.LNil)
+		L.Push(lua.LString("raw request socket is not available here"))
+		return 2
+	}
+	cfg := *c.cfg
+	ts := &tcpSock{s: cosocket.NewTCP(&cfg, nil), conf: c}
+	sock := sa.object(L, t, ts, sa.udpMT, func() { ts.s.Close() })
+	return luavm.Await(L, a.w, -1, func() []lua.LValue {
+		conn, br, err := hj.Hijack()
+		if err != nil {
+			return []lua.LValue{lua.LNil, lua.LString(err.Error())}
+		}
+		raw := &rawConn{Conn: conn, r: br}
+		cfg.Dial = func(context.Context, string, string) (net.Conn, error) { return raw, nil }
+		if err := ts.s.Connect(context.Background(), "127.0.0.1", 1, cosocket.ConnectOptions{}); err != nil {
+			conn.Close()
+			return []lua.LValue{lua.LNil, lua.LString(cosocket.ErrString(err))}
+		}
+		return []lua.LValue{sock}
+	})
+}
+
+// rawConn is a taken-over client connection: bytes net/http had already
+// buffered are read first.
+type rawConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (c *rawConn) Read(p []byte) (int, error) { return c.r.Read(p) }

@@ -63,7 +63,7 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 	}
 	code := s.process(st, r)
 	s.finish(st, r, code)
-	if loc, ok := r.Loc.(*config.Location); ok && len(loc.Handlers[phases.Log]) > 0 && !out.aborted {
+	if loc, ok := r.Loc.(*config.Location); ok && len(loc.Handlers[phases.Log]) > 0 && !out.aborted && !out.hijacked {
 		// as nginx: the client has its whole response before log_by_lua
 		// runs (a body still in hand goes with a Content-Length, so the
 		// response is complete on the wire now)

@@ -1,6 +1,9 @@
 package server
 
 import (
+	"bufio"
+	"errors"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -31,6 +34,7 @@ type response struct {
 	wrote    bool // WriteHeader done on w
 	headOnly bool
 	aborted  bool
+	hijacked bool // the handler took the connection (raw request socket)
 	eof      bool
 }
 
@@ -134,10 +138,32 @@ func (o *response) Write(r *phases.Request, chunk []byte, eof bool) error {
 	return nil
 }
 
+// Hijack hands the client connection to the handler (ngx.req.socket(true)):
+// what was produced so far is sent first; from then on the handler writes
+// the raw bytes itself and nothing more goes through the response.
+func (o *response) Hijack() (net.Conn, *bufio.Reader, error) {
+	if o.hijacked {
+		return nil, nil, errors.New("server: connection already taken")
+	}
+	o.Flush()
+	hj, ok := o.w.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("server: this connection cannot be taken over")
+	}
+	c, rw, err := hj.Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	o.hijacked = true
+	o.r.HeaderSent = true
+	o.r.Finished = true
+	return c, rw.Reader, nil
+}
+
 // Drain writes the pending bytes to the client. Only the goroutine that
 // owns the connection calls it, never while a VM is held.
 func (o *response) Drain() {
-	if !o.r.HeaderSent {
+	if !o.r.HeaderSent || o.hijacked {
 		return
 	}
 	o.writeHeader()
