@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -63,4 +64,43 @@ location /t { content_by_lua_block {
 		t.Fatalf("got %d %q, want %q\nlog:\n%s", code, body, want, s.ErrorLog())
 	}
 	s.NoErrors()
+}
+
+// ngx.on_abort: the callback runs when the client goes away mid-request;
+// a request whose client stays finishes without waiting for the watcher.
+func TestOnAbort(t *testing.T) {
+	s := testserver.Boot(t, `
+location /slow { content_by_lua_block {
+	local ok, err = ngx.on_abort(function() ngx.shared.d:set("aborted", "yes") ngx.exit(499) end)
+	ngx.sleep(2)
+	ngx.shared.d:set("aborted", "no")
+} }
+location /fast { content_by_lua_block {
+	ngx.say(ngx.on_abort(function() end), " ", select(2, ngx.on_abort(function() end)))
+} }
+location /check { content_by_lua_block { ngx.say(ngx.shared.d:get("aborted")) } }`,
+		testserver.Options{HTTP: "lua_check_client_abort on; lua_shared_dict d 1m;"})
+	start := time.Now()
+	if _, body, _ := s.Get("/fast"); body != "1 duplicate call\n" {
+		t.Fatalf("fast: got %q", body)
+	}
+	if el := time.Since(start); el > time.Second {
+		t.Fatalf("the watcher held the request for %v", el)
+	}
+	c, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Write([]byte("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"))
+	time.Sleep(200 * time.Millisecond)
+	c.Close()
+	deadline := time.Now().Add(1500 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		if _, body, _ := s.Get("/check"); body == "yes\n" {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	_, body, _ := s.Get("/check")
+	t.Fatalf("the abort callback did not run: %q\n%s", body, s.ErrorLog())
 }

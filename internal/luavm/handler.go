@@ -11,10 +11,12 @@ import (
 
 // ReqState is the Lua runtime's per-request state (phases.Request.LuaState).
 type ReqState struct {
-	Env   *lua.LTable // the request's global environment
-	Ctx   lua.LValue  // ngx.ctx
-	inVM  bool        // this request's goroutine holds its worker's VM
-	depth int
+	// AbortSet: ngx.on_abort was called.
+	AbortSet bool
+	Env      *lua.LTable // the request's global environment
+	Ctx      lua.LValue  // ngx.ctx
+	inVM     bool        // this request's goroutine holds its worker's VM
+	depth    int
 	// API is luaapi's own per-request state.
 	API any
 	// Cleanup runs when the request ends (temp body files...).

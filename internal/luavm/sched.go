@@ -39,6 +39,7 @@ type Task struct {
 	result     runResult
 	thread     *threadState // for light threads
 	parentTask *Task
+	background bool // a light thread the handler does not wait for
 	waitOn     []*Task
 
 	// Args is ngx.arg (set_by_lua arguments, body_filter chunk and eof).

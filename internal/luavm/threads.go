@@ -77,6 +77,7 @@ func (g *group) run() runResult {
 			}
 		}
 		if g.entry.dead && g.live == 0 {
+			g.killAll() // background threads (ngx.on_abort) end with the handler
 			return g.entry.result
 		}
 		if g.inflight == 0 {
@@ -176,7 +177,9 @@ func (g *group) finish(t *Task, res runResult) {
 	if t == g.entry {
 		return
 	}
-	g.live--
+	if !t.background {
+		g.live--
+	}
 	ts := t.thread
 	ts.dead = true
 	if res.err != nil {
@@ -227,7 +230,9 @@ func (g *group) killAll() {
 		if !t.dead {
 			t.dead = true
 			t.thread.dead = true
-			g.live--
+			if !t.background {
+				g.live--
+			}
 		}
 	}
 	g.ready = nil
@@ -236,17 +241,30 @@ func (g *group) killAll() {
 // Spawn starts fn as a light thread of the running task and runs it until
 // it first yields or ends (ngx.thread.spawn). It returns the thread's coroutine.
 func Spawn(L *lua.LState, w *Worker, fn *lua.LFunction, args []lua.LValue) *lua.LState {
+	return spawn(L, w, fn, args, false)
+}
+
+// SpawnBackground is Spawn for a thread the handler does not wait for: it
+// ends with the handler (ngx.on_abort's watcher).
+func SpawnBackground(L *lua.LState, w *Worker, fn *lua.LFunction, args []lua.LValue) *lua.LState {
+	return spawn(L, w, fn, args, true)
+}
+
+func spawn(L *lua.LState, w *Worker, fn *lua.LFunction, args []lua.LValue, background bool) *lua.LState {
 	parent := w.cur
 	if parent == nil || parent.g == nil {
 		L.RaiseError("no request found")
 	}
 	g := parent.g
-	t := &Task{W: w, Co: w.NewThread(), R: parent.R, Phase: parent.Phase, g: g, thread: &threadState{}, parentTask: parent}
+	t := &Task{W: w, Co: w.NewThread(), R: parent.R, Phase: parent.Phase, g: g, thread: &threadState{},
+		parentTask: parent, background: background}
 	if g.threads == nil {
 		g.threads = map[*lua.LState]*Task{}
 	}
 	g.threads[t.Co] = t
-	g.live++
+	if !background {
+		g.live++
+	}
 	all := append([]lua.LValue{fn}, args...)
 	st, err, out := w.resume(L, t, w.entry, all)
 	w.cur = parent
@@ -313,7 +331,9 @@ func Kill(L *lua.LState, w *Worker, co *lua.LState) int {
 	th.dead = true
 	th.thread.dead = true
 	th.thread.waited = true
-	t.g.live--
+	if !th.background {
+		t.g.live--
+	}
 	L.Push(lua.LNumber(1))
 	return 1
 }
