@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -185,7 +187,7 @@ func (s *Server) serveListener(l *listener) {
 		ConnState:         s.connState,
 		ReadHeaderTimeout: 60 * time.Second,
 		IdleTimeout:       75 * time.Second,
-		ErrorLog:          nil,
+		ErrorLog:          log.New(netHTTPLog{s.log}, "", 0),
 	}
 	if st := s.cur.Load(); st != nil {
 		if g := st.groups[key]; g != nil {
@@ -306,4 +308,24 @@ func (st *state) Capture(parent *phases.Request, sr *phases.SubRequest) *phases.
 // Uninitialized logs nginx's warning for an unset user variable (phases.Hooks).
 func (st *state) Uninitialized(r *phases.Request, name string) {
 	st.s.logReq(r, errlog.Warn, `using uninitialized "`+name+`" variable`)
+}
+
+// netHTTPLog turns net/http's own messages into error-log lines in nginx's
+// shape: running out of file descriptors is nginx's
+// "accept4() failed (24: Too many open files)" at [crit]; the rest go at [info].
+type netHTTPLog struct{ l *errlog.Logger }
+
+func (n netHTTPLog) Write(p []byte) (int, error) {
+	msg := strings.TrimSpace(string(p))
+	switch {
+	case strings.Contains(msg, "Accept error") && strings.Contains(msg, "too many open files"):
+		n.l.Log(errlog.Crit, nil, "accept4() failed (24: Too many open files)")
+	case strings.Contains(msg, "Accept error"):
+		n.l.Log(errlog.Crit, nil, "accept4() failed ("+msg+")")
+	case strings.Contains(msg, "superfluous"):
+		n.l.Log(errlog.Error, nil, msg)
+	default:
+		n.l.Log(errlog.Info, nil, msg)
+	}
+	return len(p), nil
 }
