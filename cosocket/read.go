@@ -188,3 +188,20 @@ func (s *TCPSocket) ReceiveAny(max int) (string, error) {
 	s.rpos += k
 	return d, nil
 }
+
+// Buffered reports whether a receive can be served from the bytes already
+// buffered, without waiting on the network: by size (n > 0: at least n
+// bytes) or by line (n == 0: a complete line). A caller that knows this
+// may run the receive in place instead of yielding. It is false while
+// another receive is running.
+func (s *TCPSocket) Buffered(n int) bool {
+	if s.connecting.Load() || !s.reading.CompareAndSwap(false, true) {
+		return false
+	}
+	defer s.reading.Store(false)
+	b := s.buffered()
+	if n > 0 {
+		return len(b) >= n
+	}
+	return bytes.IndexByte(b, '\n') >= 0
+}

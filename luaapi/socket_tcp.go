@@ -338,7 +338,7 @@ func (sa *sockAPI) tcpReceive(L *lua.LState) int {
 		}
 	}
 	t := sa.a.task()
-	return sa.a.sockAwait(L, t, -1, func() []lua.LValue {
+	op := func() []lua.LValue {
 		var data string
 		var err error
 		switch mode {
@@ -353,7 +353,16 @@ func (sa *sockAPI) tcpReceive(L *lua.LState) int {
 			return sa.recvFailed(t, ts, data, err)
 		}
 		return vals(lua.LString(data))
-	})
+	}
+	if (mode == 'l' || mode == 'n' && size > 0) && ts.s.Buffered(size) {
+		// the answer is already in the buffer: no wait, so no yield
+		res := op()
+		for _, v := range res {
+			L.Push(v)
+		}
+		return len(res)
+	}
+	return sa.a.sockAwait(L, t, -1, op)
 }
 
 // tcpReceiveAny is tcpsock:receiveany(max).
