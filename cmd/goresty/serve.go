@@ -81,13 +81,44 @@ func serve(f *flags, opts config.Options, embedded bool, plan *config.Plan) int 
 	}
 	log.Logf(errlog.Notice, "goresty/%s started, %d worker(s)", versionString(), plan.WorkerProcesses)
 	report("ok")
-	return signalLoop(sigs, srv, log, opts, embedded)
+	return signalLoop(sigs, srv, log, opts, embedded, plan)
 }
 
 func versionString() string { return strings.TrimSpace(goVersionTag()) }
 
-func signalLoop(sigs chan os.Signal, srv *server.Server, log *errlog.Logger, opts config.Options, embedded bool) int {
-	for sig := range sigs {
+func signalLoop(sigs chan os.Signal, srv *server.Server, log *errlog.Logger, opts config.Options, embedded bool, plan *config.Plan) int {
+	var wt *watcher
+	watch := func(p *config.Plan) {
+		switch {
+		case !p.AutoReload:
+			wt.Close()
+			wt = nil
+		case wt != nil:
+			wt.update(p)
+		default:
+			var err error
+			if wt, err = newWatcher(p, log); err != nil {
+				log.Log(errlog.Alert, nil, "auto_reload: "+err.Error())
+			}
+		}
+	}
+	watch(plan)
+	defer func() { wt.Close() }()
+	for {
+		var fire <-chan struct{}
+		if wt != nil {
+			fire = wt.fire
+		}
+		var sig os.Signal
+		select {
+		case sig = <-sigs:
+		case <-fire:
+			log.Logf(errlog.Notice, "a configuration or Lua file changed, reconfiguring (auto_reload)")
+			if np := reload(srv, log, opts, embedded); np != nil {
+				watch(np)
+			}
+			continue
+		}
 		switch sig {
 		case syscall.SIGTERM, syscall.SIGINT:
 			log.Logf(errlog.Notice, "signal %d (%s) received, exiting", sig, sigName(sig))
@@ -100,15 +131,9 @@ func signalLoop(sigs chan os.Signal, srv *server.Server, log *errlog.Logger, opt
 			return 0
 		case syscall.SIGHUP:
 			log.Logf(errlog.Notice, "signal 1 (SIGHUP) received, reconfiguring")
-			np, err := load(opts, embedded)
-			if err == nil {
-				err = srv.Reload(np)
+			if np := reload(srv, log, opts, embedded); np != nil {
+				watch(np)
 			}
-			if err != nil {
-				log.Log(errlog.Emerg, nil, err.Error())
-				continue
-			}
-			log.Logf(errlog.Notice, "reconfigured")
 		case syscall.SIGUSR1:
 			log.Logf(errlog.Notice, "signal 10 (SIGUSR1) received, reopening logs")
 			if err := log.Reopen(); err != nil {
@@ -117,7 +142,21 @@ func signalLoop(sigs chan os.Signal, srv *server.Server, log *errlog.Logger, opt
 			srv.ReopenLogs()
 		}
 	}
-	return 0
+}
+
+// reload loads the configuration again and swaps it in; on error the old
+// one keeps serving and nil is returned.
+func reload(srv *server.Server, log *errlog.Logger, opts config.Options, embedded bool) *config.Plan {
+	np, err := load(opts, embedded)
+	if err == nil {
+		err = srv.Reload(np)
+	}
+	if err != nil {
+		log.Log(errlog.Emerg, nil, err.Error())
+		return nil
+	}
+	log.Logf(errlog.Notice, "reconfigured")
+	return np
 }
 
 func sigName(s os.Signal) string {

@@ -62,6 +62,7 @@ func Build(ds []*nginxconf.Directive, opts Options) (*Plan, error) {
 	p.HTTP.RootRaw = opts.Prefix + "html"
 	// nginx registers every "set" variable before compiling any value.
 	declareSetVars(p.Vars, ds)
+	p.Files = configFiles(opts.ConfFile, ds)
 	c := &Ctx{Plan: p, Kind: CtxMain, Loc: p.HTTP}
 	all := append(append([]*nginxconf.Directive{}, opts.Global...), ds...)
 	if err := c.Walk(all); err != nil {
@@ -248,4 +249,22 @@ func precompute(p *Plan) {
 			walk(n)
 		}
 	}
+}
+
+// configFiles lists the main file and every included file, once each.
+func configFiles(main string, ds []*nginxconf.Directive) []string {
+	seen := map[string]bool{main: true}
+	out := []string{main}
+	var walk func([]*nginxconf.Directive)
+	walk = func(ds []*nginxconf.Directive) {
+		for _, d := range ds {
+			if d.File != "" && !seen[d.File] {
+				seen[d.File] = true
+				out = append(out, d.File)
+			}
+			walk(d.Block)
+		}
+	}
+	walk(ds)
+	return out
 }

@@ -29,6 +29,10 @@ func init() {
 			c.Plan.MasterProcess, err = FlagValue(d)
 			return
 		}},
+		&Spec{Name: "auto_reload", Ctx: CtxMain, Args: Flag, Once: true, Set: func(c *Ctx, d *nginxconf.Directive) (err error) {
+			c.Plan.AutoReload, err = FlagValue(d)
+			return
+		}},
 		&Spec{Name: "pid", Ctx: CtxMain, Args: Take1, Once: true, Set: func(c *Ctx, d *nginxconf.Directive) error {
 			c.Plan.PidFile = d.Args[0]
 			return nil

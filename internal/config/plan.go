@@ -26,6 +26,13 @@ type Plan struct {
 
 	WorkerConnections int
 
+	// AutoReload is "auto_reload on" (a goresty extension): reload when a
+	// file of Files changes.
+	AutoReload bool
+	// Files are the configuration files read and the Lua files the
+	// configuration names.
+	Files []string
+
 	HTTP    *Location // http-level configuration (defaults for servers)
 	Servers []*Server
 	// Listens groups servers by listen address, in configuration order.

@@ -112,6 +112,7 @@ func chunkOf(c *config.Ctx, d *nginxconf.Directive) (*Chunk, error) {
 			return nil, config.Errorf(d, "variables in %s paths are not supported by goresty", d.Name)
 		}
 		path = c.Plan.Path(path)
+		c.Plan.Files = append(c.Plan.Files, path)
 		ch, err := NewFileChunk(path, !mc.CodeCache)
 		if err != nil {
 			return nil, config.Errorf(d, "%s", err.Error())
