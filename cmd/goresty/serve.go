@@ -59,13 +59,8 @@ func serve(f *flags, opts config.Options, embedded bool, plan *config.Plan) int 
 		report("error: " + err.Error())
 		return 1
 	}
-	if err := srv.Start(plan); err != nil {
-		emerg("%v", err)
-		log.Log(errlog.Emerg, nil, err.Error())
-		report("error: " + err.Error())
-		srv.Shutdown(false)
-		return 1
-	}
+	// the pid file is written once the listeners are bound and before they
+	// serve: whoever gets an answer can also find the pid file
 	pidPath := plan.Path(plan.PidFile)
 	if err := os.WriteFile(pidPath, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
 		msg := fmt.Sprintf(`open() "%s" failed (%s)`, pidPath, sysErr(err))
@@ -76,6 +71,13 @@ func serve(f *flags, opts config.Options, embedded bool, plan *config.Plan) int 
 		return 1
 	}
 	defer os.Remove(pidPath)
+	if err := srv.Start(plan); err != nil {
+		emerg("%v", err)
+		log.Log(errlog.Emerg, nil, err.Error())
+		report("error: " + err.Error())
+		srv.Shutdown(false)
+		return 1
+	}
 	if embedded {
 		log.Logf(errlog.Notice, "using the embedded default configuration (no %s): listening on 127.0.0.1:8080", opts.ConfFile)
 	}
