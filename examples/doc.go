@@ -1,0 +1,3 @@
+// Package examples holds the tests that boot every example folder and
+// replay the requests its README shows.
+package examples
