@@ -1,7 +1,6 @@
 package luaapi
 
 import (
-	"net/url"
 	"sort"
 	"strings"
 
@@ -187,5 +186,3 @@ func decodeArgs(L *lua.LState, s string, max int) *lua.LTable {
 	}
 	return t
 }
-
-var _ = url.QueryEscape

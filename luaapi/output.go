@@ -3,7 +3,6 @@ package luaapi
 import (
 	"github.com/goresty/goresty/internal/luavm"
 	"github.com/goresty/goresty/luaapi/stdlib"
-	"github.com/goresty/goresty/phases"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -96,7 +95,10 @@ func (a *api) outputSendHeaders(L *lua.LState) int {
 
 func (a *api) outputFlush(L *lua.LState) int {
 	r := a.req(L)
-	wait := L.OptBool(1, false)
+	// ngx.flush(true) waits for the client to take the bytes; goresty's
+	// asynchronous flush (false) also runs as an operation, so the bytes
+	// go out now and the worker is free meanwhile either way
+	L.OptBool(1, false)
 	if r.Finished {
 		L.Push(lua.LNil)
 		L.Push(lua.LString("seen eof"))
@@ -109,14 +111,6 @@ func (a *api) outputFlush(L *lua.LState) int {
 	if !ok {
 		L.Push(lua.LNumber(1))
 		return 1
-	}
-	if !wait {
-		// an asynchronous flush: the bytes go out when the handler next
-		// yields or ends; yield now so they go out promptly
-		return luavm.Await(L, a.w, 1, func() []lua.LValue {
-			f.Flush()
-			return []lua.LValue{lua.LNumber(1)}
-		})
 	}
 	return luavm.Await(L, a.w, 1, func() []lua.LValue {
 		f.Flush()
@@ -143,6 +137,3 @@ func (a *api) outputEOF(L *lua.LState) int {
 		return []lua.LValue{lua.LNumber(1)}
 	})
 }
-
-// isOutputPhase reports whether ngx.say may run in ph.
-func isOutputPhase(ph phases.Phase) bool { return pOutput.Has(ph) }

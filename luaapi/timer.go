@@ -3,7 +3,6 @@ package luaapi
 import (
 	"time"
 
-	"github.com/goresty/goresty/internal/luavm"
 	"github.com/goresty/goresty/phases"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -51,5 +50,3 @@ func (a *api) timerStart(L *lua.LState, every bool) int {
 	L.Push(lua.LNumber(1))
 	return 1
 }
-
-var _ = luavm.CodeOK

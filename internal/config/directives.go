@@ -269,9 +269,6 @@ func setRoot(c *Ctx, d *nginxconf.Directive) error {
 	}
 	c.Loc.Own("root")
 	path := d.Args[0]
-	if d.Name == "alias" && c.Loc.Re == nil && strings.HasSuffix(c.Loc.Pattern, "/") && !strings.HasSuffix(path, "/") {
-		// nginx keeps it as written; the mismatch is the user's
-	}
 	if !strings.HasPrefix(path, "/") && !strings.HasPrefix(path, "$") {
 		path = c.Plan.Prefix + path
 	}

@@ -55,8 +55,6 @@ type ListenGroup struct {
 	Backlog int
 	Reuse   bool
 	Listen  *Listen
-	SSL     bool
-	HTTP2   bool
 }
 
 // Listen is one "listen" directive.
@@ -66,7 +64,6 @@ type Listen struct {
 	DefaultServer bool
 	Backlog       int
 	ReusePort     bool
-	SSL           bool
 	File          string // where the directive is, for errors found later
 	Line          int
 }

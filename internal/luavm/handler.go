@@ -16,7 +16,6 @@ type ReqState struct {
 	Env      *lua.LTable // the request's global environment
 	Ctx      lua.LValue  // ngx.ctx
 	inVM     bool        // this request's goroutine holds its worker's VM
-	depth    int
 	// API is luaapi's own per-request state.
 	API any
 	// Cleanup runs when the request ends (temp body files...).

@@ -26,7 +26,6 @@ type Runtime struct {
 	Log     *errlog.Logger
 	Main    *MainConf
 	Workers []*Worker
-	next    atomic.Uint32
 	exiting atomic.Bool
 	stop    chan struct{}
 	wg      sync.WaitGroup
@@ -156,12 +155,6 @@ func (w *Worker) globalWrite(L *lua.LState) int {
 	}
 	t.RawSet(k, L.Get(3))
 	return 0
-}
-
-// Pick returns the worker for a new connection (round robin).
-func (rt *Runtime) Pick() *Worker {
-	n := rt.next.Add(1)
-	return rt.Workers[int(n)%len(rt.Workers)]
 }
 
 // BeginRequest pins r to a worker.
