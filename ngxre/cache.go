@@ -1,11 +1,20 @@
 package ngxre
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // DefaultCacheMaxEntries is nginx's default lua_regex_cache_max_entries.
 const DefaultCacheMaxEntries = 1024
 
 type cacheKey struct{ pattern, options string }
+
+// cacheEntry is one cached regex with its key.
+type cacheEntry struct {
+	key cacheKey
+	re  *Regex
+}
 
 // Cache holds regexes compiled with the "o" option, as OpenResty's
 // per-worker regex cache: once MaxEntries regexes are cached, further ones
@@ -14,19 +23,26 @@ type Cache struct {
 	mu         sync.RWMutex
 	maxEntries int
 	matchLimit int
-	m          map[cacheKey]*Regex
+	m          map[cacheKey]*cacheEntry
+	// last is the entry of the latest hit: a call in a loop finds its regex
+	// by two string compares (usually a pointer compare, as Lua passes the
+	// same constant strings) instead of a lock and a hash of both strings.
+	last atomic.Pointer[cacheEntry]
 }
 
 // NewCache returns a cache of at most maxEntries regexes (0 disables
 // caching, as lua_regex_cache_max_entries 0) compiled with matchLimit
 // (lua_regex_match_limit, 0 for PCRE's default).
 func NewCache(maxEntries, matchLimit int) *Cache {
-	return &Cache{maxEntries: maxEntries, matchLimit: matchLimit, m: map[cacheKey]*Regex{}}
+	return &Cache{maxEntries: maxEntries, matchLimit: matchLimit, m: map[cacheKey]*cacheEntry{}}
 }
 
 // Compile returns the compiled regex for pattern and options, from the cache
 // when options contain "o".
 func (c *Cache) Compile(pattern, options string) (*Regex, error) {
+	if e := c.last.Load(); e != nil && e.key.pattern == pattern && e.key.options == options {
+		return e.re, nil // only cached ("o") entries are ever stored in last
+	}
 	once := false
 	for i := 0; i < len(options); i++ {
 		if options[i] == 'o' {
@@ -39,10 +55,11 @@ func (c *Cache) Compile(pattern, options string) (*Regex, error) {
 	}
 	k := cacheKey{pattern, options}
 	c.mu.RLock()
-	re := c.m[k]
+	e := c.m[k]
 	c.mu.RUnlock()
-	if re != nil {
-		return re, nil
+	if e != nil {
+		c.last.Store(e)
+		return e.re, nil
 	}
 	re, err := Compile(pattern, options, c.matchLimit)
 	if err != nil {
@@ -50,7 +67,7 @@ func (c *Cache) Compile(pattern, options string) (*Regex, error) {
 	}
 	c.mu.Lock()
 	if len(c.m) < c.maxEntries {
-		c.m[k] = re
+		c.m[k] = &cacheEntry{key: k, re: re}
 	}
 	c.mu.Unlock()
 	return re, nil

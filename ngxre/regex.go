@@ -149,19 +149,28 @@ type subject struct {
 	offs  []int // byte offset of each rune (len(runes)+1), nil when runes are bytes
 }
 
-var runePool = sync.Pool{New: func() any { return new([]rune) }}
+// subjectBuf holds the slices a subject is converted into; they are pooled,
+// as a match only needs them until its offsets are read.
+type subjectBuf struct {
+	runes []rune
+	offs  []int
+}
 
-// load converts s into sub; buf is a pooled slice it may reuse.
-func (r *Regex) load(s string, buf *[]rune) (subject, error) {
+var subjectPool = sync.Pool{New: func() any { return new(subjectBuf) }}
+
+// load converts s into a subject using the slices of buf.
+func (r *Regex) load(s string, buf *subjectBuf) (subject, error) {
 	if !r.opts.UTF8 || isASCII(s) {
-		rs := growRunes(buf, len(s))
+		if cap(buf.runes) < len(s) {
+			buf.runes = make([]rune, len(s))
+		}
+		rs := buf.runes[:len(s)]
 		for i := 0; i < len(s); i++ {
 			rs[i] = mapByte(s[i])
 		}
 		return subject{runes: rs}, nil
 	}
-	rs := (*buf)[:0]
-	offs := make([]int, 0, len(s)+1)
+	rs, offs := buf.runes[:0], buf.offs[:0]
 	for i := 0; i < len(s); {
 		c, n := utf8.DecodeRuneInString(s[i:])
 		if c == utf8.RuneError && n <= 1 {
@@ -175,16 +184,8 @@ func (r *Regex) load(s string, buf *[]rune) (subject, error) {
 		i += n
 	}
 	offs = append(offs, len(s))
-	*buf = rs
+	buf.runes, buf.offs = rs, offs
 	return subject{runes: rs, offs: offs}, nil
-}
-
-func growRunes(buf *[]rune, n int) []rune {
-	if cap(*buf) < n {
-		*buf = make([]rune, n)
-	}
-	*buf = (*buf)[:n]
-	return *buf
 }
 
 func isASCII(s string) bool {
@@ -236,8 +237,8 @@ func (r *Regex) Exec(s string, start int, caps []int) ([]int, error) {
 	if start > len(s) {
 		return nil, nil
 	}
-	buf := runePool.Get().(*[]rune)
-	defer runePool.Put(buf)
+	buf := subjectPool.Get().(*subjectBuf)
+	defer subjectPool.Put(buf)
 	sub, err := r.load(s, buf)
 	if err != nil {
 		return nil, err
@@ -269,6 +270,9 @@ func (r *Regex) Exec(s string, start int, caps []int) ([]int, error) {
 			continue
 		}
 		caps[2*i], caps[2*i+1] = sub.byteOffset(idx), sub.byteOffset(idx+n)
+	}
+	if recycling {
+		recycle(r.re, m)
 	}
 	return caps, nil
 }

@@ -2,7 +2,9 @@ package ngxre
 
 import (
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -95,6 +97,17 @@ func TestMatch(t *testing.T) {
 		{"octal", "\n", `\012`, "", 0, "\n"},
 		{"dup names", "hello, world", `(?<n>\w+), (?<n>\w+)`, "D", 0, "hello, world|hello|world"},
 		{"j and o do not change matching", "a1", `\d`, "jo", 0, "1"},
+		// Not from the probe: PCRE without UCP keeps \d \w \s ASCII in byte
+		// mode, where bytes >= 0x80 belong to \D \W \S.
+		{"digit ascii bytes", "\xd9\xa3", `\d`, "", 0, "nil"},
+		{"not digit is a byte", "\xe9", `\D`, "", 0, "\xe9"},
+		{"not word is a byte", "\xe9", `\W`, "", 0, "\xe9"},
+		{"nbsp byte not space", "\xa0", `\s`, "", 0, "nil"},
+		{"nbsp byte is not space", "\xa0", `\S`, "", 0, "\xa0"},
+		{"caseless word bytes", "K\xe9", `\w+`, "i", 0, "K"},
+		{"caseless not word u", "k", `\W`, "iu", 0, "nil"},
+		{"shorthand in class bytes", "_\xe91", `[\d_]+`, "", 0, "_"},
+		{"negated shorthand in class bytes", "1\xe9", `[\D]`, "", 0, "\xe9"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -180,6 +193,14 @@ func TestCache(t *testing.T) {
 	if a != b {
 		t.Error("cached regex not reused")
 	}
+	if x, _ := c.Compile("a1", ""); x == a {
+		t.Error("regex without o came from the cache")
+	}
+	if x, _ := c.Compile("a3", "o"); x != nil {
+		if y, _ := c.Compile("a3", "o"); x == y {
+			t.Error("regex beyond a full cache was reused")
+		}
+	}
 	if _, err := c.Compile("x", "jz"); err == nil {
 		t.Error("unknown flag accepted")
 	}
@@ -199,6 +220,41 @@ func BenchmarkExec(b *testing.B) {
 		}
 		caps, err = re.Exec("/api/v1/users/12345", 0, caps)
 		if err != nil || caps == nil {
+			b.Fatal("no match")
+		}
+	}
+}
+
+// BenchmarkExecUTF8 is BenchmarkExec with "u" and a subject that is not
+// ASCII, which needs the rune-to-byte offset table.
+func BenchmarkExecUTF8(b *testing.B) {
+	c := NewCache(DefaultCacheMaxEntries, 0)
+	b.ReportAllocs()
+	var caps []int
+	for i := 0; i < b.N; i++ {
+		re, err := c.Compile(`^/api/v(\d+)/users/(.+)$`, "jou")
+		if err != nil {
+			b.Fatal(err)
+		}
+		caps, err = re.Exec("/api/v1/users/bj\u00f6rk", 0, caps)
+		if err != nil || caps == nil || caps[5] != 20 {
+			b.Fatalf("got %v, %v", caps, err)
+		}
+	}
+}
+
+// BenchmarkRegexp2 is regexp2 alone on BenchmarkExec's translated pattern
+// and subject: the floor of Exec, without its Match recycling.
+func BenchmarkRegexp2(b *testing.B) {
+	re, err := Compile(`^/api/v(\d+)/users/(\d+)$`, "jo", 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	subject := []rune("/api/v1/users/12345")
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		m, err := re.re.FindRunesMatchStartingAt(subject, 0)
+		if err != nil || m == nil {
 			b.Fatal("no match")
 		}
 	}
@@ -229,5 +285,72 @@ func TestGroupSpanFallback(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRecycle runs one regex on subjects whose groups take part or not,
+// capture once or many times, or do not match, so that every search reuses
+// the Match of an earlier one, and compares with a freshly compiled regex.
+func TestRecycle(t *testing.T) {
+	if !recycling {
+		t.Fatal("Match recycling disabled: regexp2's Regexp or runner layout changed")
+	}
+	cases := []struct {
+		pattern  string
+		subjects []string
+	}{
+		{`(a)?(b)?c`, []string{"abc", "c", "bc", "xyz", "ac", "abc"}},
+		{`(?:(a)|b)+`, []string{"aaaaaaaa", "b", "ab", "-", "ba"}},
+		{`(?<n>x)|(?<m>y)`, []string{"x", "y", "z", "yx"}},
+	}
+	for _, c := range cases {
+		t.Run(c.pattern, func(t *testing.T) {
+			re, err := Compile(c.pattern, "", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range c.subjects {
+				got, _ := re.Exec(s, 0, nil)
+				fresh, _ := Compile(c.pattern, "", 0)
+				want, _ := fresh.Exec(s, 0, nil)
+				if fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("%q: got %v, want %v", s, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestRecycleConcurrent shares one regex between goroutines (run with -race).
+func TestRecycleConcurrent(t *testing.T) {
+	re, err := Compile(`^/api/v(\d+)/users/(\d+)?`, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 4)
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var caps []int
+			for i := 0; i < 2000; i++ {
+				s := fmt.Sprintf("/api/v%d/users/%s", g, strings.Repeat("7", i%3))
+				want := []int{0, len(s), 6, 7, 14, len(s)}
+				if i%3 == 0 {
+					want[4], want[5] = -1, -1
+				}
+				caps, _ = re.Exec(s, 0, caps)
+				if fmt.Sprint(caps) != fmt.Sprint(want) {
+					errs <- fmt.Sprintf("%q: got %v, want %v", s, caps, want)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
