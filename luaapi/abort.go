@@ -23,7 +23,10 @@ func (a *api) openOnAbort() {
 	L := a.L
 	waitAbort := L.NewFunction(func(L *lua.LState) int {
 		r := a.req(L)
-		done := r.HTTP.Context().Done()
+		if r.ClientAbort == nil {
+			return 0
+		}
+		done := r.ClientAbort()
 		return luavm.Await(L, a.w, 1, func() []lua.LValue {
 			<-done
 			return []lua.LValue{lua.LTrue}

@@ -108,6 +108,10 @@ type Request struct {
 	BodyRead   bool
 	BodyOnFile bool
 
+	// ClientAbort returns a channel closed when the client closes the
+	// connection while the request is served (nil for subrequests).
+	ClientAbort func() <-chan struct{}
+
 	// Srv gives the server's services to this request (subrequests, warnings).
 	Srv Hooks
 	// Parent is the request that issued this subrequest.

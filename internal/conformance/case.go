@@ -55,7 +55,8 @@ type Request struct {
 
 // Expect holds the expectations on one response.
 type Expect struct {
-	Status       int // 0: any, else a code, StatusNone or StatusHTTP09
+	Status       int     // 0: any, else a code, StatusNone or StatusHTTP09
+	StatusLine   *string // the exact status line (without CRLF), if set
 	Headers      []HeaderExpect
 	Body         *string  // exact body, if set
 	BodyRe       []string // regexes the body must match
@@ -306,7 +307,7 @@ func (p *parser) validate(c *Case) error {
 	}
 	for _, r := range c.Requests {
 		e := r.Expect
-		if e.Status == 0 && e.Body == nil && len(e.Headers)+len(e.BodyRe)+len(e.BodyContains) == 0 {
+		if e.Status == 0 && e.StatusLine == nil && e.Body == nil && len(e.Headers)+len(e.BodyRe)+len(e.BodyContains) == 0 {
 			return p.errorf(r.Line, "case %q: request has no expectations", c.Name)
 		}
 	}

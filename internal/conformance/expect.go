@@ -44,6 +44,12 @@ func (p *parser) expectLine(c *Case, e *Expect, key, val string, n int) error {
 			return p.errorf(n, "bad status %q", val)
 		}
 		e.Status = code
+	case "status-line":
+		s, err := strconv.Unquote(val)
+		if err != nil {
+			return p.errorf(n, "status-line wants a Go-quoted string: %v", err)
+		}
+		e.StatusLine = &s
 	case "header":
 		return p.headerLine(e, val, n)
 	case "no-header":

@@ -21,10 +21,11 @@ type Response struct {
 	HTTP09 bool // the answer had no status line: Body is all that came
 	// Truncated: the connection closed before the end of the body (a
 	// chunked body without its last chunk, a short Content-Length).
-	Truncated bool
-	Status    int
-	Header    http.Header
-	Body      string
+	Truncated  bool
+	Status     int
+	StatusLine string // the status line as sent, without CRLF
+	Header     http.Header
+	Body       string
 }
 
 // runRequests sends the case's requests c.Runs times, in order, and checks
@@ -194,7 +195,8 @@ func Send(port int, raw []byte, method string) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Response{Status: resp.StatusCode, Header: h, Body: string(body), Truncated: truncated}, nil
+	line, _, _ := bytes.Cut(seen.Bytes(), []byte("\r\n"))
+	return &Response{Status: resp.StatusCode, StatusLine: string(line), Header: h, Body: string(body), Truncated: truncated}, nil
 }
 
 // rawHeader parses the header block of a raw response as sent, keeping
@@ -237,6 +239,9 @@ func Check(e *Expect, resp *Response, v Vars) []string {
 		bad("got status %d, want no response", resp.Status)
 	} else if e.Status > 0 && resp.Status != e.Status {
 		bad("status: got %d, want %d", resp.Status, e.Status)
+	}
+	if e.StatusLine != nil && resp.StatusLine != *e.StatusLine {
+		bad("status line: got %q, want %q", resp.StatusLine, *e.StatusLine)
 	}
 	for _, h := range e.Headers {
 		if msg := checkHeader(h, resp.Header, v); msg != "" {

@@ -20,22 +20,23 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 	b := &reqResp{}
 	r := &b.r
 	*r = phases.Request{
-		HTTP:       hr,
-		Start:      time.Now(),
-		Method:     hr.Method,
-		URI:        normalizePath(hr.URL.Path),
-		Args:       hr.URL.RawQuery,
-		RequestURI: hr.RequestURI,
-		Proto:      hr.Proto,
-		Host:       strings.TrimSuffix(strings.ToLower(hostOnly(hr.Host)), "."),
-		Scheme:     "http",
-		ConnID:     ci.id,
-		ConnReqs:   int(ci.reqs.Add(1)),
-		LocalAddr:  ci.local,
-		Prefix:     st.plan.Prefix,
-		Vars:       st.plan.Vars,
-		Header:     w.Header(), // the handlers' headers are the response's: no copy
-		Srv:        st,
+		HTTP:        hr,
+		Start:       time.Now(),
+		Method:      hr.Method,
+		URI:         normalizePath(hr.URL.Path),
+		Args:        hr.URL.RawQuery,
+		RequestURI:  hr.RequestURI,
+		Proto:       hr.Proto,
+		Host:        strings.TrimSuffix(strings.ToLower(hostOnly(hr.Host)), "."),
+		Scheme:      "http",
+		ConnID:      ci.id,
+		ConnReqs:    int(ci.reqs.Add(1)),
+		LocalAddr:   ci.local,
+		Prefix:      st.plan.Prefix,
+		Vars:        st.plan.Vars,
+		Header:      w.Header(), // the handlers' headers are the response's: no copy
+		Srv:         st,
+		ClientAbort: ci.abort,
 	}
 	if hr.TLS != nil {
 		r.Scheme = "https"

@@ -113,21 +113,6 @@ type checkConn struct {
 // Unwrap returns the connection the checker wraps.
 func (c *checkConn) Unwrap() net.Conn { return c.Conn }
 
-// connState follows net/http's connection states: a connection going idle has
-// answered one request; a hijacked one belongs to its handler.
-func (s *Server) connState(nc net.Conn, cs http.ConnState) {
-	c, ok := nc.(*checkConn)
-	if !ok {
-		return
-	}
-	switch cs {
-	case http.StateIdle:
-		c.inflight.Add(-1)
-	case http.StateHijacked:
-		c.off.Store(true)
-	}
-}
-
 // setConnID gives a checked connection its number for the error log.
 func setConnID(nc net.Conn, id uint64) {
 	if c, ok := nc.(*checkConn); ok {
@@ -448,6 +433,12 @@ var now = time.Now
 // refuse answers a refused request as nginx does and closes the connection.
 func (c *checkConn) refuse(f *refusal) {
 	c.logRefusal(f)
+	c.writeRefusal(f)
+	c.lingerClose()
+}
+
+// writeRefusal writes the answer to a refused request.
+func (c *checkConn) writeRefusal(f *refusal) {
 	tokens := true
 	if st := c.s.cur.Load(); st != nil {
 		if g := st.groups[c.key]; g != nil && g.Default != nil && g.Default.Conf != nil {
@@ -473,7 +464,6 @@ func (c *checkConn) refuse(f *refusal) {
 	out = append(out, body...)
 	c.Conn.SetWriteDeadline(now().Add(5 * time.Second))
 	c.Conn.Write(out)
-	c.lingerClose()
 }
 
 // lingerClose closes after the client had a moment to read the answer, so

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bufio"
-	"context"
 	"io"
 	"net"
 	"net/http"
@@ -30,25 +29,19 @@ func startChecked(t *testing.T) (string, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			io.Copy(io.Discard, r.Body)
-			w.Header().Set("X-Path", r.URL.Path)
-			if len(r.Header["X@y"]) > 0 || len(r.Header["Nocolon"]) > 0 {
-				w.Header().Set("X-Seen-Invalid", "yes")
-			}
-			io.WriteString(w, "ok:"+r.URL.Path)
-		}),
-		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-			setConnID(c, s.connSeq.Add(1))
-			return ctx
-		},
-		ConnState: s.connState,
-	}
+	hs := newH1Server(s, "tcp:test", s.checkListener(ln, "tcp:test"))
+	hs.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("X-Path", r.URL.Path)
+		if len(r.Header["X@y"]) > 0 || len(r.Header["Nocolon"]) > 0 {
+			w.Header().Set("X-Seen-Invalid", "yes")
+		}
+		io.WriteString(w, "ok:"+r.URL.Path)
+	})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		hs.Serve(s.checkListener(ln, "tcp:test"))
+		hs.Serve()
 	}()
 	t.Cleanup(func() {
 		hs.Close()
@@ -102,7 +95,7 @@ func TestRequestChecker(t *testing.T) {
 			log: `client sent invalid method while reading client request line, client: 127.0.0.1, server: , request: "get / HTTP/1.1"`},
 		{name: "no host", parts: []string{"GET / HTTP/1.1\r\n\r\n"}, statuses: []string{"HTTP/1.1 400 Bad Request"},
 			log: `client sent HTTP/1.1 request without "Host" header while reading client request headers`},
-		{name: "http 1.0 without host is fine", parts: []string{"GET /x HTTP/1.0\r\n\r\n"}, statuses: []string{"HTTP/1.0 200 OK"}},
+		{name: "http 1.0 without host is fine (answered in HTTP/1.1, as nginx)", parts: []string{"GET /x HTTP/1.0\r\n\r\n"}, statuses: []string{"HTTP/1.1 200 OK"}},
 		{name: "duplicate host split over reads", parts: []string{"GET / HTTP/1.1\r\nHo", "st: a\r\nHost: b", "\r\n\r\n"},
 			statuses: []string{"HTTP/1.1 400 Bad Request"},
 			log:      `client sent duplicate host header: "Host: b", previous value: "Host: a" while reading client request headers, client: 127.0.0.1, server: , request: "GET / HTTP/1.1", host: "a"`},

@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log"
 	"net"
-	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -63,7 +60,7 @@ type state struct {
 type listener struct {
 	key string
 	ln  net.Listener
-	hs  *http.Server
+	h   *h1Server
 }
 
 type connInfo struct {
@@ -71,9 +68,9 @@ type connInfo struct {
 	reqs  atomic.Int32
 	local net.Addr
 	key   string
+	// abort returns a channel closed when the client goes away (ngx.on_abort).
+	abort func() <-chan struct{}
 }
-
-type connKey struct{}
 
 // New makes a server; Start opens its listeners.
 func New(opts Options) *Server {
@@ -164,43 +161,14 @@ func (s *Server) Start(p *config.Plan) error {
 }
 
 func (s *Server) serveListener(l *listener) {
-	if l.hs != nil {
+	if l.h != nil {
 		return
 	}
-	key := l.key
-	l.hs = &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {
-			ci := hr.Context().Value(connKey{}).(*connInfo)
-			st := s.cur.Load()
-			g := st.groups[key]
-			if g == nil {
-				w.WriteHeader(http.StatusServiceUnavailable)
-				return
-			}
-			s.serve(st, g, ci, w, hr)
-		}),
-		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-			ci := &connInfo{id: s.connSeq.Add(1), local: c.LocalAddr(), key: key}
-			setConnID(c, ci.id)
-			return context.WithValue(ctx, connKey{}, ci)
-		},
-		ConnState:         s.connState,
-		ReadHeaderTimeout: 60 * time.Second,
-		IdleTimeout:       75 * time.Second,
-		ErrorLog:          log.New(netHTTPLog{s.log}, "", 0),
-	}
-	if st := s.cur.Load(); st != nil {
-		if g := st.groups[key]; g != nil {
-			l.hs.IdleTimeout = g.Default.Conf.KeepaliveTO
-			if g.Default.Conf.KeepaliveTO == 0 {
-				l.hs.SetKeepAlivesEnabled(false)
-			}
-		}
-	}
+	l.h = newH1Server(s, l.key, s.checkListener(l.ln, l.key))
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		l.hs.Serve(s.checkListener(l.ln, key))
+		l.h.Serve()
 	}()
 }
 
@@ -245,17 +213,15 @@ func (s *Server) Reload(p *config.Plan) error {
 }
 
 func (s *Server) stopListener(l *listener, graceful bool) {
-	if l.hs == nil {
+	if l.h == nil {
 		l.ln.Close()
 		return
 	}
 	if graceful {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		l.hs.Shutdown(ctx)
+		l.h.Shutdown(time.Now().Add(30 * time.Second))
 		return
 	}
-	l.hs.Close()
+	l.h.Close()
 }
 
 // Shutdown stops serving: graceful waits for requests in flight.
@@ -310,22 +276,12 @@ func (st *state) Uninitialized(r *phases.Request, name string) {
 	st.s.logReq(r, errlog.Warn, `using uninitialized "`+name+`" variable`)
 }
 
-// netHTTPLog turns net/http's own messages into error-log lines in nginx's
-// shape: running out of file descriptors is nginx's
-// "accept4() failed (24: Too many open files)" at [crit]; the rest go at [info].
-type netHTTPLog struct{ l *errlog.Logger }
-
-func (n netHTTPLog) Write(p []byte) (int, error) {
-	msg := strings.TrimSpace(string(p))
-	switch {
-	case strings.Contains(msg, "Accept error") && strings.Contains(msg, "too many open files"):
-		n.l.Log(errlog.Crit, nil, "accept4() failed (24: Too many open files)")
-	case strings.Contains(msg, "Accept error"):
-		n.l.Log(errlog.Crit, nil, "accept4() failed ("+msg+")")
-	case strings.Contains(msg, "superfluous"):
-		n.l.Log(errlog.Error, nil, msg)
-	default:
-		n.l.Log(errlog.Info, nil, msg)
+// acceptError logs a failed accept as nginx does: running out of file
+// descriptors is "accept4() failed (24: Too many open files)" at [crit].
+func (s *Server) acceptError(err error) {
+	if errors.Is(err, syscall.EMFILE) {
+		s.log.Log(errlog.Crit, nil, "accept4() failed (24: Too many open files)")
+		return
 	}
-	return len(p), nil
+	s.log.Log(errlog.Crit, nil, "accept4() failed ("+err.Error()+")")
 }

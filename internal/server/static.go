@@ -243,27 +243,6 @@ func parseRange(h string, size int64) (start, end int64, status int) {
 	return s, e + 1, http.StatusPartialContent
 }
 
-// statusRecorder notes what http.ServeContent sent.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-	n      int64
-}
-
-func (w *statusRecorder) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusRecorder) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = 200
-	}
-	n, err := w.ResponseWriter.Write(b)
-	w.n += int64(n)
-	return n, err
-}
-
 // tryFiles implements try_files; redirected reports that processing moved on.
 func (s *Server) tryFiles(st *state, r *phases.Request, loc *config.Location, tf *config.TryFiles) (int, bool) {
 	for i, fv := range tf.Files {

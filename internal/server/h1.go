@@ -1,0 +1,832 @@
+package server
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/goresty/goresty/internal/errlog"
+)
+
+// The HTTP/1.x front end. goresty serves connections itself instead of
+// through net/http's Server: one goroutine per connection and nothing else
+// (net/http adds a background reader goroutine per request), read and write
+// buffers taken from pools only while bytes are in them (a request parked in
+// ngx.sleep holds neither), and response heads written as nginx writes them
+// (its reason phrases, its header order, "Connection: keep-alive"). Requests
+// are still parsed by net/http's http.ReadRequest, behind the request-head
+// checker that answers malformed requests the way nginx does.
+
+const (
+	// maxHeaderBytes caps a request head (the checker's limits come first).
+	maxHeaderBytes = 1<<20 + 4096
+	// maxDrainBytes of an unread request body are discarded to keep the
+	// connection; a longer one closes it.
+	maxDrainBytes = 256 << 10
+	// headerTimeout is nginx's client_header_timeout default.
+	headerTimeout = 60 * time.Second
+)
+
+// connection states, for graceful shutdown.
+const (
+	connWaiting  = iota // waiting for (the first bytes of) a request
+	connActive          // a request is being served
+	connClosed          // closed by Shutdown while waiting
+	connDetached        // hijacked: the handler owns it
+)
+
+var (
+	readerPool  = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+	writerPool  = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4096) }}
+	errTooLarge = errors.New("server: request head too large")
+	longAgo     = time.Unix(1, 0)
+)
+
+// h1Server serves the connections of one listener.
+type h1Server struct {
+	s   *Server
+	key string
+	// handler replaces the server's request handling (tests of the front end).
+	handler http.Handler
+
+	mu       sync.Mutex
+	ln       net.Listener
+	conns    map[*h1conn]struct{}
+	shutting atomic.Bool
+}
+
+func newH1Server(s *Server, key string, ln net.Listener) *h1Server {
+	return &h1Server{s: s, key: key, ln: ln, conns: map[*h1conn]struct{}{}}
+}
+
+// Serve accepts connections until the listener closes.
+func (h *h1Server) Serve() error {
+	ln := h.ln
+	var delay time.Duration
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if h.shutting.Load() {
+				return nil
+			}
+			if te, ok := err.(interface{ Temporary() bool }); ok && te.Temporary() {
+				h.s.acceptError(err)
+				if delay == 0 {
+					delay = 5 * time.Millisecond
+				} else if delay *= 2; delay > time.Second {
+					delay = time.Second
+				}
+				time.Sleep(delay)
+				continue
+			}
+			return err
+		}
+		delay = 0
+		c := &h1conn{h: h, rwc: nc}
+		c.cr.c = c
+		h.mu.Lock()
+		if h.shutting.Load() {
+			h.mu.Unlock()
+			nc.Close()
+			continue
+		}
+		h.conns[c] = struct{}{}
+		h.mu.Unlock()
+		go c.serve()
+	}
+}
+
+func (h *h1Server) forget(c *h1conn) {
+	h.mu.Lock()
+	delete(h.conns, c)
+	h.mu.Unlock()
+}
+
+// Shutdown stops accepting, closes waiting connections and waits for the
+// others to finish their request, until deadline; then it closes them too.
+func (h *h1Server) Shutdown(deadline time.Time) {
+	h.shutting.Store(true)
+	h.ln.Close()
+	for wait := time.Millisecond; ; {
+		h.mu.Lock()
+		n := 0
+		for c := range h.conns {
+			if c.state.CompareAndSwap(connWaiting, connClosed) {
+				c.rwc.Close()
+				continue
+			}
+			n++
+		}
+		h.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			h.Close()
+			return
+		}
+		time.Sleep(wait)
+		if wait < 100*time.Millisecond {
+			wait *= 2
+		}
+	}
+}
+
+// Close closes the listener and every connection now.
+func (h *h1Server) Close() {
+	h.shutting.Store(true)
+	h.ln.Close()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.conns {
+		c.rwc.Close()
+	}
+}
+
+// keepalive returns keepalive_timeout of the listener's default server.
+func (h *h1Server) keepalive() time.Duration {
+	if st := h.s.cur.Load(); st != nil {
+		if g := st.groups[h.key]; g != nil && g.Default != nil && g.Default.Conf != nil {
+			return g.Default.Conf.KeepaliveTO
+		}
+	}
+	return 75 * time.Second
+}
+
+// h1conn is one client connection.
+type h1conn struct {
+	h     *h1Server
+	rwc   net.Conn
+	cr    connReader
+	br    *bufio.Reader // nil while no bytes are buffered
+	bw    *bufio.Writer // nil while no response is being written
+	ci    connInfo
+	state atomic.Int32
+	raddr string
+	resp  h1resp
+
+	// client-abort watch (lua_check_client_abort)
+	peeked   bool
+	peekByte [1]byte
+	abortCh  chan struct{}
+	watchEnd chan struct{}
+}
+
+// connReader reads from the connection, first the byte the abort watch
+// took, and limits request heads.
+type connReader struct {
+	c      *h1conn
+	remain int64
+}
+
+func (cr *connReader) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	c := cr.c
+	if c.peeked {
+		c.peeked = false
+		p[0] = c.peekByte[0]
+		return 1, nil
+	}
+	if cr.remain <= 0 {
+		return 0, errTooLarge
+	}
+	if int64(len(p)) > cr.remain {
+		p = p[:cr.remain]
+	}
+	n, err := c.rwc.Read(p)
+	cr.remain -= int64(n)
+	return n, err
+}
+
+func (c *h1conn) reader() *bufio.Reader {
+	if c.br == nil {
+		c.br = readerPool.Get().(*bufio.Reader)
+		c.br.Reset(&c.cr)
+	}
+	return c.br
+}
+
+func (c *h1conn) releaseReader() {
+	if c.br != nil && c.br.Buffered() == 0 {
+		c.br.Reset(nil)
+		readerPool.Put(c.br)
+		c.br = nil
+	}
+}
+
+func (c *h1conn) writer() *bufio.Writer {
+	if c.bw == nil {
+		c.bw = writerPool.Get().(*bufio.Writer)
+		c.bw.Reset(c.rwc)
+	}
+	return c.bw
+}
+
+func (c *h1conn) releaseWriter() error {
+	if c.bw == nil {
+		return nil
+	}
+	err := c.bw.Flush()
+	c.bw.Reset(nil)
+	writerPool.Put(c.bw)
+	c.bw = nil
+	return err
+}
+
+func (c *h1conn) close() {
+	c.releaseWriter()
+	if c.br != nil {
+		c.br.Reset(nil)
+		readerPool.Put(c.br)
+		c.br = nil
+	}
+	c.rwc.Close()
+}
+
+func (c *h1conn) serve() {
+	h := c.h
+	s := h.s
+	defer func() {
+		if p := recover(); p != nil && p != http.ErrAbortHandler {
+			buf := make([]byte, 16<<10)
+			buf = buf[:runtime.Stack(buf, false)]
+			s.log.Log(errlog.Alert, nil, "panic serving "+c.raddr+": "+panicText(p)+"\n"+string(buf))
+		}
+		if c.state.Load() != connDetached {
+			h.forget(c)
+			c.close()
+		}
+	}()
+	c.ci = connInfo{id: s.connSeq.Add(1), local: c.rwc.LocalAddr(), key: h.key, abort: c.Abort}
+	setConnID(c.rwc, c.ci.id)
+	c.raddr = c.rwc.RemoteAddr().String()
+	for n := 0; ; n++ {
+		keep := h.keepalive()
+		// wait for the request: the first within client_header_timeout,
+		// later ones within keepalive_timeout
+		if n == 0 {
+			c.rwc.SetReadDeadline(time.Now().Add(headerTimeout))
+		} else {
+			c.rwc.SetReadDeadline(time.Now().Add(keep))
+		}
+		br := c.reader()
+		c.cr.remain = maxHeaderBytes
+		if _, err := br.Peek(1); err != nil {
+			return
+		}
+		if !c.state.CompareAndSwap(connWaiting, connActive) {
+			return // closed by Shutdown
+		}
+		if n > 0 {
+			c.rwc.SetReadDeadline(time.Now().Add(headerTimeout))
+		}
+		hr, err := http.ReadRequest(br)
+		c.cr.remain = 1<<63 - 1
+		if err != nil {
+			c.badRequest(err)
+			return
+		}
+		c.rwc.SetReadDeadline(time.Time{})
+		hr.RemoteAddr = c.raddr
+		var body *bodyReader
+		if hr.Body != http.NoBody {
+			body = &bodyReader{c: c, rc: hr.Body}
+			body.expect = hr.ProtoAtLeast(1, 1) && hasToken(hr.Header["Expect"], "100-continue")
+			hr.Body = body
+		} else {
+			c.releaseReader()
+		}
+		w := &c.resp
+		*w = h1resp{c: c, req: hr, h: w.h, cl: -1, body: body}
+		if w.h == nil {
+			w.h = make(http.Header, 8)
+		} else {
+			clear(w.h)
+		}
+		w.keep = !hr.Close && keep > 0 && !h.shutting.Load()
+		c.handle(w, hr)
+		if c.state.Load() == connDetached {
+			return
+		}
+		c.stopAbortWatch()
+		if err := w.finish(); err != nil {
+			return
+		}
+		if cc, ok := c.rwc.(*checkConn); ok {
+			cc.inflight.Add(-1) // the response is out: the checker may answer the next
+		}
+		if !w.keep {
+			if body != nil && !body.eof {
+				c.lingerClose()
+			}
+			return
+		}
+		if body != nil && !body.drain() {
+			return
+		}
+		c.releaseReader()
+		if !c.state.CompareAndSwap(connActive, connWaiting) || h.shutting.Load() {
+			return
+		}
+	}
+}
+
+func panicText(p any) string {
+	if e, ok := p.(error); ok {
+		return e.Error()
+	}
+	if s, ok := p.(string); ok {
+		return s
+	}
+	return "unexpected panic"
+}
+
+// handle runs the server's handler for one request.
+func (c *h1conn) handle(w *h1resp, hr *http.Request) {
+	if c.h.handler != nil {
+		c.h.handler.ServeHTTP(w, hr)
+		return
+	}
+	s := c.h.s
+	st := s.cur.Load()
+	g := st.groups[c.h.key]
+	if g == nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	s.serve(st, g, &c.ci, w, hr)
+}
+
+// badRequest answers a request head net/http could not read (the checker
+// answers the malformed ones nginx refuses; this is what is left).
+func (c *h1conn) badRequest(err error) {
+	var ne net.Error
+	if errors.Is(err, io.EOF) || errors.Is(err, errRejected) || errors.As(err, &ne) && ne.Timeout() {
+		return
+	}
+	code := http.StatusBadRequest
+	if errors.Is(err, errTooLarge) {
+		code = 494
+	}
+	f := &refusal{code: code}
+	cc, ok := c.rwc.(*checkConn)
+	if !ok {
+		cc = &checkConn{Conn: c.rwc, s: c.h.s, key: c.h.key}
+	}
+	cc.writeRefusal(f)
+	cc.lingerClose()
+}
+
+// lingerClose closes after the client had a moment to read the answer, so
+// unread request bytes do not reset the connection under it.
+func (c *h1conn) lingerClose() {
+	c.releaseWriter()
+	if cw, ok := c.rwc.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	} else if cc, ok := c.rwc.(*checkConn); ok {
+		if cw, ok := cc.Conn.(interface{ CloseWrite() error }); ok {
+			cw.CloseWrite()
+		}
+	}
+	c.rwc.SetReadDeadline(time.Now().Add(2 * time.Second))
+	buf := make([]byte, 4096)
+	for total := 0; total < 1<<20; {
+		n, err := c.rwc.Read(buf)
+		total += n
+		if err != nil {
+			break
+		}
+	}
+}
+
+// Abort returns a channel closed when the client closes the connection
+// while its request is served (ngx.on_abort). The watch starts once the
+// request body has been read.
+func (c *h1conn) Abort() <-chan struct{} {
+	if c.abortCh == nil {
+		c.abortCh = make(chan struct{})
+		if b := c.resp.body; b == nil || b.eof {
+			c.startAbortWatch()
+		}
+	}
+	return c.abortCh
+}
+
+func (c *h1conn) startAbortWatch() {
+	if c.watchEnd != nil || c.peeked || c.br != nil && c.br.Buffered() > 0 {
+		return // already watching, or the next request is already here
+	}
+	end := make(chan struct{})
+	c.watchEnd = end
+	ch := c.abortCh
+	go func() {
+		defer close(end)
+		n, err := c.rwc.Read(c.peekByte[:])
+		if n == 1 {
+			c.peeked = true
+			return
+		}
+		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			close(ch)
+		}
+	}()
+}
+
+func (c *h1conn) stopAbortWatch() {
+	if c.watchEnd != nil {
+		c.rwc.SetReadDeadline(longAgo)
+		<-c.watchEnd
+		c.rwc.SetReadDeadline(time.Time{})
+		c.watchEnd = nil
+	}
+	c.abortCh = nil
+}
+
+// bodyReader is a request body: it sends "100 Continue" when the handler
+// starts reading a body the client holds back, and notes the end.
+type bodyReader struct {
+	c      *h1conn
+	rc     io.ReadCloser
+	expect bool // the client waits for 100 Continue
+	sent   bool
+	eof    bool
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	if b.eof {
+		return 0, io.EOF
+	}
+	if b.expect && !b.sent {
+		b.sent = true
+		if !b.c.resp.wrote {
+			b.c.rwc.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
+		}
+	}
+	n, err := b.rc.Read(p)
+	if err == io.EOF {
+		b.eof = true
+		if b.c.abortCh != nil {
+			b.c.startAbortWatch()
+		}
+	}
+	return n, err
+}
+
+func (b *bodyReader) Close() error { return nil }
+
+// drain discards what the handler left of the body; false means the
+// connection cannot be kept.
+func (b *bodyReader) drain() bool {
+	if b.eof {
+		return true
+	}
+	if b.expect && !b.sent {
+		return false // the client still waits to send it
+	}
+	b.c.rwc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	defer b.c.rwc.SetReadDeadline(time.Time{})
+	n, err := io.CopyN(io.Discard, b, maxDrainBytes+1)
+	return n <= maxDrainBytes && err == io.EOF
+}
+
+// h1resp writes one response (http.ResponseWriter, http.Flusher, http.Hijacker).
+type h1resp struct {
+	c      *h1conn
+	req    *http.Request
+	h      http.Header
+	body   *bodyReader
+	status int
+	wrote  bool // status line and headers written (or held, see hold)
+	held   bool // HTTP/1.0 body of unknown length kept to send a Content-Length
+	hold   []byte
+	chunk  bool
+	none   bool  // no body allowed (HEAD, 1xx, 204, 304)
+	cl     int64 // Content-Length sent, -1 none
+	n      int64 // body bytes written
+	keep   bool  // keep the connection after this response
+}
+
+func (w *h1resp) Header() http.Header { return w.h }
+
+// WriteHeader decides how the body is framed and writes the head (an
+// HTTP/1.0 body of unknown length waits in hold instead, as nginx's
+// lua_http10_buffering, to go out with a Content-Length).
+func (w *h1resp) WriteHeader(code int) {
+	if w.wrote {
+		return
+	}
+	w.wrote = true
+	w.status = code
+	h := w.h
+	w.none = w.req.Method == http.MethodHead || code < 200 || code == 204 || code == 304
+	if v, ok := h["Content-Length"]; ok {
+		if len(v) == 1 {
+			if n, err := strconv.ParseInt(v[0], 10, 64); err == nil && n >= 0 {
+				w.cl = n
+			}
+		}
+		if w.cl < 0 {
+			delete(h, "Content-Length")
+		}
+	}
+	// a body of unknown length goes chunked; for HTTP/1.0 it is held
+	delete(h, "Transfer-Encoding")
+	if w.cl < 0 && !w.none {
+		if w.req.ProtoAtLeast(1, 1) {
+			w.chunk = true
+		} else {
+			w.held = true
+			return
+		}
+	}
+	w.writeHead()
+}
+
+var nginxOrder = []string{"Server", "Date", "Content-Type", "Content-Length", "Last-Modified", "Location"}
+
+func (w *h1resp) writeHead() {
+	h := w.h
+	if conn := h["Connection"]; len(conn) > 0 {
+		if hasToken(conn, "close") {
+			w.keep = false
+		}
+		if w.status != http.StatusSwitchingProtocols {
+			delete(h, "Connection")
+		}
+	}
+	if w.c.h.shutting.Load() {
+		w.keep = false
+	}
+	b := w.c.writer()
+	b.WriteString("HTTP/1.1 ")
+	b.WriteString(strconv.Itoa(w.status))
+	b.WriteByte(' ')
+	b.WriteString(reasonPhrase(w.status))
+	b.WriteString("\r\n")
+	if _, ok := h["Date"]; !ok {
+		h["Date"] = dateHeader()
+	}
+	for _, k := range nginxOrder {
+		writeHeaderLines(b, k, h[k])
+	}
+	if w.chunk {
+		b.WriteString("Transfer-Encoding: chunked\r\n")
+	}
+	if w.status != http.StatusSwitchingProtocols {
+		if w.keep {
+			b.WriteString("Connection: keep-alive\r\n")
+		} else {
+			b.WriteString("Connection: close\r\n")
+		}
+	}
+	var rest []string
+	for k := range h {
+		switch k {
+		case "Server", "Date", "Content-Type", "Content-Length", "Last-Modified", "Location":
+			continue
+		}
+		rest = append(rest, k)
+	}
+	if len(rest) > 1 {
+		sort.Strings(rest)
+	}
+	for _, k := range rest {
+		writeHeaderLines(b, k, h[k])
+	}
+	b.WriteString("\r\n")
+}
+
+// writeHeaderLines writes one line per value; a line break inside a value
+// becomes a space (it would end the head early), and an invalid name is left out.
+func writeHeaderLines(b *bufio.Writer, k string, vs []string) {
+	if len(vs) == 0 || !validHeaderName(k) {
+		return
+	}
+	for _, v := range vs {
+		b.WriteString(k)
+		b.WriteString(": ")
+		if strings.ContainsAny(v, "\r\n") {
+			v = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(v)
+		}
+		b.WriteString(v)
+		b.WriteString("\r\n")
+	}
+}
+
+func validHeaderName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if c <= ' ' || c >= 0x7f || c == ':' {
+			return false
+		}
+	}
+	return true
+}
+
+func (w *h1resp) Write(p []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.none || len(p) == 0 {
+		return len(p), nil
+	}
+	if w.held {
+		w.hold = append(w.hold, p...)
+		w.n += int64(len(p))
+		return len(p), nil
+	}
+	var err error
+	if w.cl >= 0 && w.n+int64(len(p)) > w.cl {
+		p = p[:w.cl-w.n]
+		err = http.ErrContentLength
+	}
+	b := w.c.writer()
+	if w.chunk {
+		var hex [16]byte
+		b.Write(strconv.AppendInt(hex[:0], int64(len(p)), 16))
+		b.WriteString("\r\n")
+		b.Write(p)
+		b.WriteString("\r\n")
+	} else {
+		b.Write(p)
+	}
+	w.n += int64(len(p))
+	return len(p), err
+}
+
+// Flush sends what was written (a held HTTP/1.0 body goes out now, ended
+// by closing the connection).
+func (w *h1resp) Flush() {
+	if !w.wrote {
+		return
+	}
+	if w.held {
+		w.held = false
+		w.keep = false
+		w.writeHead()
+		w.c.writer().Write(w.hold)
+		w.hold = nil
+	}
+	if w.c.bw != nil {
+		w.c.bw.Flush()
+	}
+}
+
+// finish completes the response after the handler returned.
+func (w *h1resp) finish() error {
+	if !w.wrote {
+		if _, ok := w.h["Content-Length"]; !ok {
+			w.h["Content-Length"] = zeroLength
+		}
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.held {
+		w.held = false
+		w.cl = int64(len(w.hold))
+		w.h["Content-Length"] = []string{strconv.Itoa(len(w.hold))}
+		w.writeHead()
+		w.c.writer().Write(w.hold)
+		w.hold = nil
+	}
+	if w.chunk {
+		w.c.writer().WriteString("0\r\n\r\n")
+	}
+	if w.cl >= 0 && w.n < w.cl && !w.none {
+		w.keep = false // the client waits for bytes that will not come
+	}
+	return w.c.releaseWriter()
+}
+
+var zeroLength = []string{"0"}
+
+// Hijack hands the connection to the handler (ngx.req.socket(true), 444).
+func (w *h1resp) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c := w.c
+	if c.state.Load() == connDetached {
+		return nil, nil, http.ErrHijacked
+	}
+	c.stopAbortWatch()
+	if err := c.releaseWriter(); err != nil {
+		return nil, nil, err
+	}
+	c.state.Store(connDetached)
+	c.h.forget(c)
+	if cc, ok := c.rwc.(*checkConn); ok {
+		cc.off.Store(true)
+	}
+	br := c.br
+	if br == nil {
+		br = bufio.NewReaderSize(&c.cr, 4096)
+	}
+	c.br = nil
+	return c.rwc, bufio.NewReadWriter(br, bufio.NewWriterSize(c.rwc, 512)), nil
+}
+
+// hasToken reports whether a comma-separated header holds token (any case).
+func hasToken(vs []string, token string) bool {
+	for _, v := range vs {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// reasonPhrase is nginx's reason phrase of a status line; nginx leaves it
+// empty for the codes it does not know.
+func reasonPhrase(code int) string {
+	switch code {
+	case 101:
+		return "Switching Protocols"
+	case 200:
+		return "OK"
+	case 201:
+		return "Created"
+	case 202:
+		return "Accepted"
+	case 204:
+		return "No Content"
+	case 206:
+		return "Partial Content"
+	case 301:
+		return "Moved Permanently"
+	case 302:
+		return "Moved Temporarily"
+	case 303:
+		return "See Other"
+	case 304:
+		return "Not Modified"
+	case 307:
+		return "Temporary Redirect"
+	case 308:
+		return "Permanent Redirect"
+	case 400:
+		return "Bad Request"
+	case 401:
+		return "Unauthorized"
+	case 402:
+		return "Payment Required"
+	case 403:
+		return "Forbidden"
+	case 404:
+		return "Not Found"
+	case 405:
+		return "Not Allowed"
+	case 406:
+		return "Not Acceptable"
+	case 408:
+		return "Request Time-out"
+	case 409:
+		return "Conflict"
+	case 410:
+		return "Gone"
+	case 411:
+		return "Length Required"
+	case 412:
+		return "Precondition Failed"
+	case 413:
+		return "Request Entity Too Large"
+	case 414:
+		return "Request-URI Too Large"
+	case 415:
+		return "Unsupported Media Type"
+	case 416:
+		return "Requested Range Not Satisfiable"
+	case 421:
+		return "Misdirected Request"
+	case 429:
+		return "Too Many Requests"
+	case 500:
+		return "Internal Server Error"
+	case 501:
+		return "Not Implemented"
+	case 502:
+		return "Bad Gateway"
+	case 503:
+		return "Service Temporarily Unavailable"
+	case 504:
+		return "Gateway Time-out"
+	case 505:
+		return "HTTP Version Not Supported"
+	case 507:
+		return "Insufficient Storage"
+	}
+	return ""
+}
