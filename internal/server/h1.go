@@ -174,6 +174,8 @@ type h1conn struct {
 	state atomic.Int32
 	raddr string
 	resp  h1resp
+	// deadline: a read deadline is set (see serve)
+	deadline bool
 
 	// client-abort watch (lua_check_client_abort)
 	peeked   bool
@@ -289,19 +291,23 @@ func (c *h1conn) serve() {
 		if !c.state.CompareAndSwap(connWaiting, connActive) {
 			return // closed by Shutdown
 		}
-		if n > 0 {
+		if n > 0 && !headBuffered(br) {
 			c.rwc.SetReadDeadline(time.Now().Add(headerTimeout))
 		}
-		hr, err := http.ReadRequest(br)
+		hr, err := readRequest(br)
 		c.cr.remain = 1<<63 - 1
 		if err != nil {
 			c.badRequest(err)
 			return
 		}
-		c.rwc.SetReadDeadline(time.Time{})
+		// the read deadline stays until something reads during the request
+		// (the body, the abort watch, a taken-over connection): one
+		// deadline call per request instead of three
+		c.deadline = true
 		hr.RemoteAddr = c.raddr
 		var body *bodyReader
 		if hr.Body != http.NoBody {
+			c.clearDeadline()
 			body = &bodyReader{c: c, rc: hr.Body}
 			body.expect = hr.ProtoAtLeast(1, 1) && hasToken(hr.Header["Expect"], "100-continue")
 			hr.Body = body
@@ -343,6 +349,20 @@ func (c *h1conn) serve() {
 	}
 }
 
+// headBuffered reports whether a whole request head is in the buffer.
+func headBuffered(br *bufio.Reader) bool {
+	p, _ := br.Peek(br.Buffered())
+	_, total := headEnd(p)
+	return total > 0
+}
+
+func (c *h1conn) clearDeadline() {
+	if c.deadline {
+		c.deadline = false
+		c.rwc.SetReadDeadline(time.Time{})
+	}
+}
+
 func panicText(p any) string {
 	if e, ok := p.(error); ok {
 		return e.Error()
@@ -379,6 +399,8 @@ func (c *h1conn) badRequest(err error) {
 	code := http.StatusBadRequest
 	if errors.Is(err, errTooLarge) {
 		code = 494
+	} else if errors.Is(err, errTE) {
+		code = http.StatusNotImplemented
 	}
 	f := &refusal{code: code}
 	cc, ok := c.rwc.(*checkConn)
@@ -428,6 +450,7 @@ func (c *h1conn) startAbortWatch() {
 	if c.watchEnd != nil || c.peeked || c.br != nil && c.br.Buffered() > 0 {
 		return // already watching, or the next request is already here
 	}
+	c.clearDeadline()
 	end := make(chan struct{})
 	c.watchEnd = end
 	ch := c.abortCh
@@ -448,7 +471,7 @@ func (c *h1conn) stopAbortWatch() {
 	if c.watchEnd != nil {
 		c.rwc.SetReadDeadline(longAgo)
 		<-c.watchEnd
-		c.rwc.SetReadDeadline(time.Time{})
+		c.deadline = true
 		c.watchEnd = nil
 	}
 	c.abortCh = nil
@@ -575,11 +598,33 @@ func (w *h1resp) writeHead() {
 	b.WriteByte(' ')
 	b.WriteString(reasonPhrase(w.status))
 	b.WriteString("\r\n")
-	if _, ok := h["Date"]; !ok {
-		h["Date"] = dateHeader()
+	// one pass over the map: the headers nginx writes first are picked
+	// out, the rest follow sorted
+	var first [6][]string
+	var rest []string
+	for k, vs := range h {
+		switch k {
+		case "Server":
+			first[0] = vs
+		case "Date":
+			first[1] = vs
+		case "Content-Type":
+			first[2] = vs
+		case "Content-Length":
+			first[3] = vs
+		case "Last-Modified":
+			first[4] = vs
+		case "Location":
+			first[5] = vs
+		default:
+			rest = append(rest, k)
+		}
 	}
-	for _, k := range nginxOrder {
-		writeHeaderLines(b, k, h[k])
+	if first[1] == nil {
+		first[1] = dateHeader()
+	}
+	for i, vs := range first {
+		writeHeaderLines(b, nginxOrder[i], vs)
 	}
 	if w.chunk {
 		b.WriteString("Transfer-Encoding: chunked\r\n")
@@ -590,14 +635,6 @@ func (w *h1resp) writeHead() {
 		} else {
 			b.WriteString("Connection: close\r\n")
 		}
-	}
-	var rest []string
-	for k := range h {
-		switch k {
-		case "Server", "Date", "Content-Type", "Content-Length", "Last-Modified", "Location":
-			continue
-		}
-		rest = append(rest, k)
 	}
 	if len(rest) > 1 {
 		sort.Strings(rest)
@@ -724,6 +761,7 @@ func (w *h1resp) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err := c.releaseWriter(); err != nil {
 		return nil, nil, err
 	}
+	c.clearDeadline()
 	c.state.Store(connDetached)
 	c.h.forget(c)
 	if cc, ok := c.rwc.(*checkConn); ok {

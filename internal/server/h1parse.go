@@ -1,0 +1,314 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// readRequest reads one request head from br and returns it as net/http
+// would (http.ReadRequest): the same fields, the Host header moved to
+// Request.Host, a body reader for a Content-Length or chunked body. It
+// costs less: the head becomes one string and the header keys and values
+// are slices of it (a key is copied only when it is not in canonical form).
+// The request-head checker in front has already refused what nginx
+// refuses; what is left invalid here is a plain error (400).
+func readRequest(br *bufio.Reader) (*http.Request, error) {
+	head, err := readHead(br)
+	if err != nil {
+		return nil, err
+	}
+	// request line
+	line, rest, _ := cutLine(head)
+	method, rest1, ok1 := strings.Cut(line, " ")
+	target, proto, ok2 := strings.Cut(rest1, " ")
+	if !ok1 || !ok2 || method == "" || !validToken(method) {
+		return nil, errBadRequestLine
+	}
+	major, minor, ok := http.ParseHTTPVersion(proto)
+	if !ok {
+		return nil, errBadRequestLine
+	}
+	hr := &http.Request{
+		Method:     method,
+		Proto:      proto,
+		ProtoMajor: major,
+		ProtoMinor: minor,
+		RequestURI: target,
+		Body:       http.NoBody,
+	}
+	if hr.URL, err = parseTarget(method, target); err != nil {
+		return nil, err
+	}
+	// header lines
+	n := strings.Count(rest, "\n")
+	hdr := make(http.Header, n)
+	vals := make([]string, n)
+	for i := 0; rest != ""; i++ {
+		line, rest, _ = cutLine(rest)
+		if line == "" {
+			break
+		}
+		name, value, ok := strings.Cut(line, ":")
+		if !ok || name == "" || !validToken(name) {
+			return nil, errBadHeaderLine
+		}
+		key := name
+		if !isCanonical(name) {
+			key = http.CanonicalHeaderKey(name)
+		}
+		value = strings.Trim(value, " \t")
+		if vs, ok := hdr[key]; ok {
+			hdr[key] = append(vs, value)
+			continue
+		}
+		vals[i] = value
+		hdr[key] = vals[i : i+1 : i+1]
+	}
+	hr.Header = hdr
+	hr.Host = hr.URL.Host
+	if hr.Host == "" {
+		if h := hdr["Host"]; len(h) > 0 {
+			hr.Host = h[0]
+		}
+	}
+	delete(hdr, "Host")
+	conn := hdr["Connection"]
+	if major == 1 && minor == 0 {
+		hr.Close = !hasToken(conn, "keep-alive")
+	} else {
+		hr.Close = hasToken(conn, "close")
+	}
+	return hr, requestBody(hr, br)
+}
+
+var (
+	errBadRequestLine = errors.New("server: malformed request line")
+	errBadHeaderLine  = errors.New("server: malformed header line")
+	errBadLength      = errors.New("server: bad Content-Length")
+	errTE             = errors.New("server: unsupported Transfer-Encoding")
+)
+
+// readHead returns the request head up to its blank line (excluded).
+// Empty lines before the request line are skipped, as nginx skips them.
+func readHead(br *bufio.Reader) (string, error) {
+	for {
+		p, err := br.Peek(1)
+		if err != nil {
+			return "", err
+		}
+		if p[0] != '\r' && p[0] != '\n' {
+			break
+		}
+		br.Discard(1)
+	}
+	// the common case: the whole head is in the buffer
+	if p, _ := br.Peek(br.Buffered()); len(p) > 0 {
+		if n, total := headEnd(p); total > 0 {
+			s := string(p[:n])
+			br.Discard(total)
+			return s, nil
+		}
+	}
+	var head []byte
+	for {
+		line, err := br.ReadSlice('\n')
+		head = append(head, line...)
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return "", err
+		}
+		// a line just ended: is it empty?
+		end := len(head) - 1 // the '\n'
+		start := end
+		if start > 0 && head[start-1] == '\r' {
+			start--
+		}
+		if start == 0 || head[start-1] == '\n' {
+			return string(head[:start]), nil
+		}
+	}
+}
+
+// headEnd finds the empty line that ends the head in p: n is the length of
+// the head before it, total the length with it; total is 0 when p holds no
+// complete head.
+func headEnd(p []byte) (n, total int) {
+	for pos := 0; ; {
+		k := bytes.IndexByte(p[pos:], '\n')
+		if k < 0 {
+			return 0, 0
+		}
+		if k == 0 || k == 1 && p[pos] == '\r' {
+			return pos, pos + k + 1
+		}
+		pos += k + 1
+	}
+}
+
+// cutLine returns the first line of s (without CRLF or LF) and the rest.
+func cutLine(s string) (line, rest string, ok bool) {
+	line, rest, ok = strings.Cut(s, "\n")
+	return strings.TrimSuffix(line, "\r"), rest, ok
+}
+
+// parseTarget parses the request target; a plain path without escapes
+// skips url.ParseRequestURI.
+func parseTarget(method, target string) (*url.URL, error) {
+	if len(target) > 0 && target[0] == '/' {
+		plain := true
+		for i := 0; i < len(target); i++ {
+			if c := target[i]; c <= ' ' || c >= 0x7f || c == '%' || c == '#' {
+				plain = false
+				break
+			}
+		}
+		if plain && !strings.HasPrefix(target, "//") {
+			path, query, _ := strings.Cut(target, "?")
+			u := &url.URL{Path: path, RawQuery: query}
+			if strings.IndexByte(target, '?') >= 0 && query == "" {
+				u.ForceQuery = true
+			}
+			return u, nil
+		}
+	}
+	raw := target
+	if method == http.MethodConnect && !strings.HasPrefix(raw, "/") {
+		raw = "http://" + raw
+	}
+	u, err := url.ParseRequestURI(raw)
+	if err != nil {
+		return nil, errBadRequestLine
+	}
+	if method == http.MethodConnect && raw != target {
+		u.Scheme = ""
+	}
+	return u, nil
+}
+
+// requestBody sets the body of hr as net/http frames it.
+func requestBody(hr *http.Request, br *bufio.Reader) error {
+	h := hr.Header
+	if te, ok := h["Transfer-Encoding"]; ok && hr.ProtoAtLeast(1, 1) {
+		if len(te) != 1 || !strings.EqualFold(strings.TrimSpace(te[0]), "chunked") {
+			return errTE
+		}
+		delete(h, "Content-Length")
+		delete(h, "Transfer-Encoding") // as net/http: it is in TransferEncoding
+		hr.TransferEncoding = []string{"chunked"}
+		hr.ContentLength = -1
+		hr.Body = &chunkedBody{br: br, r: httputil.NewChunkedReader(br)}
+		return nil
+	}
+	cl := h["Content-Length"]
+	if len(cl) == 0 {
+		return nil
+	}
+	for _, v := range cl[1:] {
+		if strings.TrimSpace(v) != strings.TrimSpace(cl[0]) {
+			return errBadLength
+		}
+	}
+	v := strings.TrimSpace(cl[0])
+	n, err := strconv.ParseUint(v, 10, 63)
+	if err != nil || v == "" || v[0] == '+' {
+		return errBadLength
+	}
+	hr.ContentLength = int64(n)
+	if n > 0 {
+		hr.Body = &lengthBody{br: br, left: int64(n)}
+	}
+	return nil
+}
+
+// lengthBody is a Content-Length body.
+type lengthBody struct {
+	br   *bufio.Reader
+	left int64
+}
+
+func (b *lengthBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.br.Read(p)
+	b.left -= int64(n)
+	if b.left == 0 {
+		return n, io.EOF
+	}
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return n, err
+}
+
+func (b *lengthBody) Close() error { return nil }
+
+// chunkedBody is a chunked body; after the last chunk it reads the
+// trailer section so the next request starts where it should.
+type chunkedBody struct {
+	br   *bufio.Reader
+	r    io.Reader
+	done bool
+}
+
+func (b *chunkedBody) Read(p []byte) (int, error) {
+	if b.done {
+		return 0, io.EOF
+	}
+	n, err := b.r.Read(p)
+	if err == io.EOF {
+		for {
+			line, rerr := b.br.ReadSlice('\n')
+			if rerr != nil {
+				return n, io.ErrUnexpectedEOF
+			}
+			if len(line) == 1 || len(line) == 2 && line[0] == '\r' {
+				break
+			}
+		}
+		b.done = true
+	}
+	return n, err
+}
+
+func (b *chunkedBody) Close() error { return nil }
+
+// validToken reports whether s is an HTTP token (method, header name).
+func validToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// isCanonical reports whether name is already in canonical MIME form
+// (upper case after the start and each '-', lower case elsewhere).
+func isCanonical(name string) bool {
+	upper := true
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if upper && 'a' <= c && c <= 'z' || !upper && 'A' <= c && c <= 'Z' {
+			return false
+		}
+		upper = c == '-'
+	}
+	return true
+}

@@ -1,0 +1,117 @@
+package server
+
+import (
+	"bufio"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// The front end's request parser must read what net/http's ReadRequest
+// reads: each stream below goes through both and every request in it is
+// compared field by field, body included.
+func TestReadRequestMatchesNetHTTP(t *testing.T) {
+	streams := []string{
+		"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET /p/q?x=1&y=%20z HTTP/1.1\r\nHost: example.com:8080\r\nUser-Agent: t\r\nAccept: */*\r\n\r\n",
+		"GET /a%2Fb/c%41?q HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET /with?empty= HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET /forced? HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET http://other.example/abs?x=1 HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET / HTTP/1.0\r\n\r\n",
+		"GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+		"GET / HTTP/1.1\r\nhost: a\r\nx-lower-case: 1\r\nX-MiXeD-cAsE: 2\r\nCookie: a=1\r\nCookie: b=2\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: a\r\nX-Spaces:   padded value \t \r\nX-Empty:\r\n\r\n",
+		"GET / HTTP/1.1\nHost: a\nX-LF: only\n\n",
+		"POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhelloGET /next HTTP/1.1\r\nHost: a\r\n\r\n",
+		"POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n",
+		"POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Trailer: t\r\n\r\nGET /after HTTP/1.1\r\nHost: a\r\n\r\n",
+		"POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n",
+		"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n",
+		"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
+		"GET /" + strings.Repeat("long", 1500) + " HTTP/1.1\r\nHost: a\r\nX-Big: " + strings.Repeat("v", 5000) + "\r\n\r\n",
+	}
+	for _, stream := range streams {
+		mine := bufio.NewReaderSize(strings.NewReader(stream), 4096)
+		theirs := bufio.NewReaderSize(strings.NewReader(stream), 4096)
+		for i := 0; ; i++ {
+			want, werr := http.ReadRequest(theirs)
+			got, gerr := readRequest(mine)
+			if werr != nil || gerr != nil {
+				if (werr == nil) != (gerr == nil) {
+					t.Errorf("%q request %d: error %v, net/http's %v", stream[:min(40, len(stream))], i, gerr, werr)
+				}
+				break
+			}
+			wb, _ := io.ReadAll(want.Body)
+			gb, gbErr := io.ReadAll(got.Body)
+			if gbErr != nil {
+				t.Errorf("%q: body error %v", stream[:min(40, len(stream))], gbErr)
+			}
+			if string(gb) != string(wb) {
+				t.Errorf("%q: body %q, want %q", stream[:min(40, len(stream))], gb, wb)
+			}
+			type view struct {
+				Method, Proto, RequestURI, Host, URL string
+				Major, Minor                         int
+				Header                               http.Header
+				CL                                   int64
+				TE                                   []string
+				Close                                bool
+				Path, RawQuery                       string
+			}
+			v := func(r *http.Request) view {
+				return view{r.Method, r.Proto, r.RequestURI, r.Host, r.URL.String(), r.ProtoMajor, r.ProtoMinor,
+					r.Header, r.ContentLength, r.TransferEncoding, r.Close, r.URL.Path, r.URL.RawQuery}
+			}
+			if g, w := v(got), v(want); !reflect.DeepEqual(g, w) {
+				t.Errorf("%q request %d:\n got %+v\nwant %+v", stream[:min(40, len(stream))], i, g, w)
+			}
+		}
+	}
+}
+
+// Errors: a bad request line or header line, a bad length, an unknown
+// transfer coding; empty lines before a request are skipped as nginx does.
+func TestReadRequestErrors(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want error
+	}{
+		{"GET\r\n\r\n", errBadRequestLine},
+		{"GET / HTTP/x\r\n\r\n", errBadRequestLine},
+		{"GET / HTTP/1.1\r\nNo colon\r\n\r\n", errBadHeaderLine},
+		{"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", errBadLength},
+		{"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", errBadLength},
+		{"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", errTE},
+		{"GET / HTTP/1.1\r\nHost: a\r\n", io.ErrUnexpectedEOF},
+	} {
+		if _, err := readRequest(bufio.NewReader(strings.NewReader(c.in))); err != c.want {
+			t.Errorf("%q: error %v, want %v", c.in, err, c.want)
+		}
+	}
+	r, err := readRequest(bufio.NewReader(strings.NewReader("\r\n\r\nGET /x HTTP/1.1\r\nHost: a\r\n\r\n")))
+	if err != nil || r.URL.Path != "/x" {
+		t.Fatalf("leading empty lines: %v %v", r, err)
+	}
+}
+
+func BenchmarkReadRequest(b *testing.B) {
+	head := "GET /static/app.js?v=3 HTTP/1.1\r\nHost: example.com\r\n" +
+		"User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36\r\n" +
+		"Accept: */*\r\nAccept-Encoding: gzip, deflate, br\r\nAccept-Language: en-US,en;q=0.9\r\n" +
+		"Referer: https://example.com/index.html\r\nCookie: session=0123456789abcdef; theme=dark\r\n\r\n"
+	rd := strings.NewReader(head)
+	br := bufio.NewReader(rd)
+	b.ReportAllocs()
+	for b.Loop() {
+		rd.Reset(head)
+		br.Reset(rd)
+		if _, err := readRequest(br); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
