@@ -26,9 +26,11 @@ func readRequest(br *bufio.Reader) (*http.Request, error) {
 	}
 	// request line
 	line, rest, _ := cutLine(head)
+	// nginx allows several spaces between the parts
 	method, rest1, ok1 := strings.Cut(line, " ")
-	target, proto, ok2 := strings.Cut(rest1, " ")
-	if !ok1 || !ok2 || method == "" || !validToken(method) {
+	target, proto, ok2 := strings.Cut(strings.TrimLeft(rest1, " "), " ")
+	proto = strings.Trim(proto, " ")
+	if !ok1 || !ok2 || method == "" || target == "" || !validToken(method) {
 		return nil, errBadRequestLine
 	}
 	major, minor, ok := http.ParseHTTPVersion(proto)
