@@ -176,12 +176,18 @@ func (w *Worker) installCoroutines() {
 		return 1
 	}
 	rawRunning := func(L *lua.LState) int {
+		if t := w.cur; t != nil {
+			t.exposed = true // Lua may keep the handle: never reuse the task's coroutines
+		}
 		L.Push(L)
 		return 1
 	}
 	release := func(L *lua.LState) int {
+		// a pcall's coroutine that finished normally
 		if co, ok := L.Get(1).(*lua.LState); ok {
-			w.release(co)
+			if t := w.cur; t != nil && !t.exposed {
+				w.release(co)
+			}
 		}
 		return 0
 	}
@@ -195,7 +201,7 @@ func (w *Worker) installCoroutines() {
 		return 1
 	}
 	setEntryPanic := func(L *lua.LState) int {
-		L.Panic = w.tracePanic
+		L.Panic = w.panicFn
 		return 0
 	}
 	setXPanic := func(L *lua.LState) int {
@@ -304,8 +310,6 @@ func argsOf(L *lua.LState) []lua.LValue {
 	}
 	return out
 }
-
-func (w *Worker) entryFn() *lua.LFunction { return w.entry }
 
 func loadNamed(L *lua.LState, src, name string) (*lua.LFunction, error) {
 	p, err := stdlib.Compile([]byte(src), name)

@@ -15,4 +15,7 @@
 // coroutines travel to the scheduler through Lua-level drivers (see
 // coroutine.go); yielding Go functions are exposed through Lua wrappers
 // that call them in non-tail position.
+//
+// Coroutines and Tasks are reused from per-worker free lists (pool.go);
+// a coroutine left suspended by ngx.exit is unwound first.
 package luavm

@@ -112,18 +112,10 @@ func (w *Worker) RunPhase(r *phases.Request, c *Chunk, ph phases.Phase) int {
 		}
 		return http.StatusInternalServerError
 	}
-	t := &Task{W: w, Co: w.thread(), R: r, Phase: ph}
-	res := w.runEntry(t, fn)
-	return w.phaseResult(t, res)
-}
-
-// runEntry drives t from the start through the traceback-capturing entry.
-func (w *Worker) runEntry(t *Task, fn *lua.LFunction, args ...lua.LValue) runResult {
-	entry := w.entryFn()
-	all := make([]lua.LValue, 0, len(args)+1)
-	all = append(all, fn)
-	all = append(all, args...)
-	return w.drive(t, entry, all...)
+	t := w.newTask(r, ph)
+	code := w.phaseResult(t, w.runEntry(t, fn))
+	w.freeTask(t)
+	return code
 }
 
 func (w *Worker) phaseResult(t *Task, res runResult) int {

@@ -48,8 +48,10 @@ func (w *Worker) runInit(c *Chunk) error {
 	if err != nil {
 		return err
 	}
-	t := &Task{W: w, Co: w.thread(), Phase: phases.Init, noYield: true}
-	res := w.drive(t, w.entry, fn)
+	t := w.newTask(nil, phases.Init)
+	t.noYield = true
+	res := w.runEntry(t, fn)
+	defer w.freeTask(t)
 	if res.err != nil {
 		return errors.New("init_by_lua error: " + errorText(res.err, t.trace))
 	}
@@ -66,11 +68,13 @@ func (w *Worker) runDetached(c *Chunk, ph phases.Phase) {
 		w.RT.Log.Log(errlog.Error, nil, err.Error())
 		return
 	}
-	t := &Task{W: w, Co: w.thread(), Phase: ph, noYield: ph == phases.ExitWorker}
-	res := w.drive(t, w.entry, fn)
+	t := w.newTask(nil, ph)
+	t.noYield = ph == phases.ExitWorker
+	res := w.runEntry(t, fn)
 	if res.err != nil {
 		w.RT.Log.Log(errlog.Error, nil, "lua entry thread aborted: runtime error: "+errorText(res.err, t.trace))
 	}
+	w.freeTask(t)
 }
 
 // RunFunc runs fn with args as a detached task (timers use it); the
@@ -78,9 +82,9 @@ func (w *Worker) runDetached(c *Chunk, ph phases.Phase) {
 func (w *Worker) RunFunc(ph phases.Phase, fn *lua.LFunction, args ...lua.LValue) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	t := &Task{W: w, Co: w.thread(), Phase: ph}
-	all := append([]lua.LValue{fn}, args...)
-	res := w.drive(t, w.entry, all...)
+	t := w.newTask(nil, ph)
+	res := w.runEntry(t, fn, args...)
+	defer w.freeTask(t)
 	if res.err != nil {
 		return errors.New(errorText(res.err, t.trace))
 	}
@@ -110,11 +114,13 @@ func (h *setHandler) Run(r *phases.Request) (string, error) {
 		w.RT.Log.Log(errlog.Error, errlog.ForRequest(r), err.Error())
 		return "", err
 	}
-	t := &Task{W: w, Co: w.thread(), R: r, Phase: phases.Set, noYield: true}
+	t := w.newTask(r, phases.Set)
+	t.noYield = true
+	defer w.freeTask(t)
 	for _, a := range h.args {
 		t.Args = append(t.Args, lua.LString(a.Eval(r)))
 	}
-	res := w.drive(t, w.entry, fn)
+	res := w.runEntry(t, fn)
 	if res.err != nil {
 		w.logTask(t, errlog.Error, "failed to run set_by_lua*: "+errorText(res.err, t.trace))
 		return "", res.err
@@ -210,8 +216,10 @@ func (w *Worker) runFilter(r *phases.Request, c *Chunk, ph phases.Phase, args []
 		w.RT.Log.Log(errlog.Error, errlog.ForRequest(r), err.Error())
 		return args
 	}
-	t := &Task{W: w, Co: w.thread(), R: r, Phase: ph, noYield: true, Args: args}
-	res := w.drive(t, w.entry, fn)
+	t := w.newTask(r, ph)
+	t.noYield, t.Args = true, args
+	defer w.freeTask(t)
+	res := w.runEntry(t, fn)
 	if res.err != nil {
 		w.logTask(t, errlog.Error, "failed to run "+ph.String()+"_by_lua*: "+errorText(res.err, t.trace))
 		if ph == phases.HeaderFilter && !r.Finished {

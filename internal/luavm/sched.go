@@ -45,6 +45,10 @@ type Task struct {
 	// Args is ngx.arg (set_by_lua arguments, body_filter chunk and eof).
 	Args    []lua.LValue
 	noYield bool
+	// exposed: coroutine.running() gave Lua a handle on one of the task's
+	// coroutines, which therefore are not reused.
+	exposed bool
+	argv    [3]lua.LValue // the entry's first arguments, without an allocation
 }
 
 // Exit codes handlers may give (ngx.OK etc.).
@@ -73,38 +77,6 @@ func (c *killCtx) Err() error {
 	default:
 		return nil
 	}
-}
-
-// thread returns a coroutine ready to run a function.
-func (w *Worker) thread() *lua.LState {
-	if n := len(w.free); n > 0 {
-		co := w.free[n-1]
-		w.free = w.free[:n-1]
-		co.Dead = false
-		return co
-	}
-	co, _ := w.L.NewThread()
-	if w.RT.Main.MaxRunTime > 0 {
-		co.SetContext(w.kctx)
-	}
-	return co
-}
-
-func (w *Worker) release(co *lua.LState) {
-	if len(w.free) < 256 {
-		co.SetTop(0)
-		w.free = append(w.free, co)
-	}
-}
-
-// NewThread returns a fresh coroutine of this VM for luaapi (light
-// threads, user coroutines); it carries the runaway guard.
-func (w *Worker) NewThread() *lua.LState {
-	co, _ := w.L.NewThread()
-	if w.RT.Main.MaxRunTime > 0 {
-		co.SetContext(w.kctx)
-	}
-	return co
 }
 
 // Await records op as what the running task waits for and yields. The

@@ -13,7 +13,8 @@ import (
 type group struct {
 	w        *Worker
 	entry    *Task
-	ready    []wake
+	ready    []wake // a queue, kept at the start of its array
+	buf      [2]wake
 	ch       chan wake // completions of operations run on other goroutines
 	inflight int
 	threads  map[*lua.LState]*Task
@@ -40,11 +41,11 @@ type threadState struct {
 
 // drive runs t (and the light threads it spawns) to the end, releasing the
 // VM around every operation. The caller holds w.mu; drive returns with it held.
-func (w *Worker) drive(t *Task, fn *lua.LFunction, args ...lua.LValue) runResult {
+func (w *Worker) drive(t *Task, fn *lua.LFunction, args []lua.LValue) runResult {
 	g := &t.own // the entry task carries its group: no allocation
 	g.w, g.entry = w, t
 	t.g = g
-	g.ready = append(g.ready, wake{t: t, fn: fn, vals: args})
+	g.ready = append(g.buf[:0], wake{t: t, fn: fn, vals: args})
 	return g.run()
 }
 
@@ -60,7 +61,9 @@ func (g *group) run() runResult {
 	for {
 		for len(g.ready) > 0 {
 			wk := g.ready[0]
-			g.ready = g.ready[1:]
+			n := copy(g.ready, g.ready[1:])
+			g.ready[n] = wake{}
+			g.ready = g.ready[:n]
 			t := wk.t
 			if t.dead {
 				continue
@@ -163,7 +166,6 @@ func (g *group) after(t *Task, st lua.ResumeState, err error, vals []lua.LValue,
 			}
 		}()
 	case lua.ResumeOK:
-		w.release(t.Co)
 		g.finish(t, runResult{ok: true, vals: vals})
 	default:
 		g.finish(t, runResult{err: err})
@@ -265,7 +267,8 @@ func spawn(L *lua.LState, w *Worker, fn *lua.LFunction, args []lua.LValue, backg
 	if !background {
 		g.live++
 	}
-	all := append([]lua.LValue{fn}, args...)
+	all := append(t.argv[:0], fn)
+	all = append(all, args...)
 	st, err, out := w.resume(L, t, w.entry, all)
 	w.cur = parent
 	g.after(t, st, err, out, true)

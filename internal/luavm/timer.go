@@ -87,13 +87,14 @@ func (w *Worker) runTimer(fn *lua.LFunction, premature bool, args []lua.LValue) 
 	if w.closed {
 		return
 	}
-	t := &Task{W: w, Co: w.thread(), Phase: phases.Timer}
-	all := make([]lua.LValue, 0, len(args)+2)
-	all = append(all, fn, lua.LBool(premature))
+	t := w.newTask(nil, phases.Timer)
+	all := make([]lua.LValue, 0, len(args)+1)
+	all = append(all, lua.LBool(premature))
 	all = append(all, args...)
-	res := w.drive(t, w.entry, all...)
+	res := w.runEntry(t, fn, all...)
 	if res.err != nil {
 		w.RT.Log.Log(errlog.Error, &errlog.Context{Extra: "context: ngx.timer"},
 			"lua entry thread aborted: runtime error: "+errorText(res.err, t.trace))
 	}
+	w.freeTask(t)
 }

@@ -42,8 +42,10 @@ type Worker struct {
 	L   *lua.LState
 	cur *Task // the task running Lua right now (under mu)
 
-	free []*lua.LState             // finished threads kept for reuse
-	fns  map[*Chunk]*lua.LFunction // handler closures, made once per VM
+	free    []*lua.LState             // finished threads kept for reuse (pool.go)
+	tasks   []*Task                   // finished tasks kept for reuse
+	fns     map[*Chunk]*lua.LFunction // handler closures, made once per VM
+	panicFn func(*lua.LState)         // w.tracePanic, bound once
 
 	kill atomic.Pointer[chan struct{}] // closed to stop a runaway handler
 	kctx *killCtx                      // the coroutines' context, on the same channel
@@ -115,6 +117,7 @@ func New(p *config.Plan, log *errlog.Logger, open Opener) (*Runtime, error) {
 func (rt *Runtime) newWorker(id int, open Opener) (*Worker, error) {
 	L := lua.NewState(vmOptions)
 	w := &Worker{ID: id, RT: rt, L: L, Data: map[string]any{}}
+	w.panicFn = w.tracePanic
 	ch := make(chan struct{})
 	w.kill.Store(&ch)
 	w.kctx = &killCtx{ch: ch}
