@@ -80,7 +80,7 @@ CONF
 measure() { # name port pid
 	local peak=0 idle r
 	idle=$(awk '/VmRSS/{print $2}' /proc/$3/status)
-	wrk -t2 -c"$N" -d8s --timeout 12s "http://127.0.0.1:$2/park" >"$WORK/$1.wrk" 2>&1 &
+	wrk -t2 -c"$N" -d${DUR:-8s} --timeout 12s "http://127.0.0.1:$2/park" >"$WORK/$1.wrk" 2>&1 &
 	local wp=$!
 	for _ in $(seq 36); do
 		r=$(awk '/VmRSS/{print $2}' /proc/$3/status)
@@ -93,11 +93,17 @@ measure() { # name port pid
 P=${PORT_BASE:-18401}
 conf goresty $P
 conf nginx $((P + 1))
+# one server at a time: the other's pooled upstream connections would
+# count against the slow server's descriptors
 "$BIN" -p "$WORK/goresty/" -c nginx.conf &
 gp=$!
+sleep 1
+measure goresty $P $gp
+kill $gp
+wait $gp 2>/dev/null
+sleep 1
 nginx -p "$WORK/nginx/" -c nginx.conf &
 np=$!
 sleep 1
-measure goresty $P $gp
 measure nginx $((P + 1)) $np
-kill $gp $np
+kill $np
