@@ -71,6 +71,7 @@ func serve(f *flags, opts config.Options, embedded bool, plan *config.Plan) int 
 		return 1
 	}
 	defer os.Remove(pidPath)
+	setCPUs(plan)
 	if err := srv.Start(plan); err != nil {
 		emerg("%v", err)
 		log.Log(errlog.Emerg, nil, err.Error())
@@ -81,9 +82,24 @@ func serve(f *flags, opts config.Options, embedded bool, plan *config.Plan) int 
 	if embedded {
 		log.Logf(errlog.Notice, "using the embedded default configuration (no %s): listening on 127.0.0.1:8080", opts.ConfFile)
 	}
-	log.Logf(errlog.Notice, "goresty/%s started, %d worker(s)", versionString(), plan.WorkerProcesses)
+	log.Logf(errlog.Notice, "goresty/%s started, %d worker(s), %d CPU(s)", versionString(), plan.WorkerProcesses, runtime.GOMAXPROCS(0))
 	report("ok")
 	return signalLoop(sigs, srv, log, opts, embedded, plan)
+}
+
+// defaultCPUs is the Go runtime's own choice (CPUs, or the container's limit).
+var defaultCPUs = runtime.GOMAXPROCS(0)
+
+// setCPUs runs Go code on as many CPUs as worker_processes asks for, as
+// nginx's workers occupy that many: "worker_processes 1" uses one CPU
+// ("auto": all of them). The GOMAXPROCS environment variable, when set,
+// wins. An embedding program keeps its own setting: only the goresty
+// command calls this.
+func setCPUs(p *config.Plan) {
+	if os.Getenv("GOMAXPROCS") != "" {
+		return
+	}
+	runtime.GOMAXPROCS(max(1, min(p.WorkerProcesses, defaultCPUs)))
 }
 
 func versionString() string { return strings.TrimSpace(goVersionTag()) }
@@ -157,6 +173,7 @@ func reload(srv *server.Server, log *errlog.Logger, opts config.Options, embedde
 		log.Log(errlog.Emerg, nil, err.Error())
 		return nil
 	}
+	setCPUs(np)
 	log.Logf(errlog.Notice, "reconfigured")
 	return np
 }

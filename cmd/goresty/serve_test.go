@@ -3,6 +3,7 @@ package main_test
 import (
 	"net"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -336,5 +337,29 @@ func TestEmbeddedDefault(t *testing.T) {
 	s.signal(t, syscall.SIGTERM)
 	if err := s.exited(t); err != nil {
 		t.Errorf("exit: %v", err)
+	}
+}
+
+// worker_processes sets how many CPUs run Go code (nginx's workers occupy
+// that many); a GOMAXPROCS environment variable wins.
+func TestWorkerProcessesSetsCPUs(t *testing.T) {
+	for _, c := range []struct {
+		name, env, workers string
+		want               int
+	}{
+		{"one worker", "", "1", 1},
+		{"two workers", "", "2", min(2, runtime.GOMAXPROCS(0))},
+		{"environment wins", "2", "1", 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("GOMAXPROCS", c.env)
+			port := freePort(t)
+			dir := prefix(t, serveConfig("cpu"), port)
+			start(t, dir, port, "-g", foreground+" worker_processes "+c.workers+";")
+			want := c.workers + " worker(s), " + strconv.Itoa(c.want) + " CPU(s)"
+			waitFor(t, "start line with "+want, func() bool {
+				return strings.Contains(readFile(t, dir+"logs/error.log"), want)
+			})
+		})
 	}
 }
