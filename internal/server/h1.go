@@ -176,6 +176,8 @@ type h1conn struct {
 	resp  h1resp
 	// deadline: a read deadline is set (see serve)
 	deadline bool
+	// req is reused for every request of the connection
+	req reqStore
 
 	// client-abort watch (lua_check_client_abort)
 	peeked   bool
@@ -271,7 +273,7 @@ func (c *h1conn) serve() {
 			c.close()
 		}
 	}()
-	c.ci = connInfo{id: s.connSeq.Add(1), local: c.rwc.LocalAddr(), key: h.key, abort: c.Abort}
+	c.ci = connInfo{id: s.connSeq.Add(1), local: c.rwc.LocalAddr(), key: h.key, abort: c.Abort, rr: &reqResp{}}
 	setConnID(c.rwc, c.ci.id)
 	c.raddr = c.rwc.RemoteAddr().String()
 	for n := 0; ; n++ {
@@ -294,7 +296,7 @@ func (c *h1conn) serve() {
 		if n > 0 && !headBuffered(br) {
 			c.rwc.SetReadDeadline(time.Now().Add(headerTimeout))
 		}
-		hr, err := readRequest(br)
+		hr, err := c.req.read(br)
 		c.cr.remain = 1<<63 - 1
 		if err != nil {
 			c.badRequest(err)

@@ -20,6 +20,21 @@ import (
 // The request-head checker in front has already refused what nginx
 // refuses; what is left invalid here is a plain error (400).
 func readRequest(br *bufio.Reader) (*http.Request, error) {
+	var st reqStore
+	return st.read(br)
+}
+
+// reqStore is the storage of the requests of one connection: the request,
+// its URL and its header map are reused request after request (nothing
+// holds them after the log phase; a subrequest works on a clone).
+type reqStore struct {
+	hr   http.Request
+	u    url.URL
+	hdr  http.Header
+	vals []string
+}
+
+func (st *reqStore) read(br *bufio.Reader) (*http.Request, error) {
 	head, err := readHead(br)
 	if err != nil {
 		return nil, err
@@ -37,7 +52,8 @@ func readRequest(br *bufio.Reader) (*http.Request, error) {
 	if !ok {
 		return nil, errBadRequestLine
 	}
-	hr := &http.Request{
+	hr := &st.hr
+	*hr = http.Request{
 		Method:     method,
 		Proto:      proto,
 		ProtoMajor: major,
@@ -45,13 +61,23 @@ func readRequest(br *bufio.Reader) (*http.Request, error) {
 		RequestURI: target,
 		Body:       http.NoBody,
 	}
-	if hr.URL, err = parseTarget(method, target); err != nil {
+	if hr.URL, err = parseTarget(method, target, &st.u); err != nil {
 		return nil, err
 	}
 	// header lines
 	n := strings.Count(rest, "\n")
-	hdr := make(http.Header, n)
-	vals := make([]string, n)
+	hdr := st.hdr
+	if hdr == nil || len(hdr) > 64 {
+		hdr = make(http.Header, n)
+		st.hdr = hdr
+	} else {
+		clear(hdr)
+	}
+	if cap(st.vals) < n {
+		st.vals = make([]string, n)
+	}
+	vals := st.vals[:n]
+	clear(vals)
 	for i := 0; rest != ""; i++ {
 		line, rest, _ = cutLine(rest)
 		if line == "" {
@@ -167,7 +193,7 @@ func cutLine(s string) (line, rest string, ok bool) {
 
 // parseTarget parses the request target; a plain path without escapes
 // skips url.ParseRequestURI.
-func parseTarget(method, target string) (*url.URL, error) {
+func parseTarget(method, target string, u *url.URL) (*url.URL, error) {
 	if len(target) > 0 && target[0] == '/' {
 		plain := true
 		for i := 0; i < len(target); i++ {
@@ -178,7 +204,7 @@ func parseTarget(method, target string) (*url.URL, error) {
 		}
 		if plain && !strings.HasPrefix(target, "//") {
 			path, query, _ := strings.Cut(target, "?")
-			u := &url.URL{Path: path, RawQuery: query}
+			*u = url.URL{Path: path, RawQuery: query}
 			if strings.IndexByte(target, '?') >= 0 && query == "" {
 				u.ForceQuery = true
 			}

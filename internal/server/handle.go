@@ -17,7 +17,10 @@ import (
 const maxRedirects = 10
 
 func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.ResponseWriter, hr *http.Request) {
-	b := &reqResp{}
+	b := ci.rr
+	if b == nil {
+		b = &reqResp{}
+	}
 	r := &b.r
 	*r = phases.Request{
 		HTTP:        hr,
@@ -53,7 +56,7 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 		r.UserSet = make([]bool, n)
 	}
 	out := &b.out
-	*out = response{s: s, w: w, r: r, headOnly: hr.Method == http.MethodHead}
+	*out = response{s: s, w: w, r: r, headOnly: hr.Method == http.MethodHead, pending: out.pending[:0]}
 	r.Out = out
 	if st.rt != nil {
 		st.rt.BeginRequest(r)
@@ -84,7 +87,9 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 
 var connClose = []string{"close"}
 
-// reqResp holds a request and its response in one allocation.
+// reqResp holds a request and its response in one allocation; a client
+// connection keeps one and reuses it for each of its requests (nothing
+// holds a request after its log phase).
 type reqResp struct {
 	r   phases.Request
 	out response

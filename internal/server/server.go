@@ -70,6 +70,8 @@ type connInfo struct {
 	key   string
 	// abort returns a channel closed when the client goes away (ngx.on_abort).
 	abort func() <-chan struct{}
+	// rr is the connection's request storage, reused request after request.
+	rr *reqResp
 }
 
 // New makes a server; Start opens its listeners.
