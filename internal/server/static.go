@@ -11,7 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/goresty/goresty/internal/config"
 	"github.com/goresty/goresty/internal/errlog"
@@ -42,11 +44,18 @@ func (s *Server) static(r *phases.Request, loc *config.Location) int {
 		return s.index(r, loc)
 	}
 	path := filePath(r, loc, uri)
-	st, err := os.Stat(path)
+	// open, then fstat, as nginx does (one path lookup instead of two)
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 	if err != nil {
-		return s.openError(r, loc, path, err)
+		return s.openError(r, loc, path, &fs.PathError{Op: "open", Path: path, Err: err})
 	}
-	if st.IsDir() {
+	f := fileFD(fd)
+	defer f.Close()
+	var sys syscall.Stat_t
+	if err := syscall.Fstat(fd, &sys); err != nil {
+		return s.openError(r, loc, path, &fs.PathError{Op: "fstat", Path: path, Err: err})
+	}
+	if sys.Mode&syscall.S_IFMT == syscall.S_IFDIR {
 		target := uri + "/"
 		if r.Args != "" {
 			target += "?" + r.Args
@@ -57,7 +66,7 @@ func (s *Server) static(r *phases.Request, loc *config.Location) int {
 	if r.Method == http.MethodPost {
 		return http.StatusMethodNotAllowed
 	}
-	return s.sendFile(r, loc, path, st)
+	return s.sendFile(r, loc, path, f, time.Unix(sys.Mtim.Unix()), sys.Size)
 }
 
 func (s *Server) openError(r *phases.Request, loc *config.Location, path string, err error) int {
@@ -126,22 +135,15 @@ func mimeType(loc *config.Location, path string) string {
 	return loc.DefaultType
 }
 
-func (s *Server) sendFile(r *phases.Request, loc *config.Location, path string, st os.FileInfo) int {
-	// open(2) itself: os.Open would add an fstat to learn that a regular
-	// file cannot use the poller; nginx's own sequence is stat, open,
-	// read, close
-	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return s.openError(r, loc, path, &fs.PathError{Op: "open", Path: path, Err: err})
-	}
-	f := fileFD(fd)
-	defer f.Close()
+// sendFile sends the open file f (open(2) itself, read with pread(2): os.File
+// would add an fstat to learn that a regular file cannot use the poller).
+func (s *Server) sendFile(r *phases.Request, loc *config.Location, path string, f fileFD, mtime time.Time, size int64) int {
 	out := r.Out.(*response)
 	r.Header.Set("Content-Type", mimeType(loc, path))
-	mod := st.ModTime().UTC()
-	r.Header.Set("Last-Modified", mod.Format(http.TimeFormat))
+	mod := mtime.UTC()
+	r.Header["Last-Modified"] = []string{httpTime(mod)}
 	if loc.Etag {
-		r.Header.Set("ETag", fmt.Sprintf(`"%x-%x"`, mod.Unix(), st.Size()))
+		r.Header["Etag"] = []string{`"` + strconv.FormatInt(mod.Unix(), 16) + "-" + strconv.FormatInt(size, 16) + `"`}
 	}
 	r.Header.Set("Accept-Ranges", "bytes")
 	if r.Status == 0 {
@@ -156,7 +158,6 @@ func (s *Server) sendFile(r *phases.Request, loc *config.Location, path string, 
 		out.Write(r, data, true)
 		return config.Done
 	}
-	size := st.Size()
 	if ims := r.HTTP.Header.Get("If-Modified-Since"); ims != "" && loc.IfModifiedSince != "off" {
 		if t, err := http.ParseTime(ims); err == nil {
 			exact := loc.IfModifiedSince == "" || loc.IfModifiedSince == "exact"
@@ -202,6 +203,25 @@ func (s *Server) sendFile(r *phases.Request, loc *config.Location, path string, 
 	r.Finished = true
 	return config.Done
 }
+
+// httpTime formats t for Last-Modified; the last result is kept, as the
+// same files are asked for again and again.
+func httpTime(t time.Time) string {
+	sec := t.Unix()
+	if c := lastModified.Load(); c != nil && c.sec == sec {
+		return c.s
+	}
+	c := &timeString{sec: sec, s: t.UTC().Format(http.TimeFormat)}
+	lastModified.Store(c)
+	return c.s
+}
+
+type timeString struct {
+	sec int64
+	s   string
+}
+
+var lastModified atomic.Pointer[timeString]
 
 // fileFD is an open file read with pread(2), without os.File's poller
 // bookkeeping.
