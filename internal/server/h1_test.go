@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -136,6 +137,7 @@ func TestH1HTTP10BodyHeldForContentLength(t *testing.T) {
 }
 
 func TestH1ShutdownWaitsForActiveAndClosesIdle(t *testing.T) {
+	before := runtime.NumGoroutine()
 	started := make(chan struct{})
 	release := make(chan struct{})
 	h, addr := startH1(t, func(w http.ResponseWriter, r *http.Request) {
@@ -173,6 +175,18 @@ func TestH1ShutdownWaitsForActiveAndClosesIdle(t *testing.T) {
 	<-stopped
 	if _, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 		t.Error("the listener must be closed after Shutdown")
+	}
+	// no goroutine outlives the server: the accept loop and the
+	// connections' goroutines are gone (the clients' sockets are closed
+	// by the test, the server side by Shutdown)
+	idle.Close()
+	busy.Close()
+	deadline := time.Now().Add(3 * time.Second)
+	for runtime.NumGoroutine() > before+1 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before+1 {
+		t.Errorf("%d goroutines after Shutdown, %d before the server started", n, before)
 	}
 }
 
