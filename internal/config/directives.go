@@ -141,9 +141,9 @@ func init() {
 		&Spec{Name: "tcp_nodelay", Ctx: http3, Args: Flag, Set: flagOnly},
 		&Spec{Name: "client_header_buffer_size", Ctx: CtxHTTP | CtxServer, Args: Take1, Set: sizeSetter(nil)},
 		&Spec{Name: "large_client_header_buffers", Ctx: CtxHTTP | CtxServer, Args: Take2, Set: accepted},
-		&Spec{Name: "client_header_timeout", Ctx: CtxHTTP | CtxServer, Args: Take1, Set: accepted},
-		&Spec{Name: "client_body_timeout", Ctx: http3, Args: Take1, Set: accepted},
-		&Spec{Name: "send_timeout", Ctx: http3, Args: Take1, Set: accepted},
+		&Spec{Name: "client_header_timeout", Ctx: CtxHTTP | CtxServer, Args: Take1, Set: timeSetter(func(l *Location, t time.Duration) { l.HeaderTO = t })},
+		&Spec{Name: "client_body_timeout", Ctx: http3, Args: Take1, Set: timeSetter(func(l *Location, t time.Duration) { l.BodyTO = t })},
+		&Spec{Name: "send_timeout", Ctx: http3, Args: Take1, Set: timeSetter(func(l *Location, t time.Duration) { l.SendTO = t })},
 		&Spec{Name: "reset_timedout_connection", Ctx: http3, Args: Flag, Set: flagOnly},
 		&Spec{Name: "server_names_hash_bucket_size", Ctx: CtxHTTP, Args: Take1, Set: accepted},
 		&Spec{Name: "server_names_hash_max_size", Ctx: CtxHTTP, Args: Take1, Set: accepted},
@@ -202,6 +202,18 @@ func sizeSetter(f func(*Location, int64)) func(*Ctx, *nginxconf.Directive) error
 		if f != nil {
 			f(c.Loc, n)
 		}
+		return nil
+	}
+}
+
+// timeSetter parses a time argument ("60s", "500ms", "1m") into the location.
+func timeSetter(set func(l *Location, t time.Duration)) func(c *Ctx, d *nginxconf.Directive) error {
+	return func(c *Ctx, d *nginxconf.Directive) error {
+		t, ok := ParseTime(d.Args[0], time.Second)
+		if !ok {
+			return Errorf(d, `"%s" directive invalid value`, d.Name)
+		}
+		set(c.Loc, t)
 		return nil
 	}
 }

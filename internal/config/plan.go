@@ -181,6 +181,9 @@ type Location struct {
 	ClientBodyBuf   int64
 	ClientBodyTemp  string
 	KeepaliveTO     time.Duration
+	HeaderTO        time.Duration // client_header_timeout
+	BodyTO          time.Duration // client_body_timeout
+	SendTO          time.Duration // send_timeout
 	KeepaliveReqs   int
 	AddHeaders      []*AddHeader
 	Expires         *Expires

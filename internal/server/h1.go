@@ -58,6 +58,8 @@ type h1Server struct {
 	key string
 	// handler replaces the server's request handling (tests of the front end).
 	handler http.Handler
+	// fixed replaces the configured timeouts (tests of the front end).
+	fixed *timeouts
 
 	mu       sync.Mutex
 	ln       net.Listener
@@ -153,14 +155,26 @@ func (h *h1Server) Close() {
 	}
 }
 
-// keepalive returns keepalive_timeout of the listener's default server.
-func (h *h1Server) keepalive() time.Duration {
+// timeouts are the client timeouts of a connection: keepalive_timeout,
+// client_header_timeout, client_body_timeout and send_timeout of the
+// listener's default server (nginx takes the last two per location).
+type timeouts struct {
+	keep, header, body, send time.Duration
+}
+
+var defaultTimeouts = timeouts{keep: 75 * time.Second, header: headerTimeout, body: 60 * time.Second, send: 60 * time.Second}
+
+func (h *h1Server) timeouts() timeouts {
+	if h.fixed != nil {
+		return *h.fixed
+	}
 	if st := h.s.cur.Load(); st != nil {
 		if g := st.groups[h.key]; g != nil && g.Default != nil && g.Default.Conf != nil {
-			return g.Default.Conf.KeepaliveTO
+			l := g.Default.Conf
+			return timeouts{keep: l.KeepaliveTO, header: l.HeaderTO, body: l.BodyTO, send: l.SendTO}
 		}
 	}
-	return 75 * time.Second
+	return defaultTimeouts
 }
 
 // h1conn is one client connection.
@@ -178,6 +192,10 @@ type h1conn struct {
 	deadline bool
 	// req is reused for every request of the connection
 	req reqStore
+	// to are the timeouts of the request being served
+	to timeouts
+	// sw writes to the client within send_timeout
+	sw sendWriter
 
 	// client-abort watch (lua_check_client_abort)
 	peeked   bool
@@ -233,7 +251,8 @@ func (c *h1conn) releaseReader() {
 func (c *h1conn) writer() *bufio.Writer {
 	if c.bw == nil {
 		c.bw = writerPool.Get().(*bufio.Writer)
-		c.bw.Reset(c.rwc)
+		c.sw.c = c
+		c.bw.Reset(&c.sw)
 	}
 	return c.bw
 }
@@ -277,11 +296,12 @@ func (c *h1conn) serve() {
 	setConnID(c.rwc, c.ci.id)
 	c.raddr = c.rwc.RemoteAddr().String()
 	for n := 0; ; n++ {
-		keep := h.keepalive()
+		c.to = h.timeouts()
+		keep := c.to.keep
 		// wait for the request: the first within client_header_timeout,
 		// later ones within keepalive_timeout
 		if n == 0 {
-			c.rwc.SetReadDeadline(time.Now().Add(headerTimeout))
+			c.rwc.SetReadDeadline(time.Now().Add(c.to.header))
 		} else {
 			c.rwc.SetReadDeadline(time.Now().Add(keep))
 		}
@@ -294,7 +314,7 @@ func (c *h1conn) serve() {
 			return // closed by Shutdown
 		}
 		if n > 0 && !headBuffered(br) {
-			c.rwc.SetReadDeadline(time.Now().Add(headerTimeout))
+			c.rwc.SetReadDeadline(time.Now().Add(c.to.header))
 		}
 		hr, err := c.req.read(br)
 		c.cr.remain = 1<<63 - 1
@@ -479,6 +499,28 @@ func (c *h1conn) stopAbortWatch() {
 	c.abortCh = nil
 }
 
+// sendWriter writes to the client; each write must make progress within
+// send_timeout, as in nginx (a slow reader does not hold the connection
+// forever).
+type sendWriter struct{ c *h1conn }
+
+func (w *sendWriter) Write(p []byte) (int, error) {
+	c := w.c
+	if to := c.to.send; to > 0 {
+		c.rwc.SetWriteDeadline(time.Now().Add(to))
+	}
+	n, err := c.rwc.Write(p)
+	if isTimeout(err) {
+		c.h.s.log.Log(errlog.Info, nil, "client timed out (110: Connection timed out) while sending response to client")
+	}
+	return n, err
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return err != nil && errors.As(err, &ne) && ne.Timeout()
+}
+
 // bodyReader is a request body: it sends "100 Continue" when the handler
 // starts reading a body the client holds back, and notes the end.
 type bodyReader struct {
@@ -496,10 +538,19 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	if b.expect && !b.sent {
 		b.sent = true
 		if !b.c.resp.wrote {
-			b.c.rwc.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
+			b.c.sw.c = b.c
+			b.c.sw.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
 		}
 	}
+	if to := b.c.to.body; to > 0 {
+		// client_body_timeout: between two successive reads
+		b.c.rwc.SetReadDeadline(time.Now().Add(to))
+		b.c.deadline = true
+	}
 	n, err := b.rc.Read(p)
+	if isTimeout(err) {
+		b.c.h.s.log.Log(errlog.Info, nil, "client timed out (110: Connection timed out) while reading client request body")
+	}
 	if err == io.EOF {
 		b.eof = true
 		if b.c.abortCh != nil {
@@ -520,8 +571,9 @@ func (b *bodyReader) drain() bool {
 	if b.expect && !b.sent {
 		return false // the client still waits to send it
 	}
-	b.c.rwc.SetReadDeadline(time.Now().Add(5 * time.Second))
-	defer b.c.rwc.SetReadDeadline(time.Time{})
+	saved := b.c.to.body
+	b.c.to.body = 5 * time.Second // what is left may not keep the connection long
+	defer func() { b.c.to.body = saved }()
 	n, err := io.CopyN(io.Discard, b, maxDrainBytes+1)
 	return n <= maxDrainBytes && err == io.EOF
 }
@@ -695,14 +747,18 @@ func (w *h1resp) Write(p []byte) (int, error) {
 		err = http.ErrContentLength
 	}
 	b := w.c.writer()
+	var werr error
 	if w.chunk {
 		var hex [16]byte
 		b.Write(strconv.AppendInt(hex[:0], int64(len(p)), 16))
 		b.WriteString("\r\n")
 		b.Write(p)
-		b.WriteString("\r\n")
+		_, werr = b.WriteString("\r\n")
 	} else {
-		b.Write(p)
+		_, werr = b.Write(p)
+	}
+	if werr != nil {
+		return 0, werr // the client is gone or timed out (send_timeout)
 	}
 	w.n += int64(len(p))
 	return len(p), err
@@ -764,6 +820,7 @@ func (w *h1resp) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	c.clearDeadline()
+	c.rwc.SetWriteDeadline(time.Time{}) // the handler's raw writes have their own timeouts
 	c.state.Store(connDetached)
 	c.h.forget(c)
 	if cc, ok := c.rwc.(*checkConn); ok {

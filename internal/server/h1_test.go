@@ -15,7 +15,7 @@ import (
 )
 
 // startH1 serves handler on the front end (behind the head checker).
-func startH1(t *testing.T, handler http.HandlerFunc) (*h1Server, string) {
+func startH1(t *testing.T, handler http.HandlerFunc, fixed ...timeouts) (*h1Server, string) {
 	t.Helper()
 	lg, err := errlog.New([]errlog.Sink{{Path: filepath.Join(t.TempDir(), "error.log"), Level: errlog.Info}})
 	if err != nil {
@@ -28,6 +28,9 @@ func startH1(t *testing.T, handler http.HandlerFunc) (*h1Server, string) {
 	}
 	h := newH1Server(s, "tcp:test", s.checkListener(ln, "tcp:test"))
 	h.handler = handler
+	if len(fixed) > 0 {
+		h.fixed = &fixed[0]
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -229,5 +232,46 @@ func TestH1HeadAndNoBodyStatuses(t *testing.T) {
 	}
 	if _, body = readResp(t, br, "GET"); body != "body" {
 		t.Fatalf("the request after HEAD and 204 got %q", body)
+	}
+}
+
+// send_timeout: a client that stops reading does not hold the connection;
+// client_body_timeout: nor does one that stops sending its body.
+func TestH1SendAndBodyTimeouts(t *testing.T) {
+	type result struct {
+		err     error
+		elapsed time.Duration
+	}
+	got := make(chan result, 1)
+	_, addr := startH1(t, func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		if r.URL.Path == "/body" {
+			_, err := io.ReadAll(r.Body)
+			got <- result{err, time.Since(start)}
+			return
+		}
+		chunk := make([]byte, 1<<20)
+		for i := 0; i < 256; i++ { // far more than the socket buffers hold
+			if _, err := w.Write(chunk); err != nil {
+				got <- result{err, time.Since(start)}
+				return
+			}
+			w.(http.Flusher).Flush()
+		}
+		got <- result{nil, time.Since(start)}
+	}, timeouts{keep: time.Minute, header: time.Minute, body: 200 * time.Millisecond, send: 200 * time.Millisecond})
+
+	c, _ := dial(t, addr)
+	io.WriteString(c, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+	r := <-got
+	if r.err == nil || r.elapsed > 4*time.Second {
+		t.Errorf("writing to a client that does not read: error %v after %v, want a timeout", r.err, r.elapsed)
+	}
+
+	c2, _ := dial(t, addr)
+	io.WriteString(c2, "POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab")
+	r = <-got
+	if !isTimeout(r.err) || r.elapsed > 4*time.Second {
+		t.Errorf("reading a body that stops coming: error %v after %v, want a timeout", r.err, r.elapsed)
 	}
 }
