@@ -414,8 +414,10 @@ func (c *h1conn) handle(w *h1resp, hr *http.Request) {
 // badRequest answers a request head net/http could not read (the checker
 // answers the malformed ones nginx refuses; this is what is left).
 func (c *h1conn) badRequest(err error) {
-	var ne net.Error
-	if errors.Is(err, io.EOF) || errors.Is(err, errRejected) || errors.As(err, &ne) && ne.Timeout() {
+	// the client closed or reset the connection, timed out, or was
+	// already answered by the checker: nothing to say
+	var oe *net.OpError
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, errRejected) || errors.As(err, &oe) {
 		return
 	}
 	code := http.StatusBadRequest
