@@ -504,12 +504,22 @@ func (c *h1conn) stopAbortWatch() {
 // sendWriter writes to the client; each write must make progress within
 // send_timeout, as in nginx (a slow reader does not hold the connection
 // forever).
-type sendWriter struct{ c *h1conn }
+// The deadline is moved only when it was set more than an eighth of the
+// timeout (at most a second) ago, so a stream of small responses does not
+// pay a timer update per write; a write still gets at least 7/8 of it.
+type sendWriter struct {
+	c   *h1conn
+	set time.Time // when the write deadline was last set
+	to  time.Duration
+}
 
 func (w *sendWriter) Write(p []byte) (int, error) {
 	c := w.c
 	if to := c.to.send; to > 0 {
-		c.rwc.SetWriteDeadline(time.Now().Add(to))
+		if now := time.Now(); to != w.to || now.Sub(w.set) > min(to/8, time.Second) {
+			c.rwc.SetWriteDeadline(now.Add(to))
+			w.set, w.to = now, to
+		}
 	}
 	n, err := c.rwc.Write(p)
 	if isTimeout(err) {
@@ -823,6 +833,7 @@ func (w *h1resp) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	c.clearDeadline()
 	c.rwc.SetWriteDeadline(time.Time{}) // the handler's raw writes have their own timeouts
+	c.sw.set = time.Time{}
 	c.state.Store(connDetached)
 	c.h.forget(c)
 	if cc, ok := c.rwc.(*checkConn); ok {
