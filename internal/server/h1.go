@@ -435,26 +435,15 @@ func (c *h1conn) badRequest(err error) {
 	cc.lingerClose()
 }
 
-// lingerClose closes after the client had a moment to read the answer, so
-// unread request bytes do not reset the connection under it.
+// lingerClose flushes the response and closes the connection lingering,
+// so unread request bytes do not reset it under the client.
 func (c *h1conn) lingerClose() {
 	c.releaseWriter()
-	if cw, ok := c.rwc.(interface{ CloseWrite() error }); ok {
-		cw.CloseWrite()
-	} else if cc, ok := c.rwc.(*checkConn); ok {
-		if cw, ok := cc.Conn.(interface{ CloseWrite() error }); ok {
-			cw.CloseWrite()
-		}
+	if cc, ok := c.rwc.(*checkConn); ok {
+		cc.lingerClose()
+		return
 	}
-	c.rwc.SetReadDeadline(time.Now().Add(2 * time.Second))
-	buf := make([]byte, 4096)
-	for total := 0; total < 1<<20; {
-		n, err := c.rwc.Read(buf)
-		total += n
-		if err != nil {
-			break
-		}
-	}
+	linger(c.rwc)
 }
 
 // Abort returns a channel closed when the client closes the connection
@@ -850,7 +839,9 @@ func (w *h1resp) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // hasToken reports whether a comma-separated header holds token (any case).
 func hasToken(vs []string, token string) bool {
 	for _, v := range vs {
-		for _, t := range strings.Split(v, ",") {
+		for v != "" {
+			var t string
+			t, v, _ = strings.Cut(v, ",")
 			if strings.EqualFold(strings.TrimSpace(t), token) {
 				return true
 			}

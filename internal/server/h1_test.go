@@ -17,7 +17,15 @@ import (
 // startH1 serves handler on the front end (behind the head checker).
 func startH1(t *testing.T, handler http.HandlerFunc, fixed ...timeouts) (*h1Server, string) {
 	t.Helper()
-	lg, err := errlog.New([]errlog.Sink{{Path: filepath.Join(t.TempDir(), "error.log"), Level: errlog.Info}})
+	h, addr, _ := startFrontEnd(t, handler, fixed...)
+	return h, addr
+}
+
+// startFrontEnd is startH1 that also returns the error log's path.
+func startFrontEnd(t *testing.T, handler http.HandlerFunc, fixed ...timeouts) (*h1Server, string, string) {
+	t.Helper()
+	logPath := filepath.Join(t.TempDir(), "error.log")
+	lg, err := errlog.New([]errlog.Sink{{Path: logPath, Level: errlog.Info}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +49,7 @@ func startH1(t *testing.T, handler http.HandlerFunc, fixed ...timeouts) (*h1Serv
 		<-done
 		lg.Close()
 	})
-	return h, ln.Addr().String()
+	return h, ln.Addr().String(), logPath
 }
 
 func dial(t *testing.T, addr string) (net.Conn, *bufio.Reader) {

@@ -100,10 +100,7 @@ func TestReadRequestErrors(t *testing.T) {
 }
 
 func BenchmarkReadRequest(b *testing.B) {
-	head := "GET /static/app.js?v=3 HTTP/1.1\r\nHost: example.com\r\n" +
-		"User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36\r\n" +
-		"Accept: */*\r\nAccept-Encoding: gzip, deflate, br\r\nAccept-Language: en-US,en;q=0.9\r\n" +
-		"Referer: https://example.com/index.html\r\nCookie: session=0123456789abcdef; theme=dark\r\n\r\n"
+	head := browserHead
 	rd := strings.NewReader(head)
 	br := bufio.NewReader(rd)
 	b.ReportAllocs()

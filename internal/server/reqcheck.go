@@ -468,20 +468,24 @@ func (c *checkConn) writeRefusal(f *refusal) {
 
 // lingerClose closes after the client had a moment to read the answer, so
 // that unread request bytes do not reset the connection under it.
-func (c *checkConn) lingerClose() {
-	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+func (c *checkConn) lingerClose() { linger(c.Conn) }
+
+// linger half-closes nc, reads (and drops) what the client still sends for
+// up to 2 s or 1 MB, then closes it.
+func linger(nc net.Conn) {
+	if cw, ok := nc.(interface{ CloseWrite() error }); ok {
 		cw.CloseWrite()
-		c.Conn.SetReadDeadline(now().Add(2 * time.Second))
+		nc.SetReadDeadline(now().Add(2 * time.Second))
 		buf := make([]byte, 4096)
 		for total := 0; total < 1<<20; {
-			n, err := c.Conn.Read(buf)
+			n, err := nc.Read(buf)
 			total += n
 			if err != nil {
 				break
 			}
 		}
 	}
-	c.Conn.Close()
+	nc.Close()
 }
 
 // refusalPage is nginx's page for a refusal; 494 has a line of its own.

@@ -6,31 +6,17 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/goresty/goresty/internal/errlog"
 )
 
 // startChecked serves a tiny handler behind the head checker and returns
 // its address and the error log's path.
 func startChecked(t *testing.T) (string, string) {
 	t.Helper()
-	logPath := filepath.Join(t.TempDir(), "error.log")
-	lg, err := errlog.New([]errlog.Sink{{Path: logPath, Level: errlog.Info}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := New(Options{Log: lg})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := newH1Server(s, "tcp:test", s.checkListener(ln, "tcp:test"))
-	hs.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	_, addr, logPath := startFrontEnd(t, func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("X-Path", r.URL.Path)
 		if len(r.Header["X@y"]) > 0 || len(r.Header["Nocolon"]) > 0 {
@@ -38,17 +24,7 @@ func startChecked(t *testing.T) (string, string) {
 		}
 		io.WriteString(w, "ok:"+r.URL.Path)
 	})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		hs.Serve()
-	}()
-	t.Cleanup(func() {
-		hs.Close()
-		<-done
-		lg.Close()
-	})
-	return ln.Addr().String(), logPath
+	return addr, logPath
 }
 
 // exchange sends the parts (pausing between them) and returns all the bytes
@@ -224,11 +200,15 @@ func BenchmarkRequestChecker(b *testing.B) {
 
 // BenchmarkNetHTTPReadRequest is the yardstick: net/http parsing the head
 // that BenchmarkRequestChecker checks.
+// browserHead is a request head as a browser sends it (the request
+// parser benchmarks).
+const browserHead = "GET /static/app.js?v=3 HTTP/1.1\r\nHost: example.com\r\n" +
+	"User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36\r\n" +
+	"Accept: */*\r\nAccept-Encoding: gzip, deflate, br\r\nAccept-Language: en-US,en;q=0.9\r\n" +
+	"Referer: https://example.com/index.html\r\nCookie: session=0123456789abcdef; theme=dark\r\n\r\n"
+
 func BenchmarkNetHTTPReadRequest(b *testing.B) {
-	head := "GET /static/app.js?v=3 HTTP/1.1\r\nHost: example.com\r\n" +
-		"User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36\r\n" +
-		"Accept: */*\r\nAccept-Encoding: gzip, deflate, br\r\nAccept-Language: en-US,en;q=0.9\r\n" +
-		"Referer: https://example.com/index.html\r\nCookie: session=0123456789abcdef; theme=dark\r\n\r\n"
+	head := browserHead
 	rd := strings.NewReader(head)
 	br := bufio.NewReader(rd)
 	b.ReportAllocs()
