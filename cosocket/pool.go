@@ -49,12 +49,12 @@ func (p *Pool) Close() {
 	p.pools = make(map[string]*connPool)
 	var conns []*idleConn
 	for _, cp := range pools {
-		for _, ic := range cp.idle {
-			ic.stopTimer()
-			conns = append(conns, ic)
-		}
+		conns = append(conns, cp.idle...)
 		cp.idle = nil
 		cp.closed = true
+		if cp.timer != nil {
+			cp.timer.Stop()
+		}
 	}
 	p.mu.Unlock()
 	for _, ic := range conns {
@@ -70,6 +70,12 @@ type connPool struct {
 	idle    []*idleConn // least recently used first
 	waiters []chan grant
 	closed  bool
+	// timer closes the idle connections whose time is up; it is armed for
+	// timerAt (zero: not armed), the earliest expiry among the idle ones,
+	// so putting a connection back costs no timer operation in the usual
+	// case of one idle timeout for the whole pool.
+	timer   *time.Timer
+	timerAt time.Time
 }
 
 // idleConn is a connection resting in a pool.
@@ -79,7 +85,8 @@ type idleConn struct {
 	tls     *tls.Conn
 	session *Session
 	reused  int
-	timer   *time.Timer
+	ops     *fdOps    // raw's; nil when it has no file descriptor
+	expires time.Time // zero: no idle timeout
 }
 
 // grant is what a waiting connect receives: a pooled connection to reuse,
@@ -116,16 +123,9 @@ func (p *Pool) acquire(ctx context.Context, key string, size, backlog int, creat
 		}
 		cp = p.get(key, size, backlog)
 	}
-	for len(cp.idle) > 0 {
-		ic := cp.idle[len(cp.idle)-1]
-		cp.idle = cp.idle[:len(cp.idle)-1]
-		ic.stopTimer()
-		if alive(ic.raw) {
-			p.mu.Unlock()
-			return ic, cp, nil
-		}
-		cp.total--
-		ic.conn.Close()
+	if ic := cp.popLive(); ic != nil {
+		p.mu.Unlock()
+		return ic, cp, nil
 	}
 	if cp.backlog < 0 || cp.total < cp.size {
 		cp.total++
@@ -140,6 +140,42 @@ func (p *Pool) acquire(ctx context.Context, key string, size, backlog int, creat
 	cp.waiters = append(cp.waiters, ch)
 	p.mu.Unlock()
 	return p.wait(ctx, cp, ch, timeout)
+}
+
+// takeIdle returns a live idle connection of the pool named key (or kb,
+// when not nil), and the pool, without waiting; nil when there is none.
+func (p *Pool) takeIdle(key string, kb []byte) (*idleConn, *connPool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var cp *connPool
+	if kb != nil {
+		cp = p.pools[string(kb)]
+	} else {
+		cp = p.pools[key]
+	}
+	if cp == nil {
+		return nil, nil
+	}
+	if ic := cp.popLive(); ic != nil {
+		return ic, cp
+	}
+	return nil, nil
+}
+
+// popLive takes the most recently used idle connection that is still
+// alive, closing the dead ones it meets; the caller holds the Pool's mu.
+func (cp *connPool) popLive() *idleConn {
+	for len(cp.idle) > 0 {
+		ic := cp.idle[len(cp.idle)-1]
+		cp.idle[len(cp.idle)-1] = nil
+		cp.idle = cp.idle[:len(cp.idle)-1]
+		if ic.ops.alive() {
+			return ic
+		}
+		cp.total--
+		ic.conn.Close()
+	}
+	return nil
 }
 
 func (p *Pool) wait(ctx context.Context, cp *connPool, ch chan grant, timeout time.Duration) (*idleConn, *connPool, error) {
@@ -208,16 +244,20 @@ func (p *Pool) put(cp *connPool, ic *idleConn, idle time.Duration) {
 		ch <- grant{ic: ic}
 		return
 	}
-	ic.timer = nil
+	ic.expires = time.Time{}
 	if idle > 0 {
-		ic.timer = time.AfterFunc(idle, func() { p.expire(cp, ic) })
+		ic.expires = time.Now().Add(idle)
+		if cp.timerAt.IsZero() || ic.expires.Before(cp.timerAt) {
+			p.arm(cp, ic.expires)
+		}
 	}
 	cp.idle = append(cp.idle, ic)
 	var evicted *idleConn
 	if len(cp.idle) > cp.size {
 		evicted = cp.idle[0]
-		cp.idle = cp.idle[1:]
-		evicted.stopTimer()
+		copy(cp.idle, cp.idle[1:])
+		cp.idle[len(cp.idle)-1] = nil
+		cp.idle = cp.idle[:len(cp.idle)-1]
 		cp.total--
 	}
 	p.mu.Unlock()
@@ -226,26 +266,49 @@ func (p *Pool) put(cp *connPool, ic *idleConn, idle time.Duration) {
 	}
 }
 
-// expire closes ic if it is still idle in cp.
-func (p *Pool) expire(cp *connPool, ic *idleConn) {
-	p.mu.Lock()
-	found := false
-	for i, c := range cp.idle {
-		if c == ic {
-			cp.idle = append(cp.idle[:i], cp.idle[i+1:]...)
-			found = true
-			break
-		}
+// arm sets cp's timer to fire at at; the caller holds p.mu.
+func (p *Pool) arm(cp *connPool, at time.Time) {
+	cp.timerAt = at
+	d := time.Until(at)
+	if cp.timer == nil {
+		cp.timer = time.AfterFunc(d, func() { p.sweep(cp) })
+		return
 	}
-	p.mu.Unlock()
-	if found {
-		ic.conn.Close()
-		p.release(cp)
-	}
+	cp.timer.Reset(d)
 }
 
-func (ic *idleConn) stopTimer() {
-	if ic.timer != nil {
-		ic.timer.Stop()
+// sweep closes the idle connections of cp whose idle timeout is up and
+// arms the timer for the next one.
+func (p *Pool) sweep(cp *connPool) {
+	p.mu.Lock()
+	if cp.closed {
+		p.mu.Unlock()
+		return
+	}
+	now := time.Now()
+	var expired []*idleConn
+	var next time.Time
+	kept := cp.idle[:0]
+	for _, ic := range cp.idle {
+		switch {
+		case ic.expires.IsZero():
+		case !ic.expires.After(now):
+			expired = append(expired, ic)
+			continue
+		case next.IsZero() || ic.expires.Before(next):
+			next = ic.expires
+		}
+		kept = append(kept, ic)
+	}
+	clear(cp.idle[len(kept):])
+	cp.idle = kept
+	cp.timerAt = time.Time{}
+	if !next.IsZero() {
+		p.arm(cp, next)
+	}
+	p.mu.Unlock()
+	for _, ic := range expired {
+		ic.conn.Close()
+		p.release(cp)
 	}
 }

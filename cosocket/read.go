@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -25,9 +26,31 @@ func (s *TCPSocket) startRead() (net.Conn, error) {
 		return nil, ErrClosed
 	}
 	if s.buf == nil {
-		s.buf = make([]byte, s.cfg.bufferSize())
+		if size := s.cfg.bufferSize(); size == DefaultBufferSize {
+			s.bufp = bufs.Get().(*[]byte)
+			s.buf = *s.bufp
+		} else {
+			s.buf = make([]byte, size)
+		}
 	}
 	return c, nil
+}
+
+// bufs keeps read buffers of the default size between sockets: a socket
+// gives its buffer back when it goes to the keepalive pool or is closed
+// with nothing being read.
+var bufs = sync.Pool{New: func() any { b := make([]byte, DefaultBufferSize); return &b }}
+
+// freeBuf gives the read buffer back; the caller holds the reading side,
+// and nothing must be left unread.
+func (s *TCPSocket) freeBuf() {
+	if s.buf == nil || s.rpos < s.rend {
+		return
+	}
+	if s.bufp != nil {
+		bufs.Put(s.bufp)
+	}
+	s.buf, s.bufp, s.rpos, s.rend = nil, nil, 0, 0
 }
 
 func (s *TCPSocket) endRead() { s.reading.Store(false) }

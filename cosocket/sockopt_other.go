@@ -7,7 +7,15 @@ import (
 	"net"
 )
 
-func alive(net.Conn) bool { return true }
+// fdOps has no non-blocking calls on this system: idle connections are
+// taken as alive and every write may wait.
+type fdOps struct{}
+
+func newFDOps(net.Conn) *fdOps { return nil }
+
+func (*fdOps) alive() bool { return true }
+
+func (*fdOps) tryWrite([]byte) (int, error) { return 0, nil }
 
 func setSockopt(_ net.Conn, name string, _ int) error {
 	return fmt.Errorf("cosocket: option %q is not supported by goresty on this system", name)

@@ -8,25 +8,83 @@ import (
 	"syscall"
 )
 
-// alive reports whether an idle connection can be handed out: the peer has
-// not closed it and sent nothing while it rested in the pool.
-func alive(c net.Conn) bool {
+// fdOps makes the non-blocking calls on one connection's socket: the
+// liveness check of an idle connection and a write that does not wait. It
+// is made once per connection, callbacks included, so the calls do not
+// allocate. One goroutine at a time may check, and one may write.
+type fdOps struct {
+	rc      syscall.RawConn
+	peekBuf [1]byte
+	peekOK  bool
+	peekFn  func(uintptr) bool
+	wp      []byte
+	wn      int
+	werr    error
+	writeFn func(uintptr) bool
+}
+
+// newFDOps returns the fdOps of c, or nil when c has no file descriptor.
+func newFDOps(c net.Conn) *fdOps {
 	sc, ok := c.(syscall.Conn)
 	if !ok {
-		return true
+		return nil
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
-		return false
+		return nil
 	}
-	ok = false
-	var b [1]byte
-	err = rc.Read(func(fd uintptr) bool {
-		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		ok = n < 0 && (err == syscall.EAGAIN || err == syscall.EWOULDBLOCK)
+	o := &fdOps{rc: rc}
+	o.peekFn = o.peek
+	o.writeFn = o.write
+	return o
+}
+
+// alive reports whether an idle connection can be handed out: the peer has
+// not closed it and sent nothing while it rested in the pool.
+func (o *fdOps) alive() bool {
+	if o == nil {
 		return true
-	})
-	return err == nil && ok
+	}
+	o.peekOK = false
+	err := o.rc.Read(o.peekFn)
+	return err == nil && o.peekOK
+}
+
+func (o *fdOps) peek(fd uintptr) bool {
+	n, _, err := syscall.Recvfrom(int(fd), o.peekBuf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	o.peekOK = n < 0 && (err == syscall.EAGAIN || err == syscall.EWOULDBLOCK)
+	return true
+}
+
+// tryWrite writes as much of p as the socket takes without waiting and
+// returns the count; it stops at the first error, which it returns unless
+// it is EAGAIN.
+func (o *fdOps) tryWrite(p []byte) (int, error) {
+	o.wp, o.wn, o.werr = p, 0, nil
+	err := o.rc.Write(o.writeFn)
+	n, werr := o.wn, o.werr
+	o.wp, o.werr = nil, nil
+	if err != nil {
+		return n, err
+	}
+	return n, werr
+}
+
+func (o *fdOps) write(fd uintptr) bool {
+	for o.wn < len(o.wp) {
+		k, err := syscall.Write(int(fd), o.wp[o.wn:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if k <= 0 || err != nil {
+			if err != syscall.EAGAIN {
+				o.werr = err
+			}
+			return true
+		}
+		o.wn += k
+	}
+	return true
 }
 
 type sockopt struct{ level, name int }

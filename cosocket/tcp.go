@@ -41,6 +41,8 @@ type TCPSocket struct {
 	mu          sync.Mutex
 	conn        net.Conn // raw or *tls.Conn
 	raw         net.Conn
+	ops         *fdOps    // raw's; nil when it has no file descriptor
+	rec         *idleConn // the pool's record of the connection, reused to put it back
 	tlsConn     *tls.Conn
 	session     *Session
 	lease       *connPool
@@ -52,6 +54,7 @@ type TCPSocket struct {
 
 	// owned by the single reader
 	buf          []byte
+	bufp         *[]byte // buf's holder when it came from bufs
 	rpos, rend   int
 	readDeadline bool
 }
@@ -99,6 +102,15 @@ func PoolKey(host string, port int) string {
 	return host + ":" + strconv.Itoa(port)
 }
 
+// appendPoolKey appends PoolKey(host, port) to b.
+func appendPoolKey(b []byte, host string, port int) []byte {
+	b = append(b, host...)
+	if strings.HasPrefix(host, "unix:") {
+		return b
+	}
+	return strconv.AppendInt(append(b, ':'), int64(port), 10)
+}
+
 // Connect connects to host:port, or to the unix socket "unix:/path" (port
 // ignored), reusing an idle connection of the keepalive pool when there is
 // one. A connection already open on s is closed first. host must be an
@@ -138,7 +150,7 @@ func (s *TCPSocket) Connect(ctx context.Context, host string, port int, opts Con
 		}
 		cp = pcp
 		if ic != nil {
-			s.attach(ic.conn, ic.raw, ic.tls, ic.session, cp, key, ic.reused+1)
+			s.attachIdle(ic, cp, key)
 			return nil
 		}
 	}
@@ -149,8 +161,41 @@ func (s *TCPSocket) Connect(ctx context.Context, host string, port int, opts Con
 		}
 		return err
 	}
-	s.attach(c, c, nil, nil, cp, key, 0)
+	s.attach(c, c, newFDOps(c), nil, nil, cp, key, 0)
 	return nil
+}
+
+// ConnectPooled is Connect when the keepalive pool has an idle connection
+// for the target: it takes it without waiting and reports true. It
+// reports false, having done nothing but close the connection open on s,
+// when Connect must be called: no pool, no idle connection, or host is a
+// name. Callers that must not block try it first (OpenResty's connect
+// does not yield on a pool hit either).
+func (s *TCPSocket) ConnectPooled(host string, port int, opts ConnectOptions) (bool, error) {
+	if s.pool == nil {
+		return false, nil
+	}
+	if err := s.busy(); err != nil {
+		return false, err
+	}
+	if !s.connecting.CompareAndSwap(false, true) {
+		return false, ErrBusyConnecting
+	}
+	defer s.connecting.Store(false)
+	s.Close()
+	var ic *idleConn
+	var cp *connPool
+	if opts.Pool != "" {
+		ic, cp = s.pool.takeIdle(opts.Pool, nil)
+	} else {
+		var b [64]byte
+		ic, cp = s.pool.takeIdle("", appendPoolKey(b[:0], host, port))
+	}
+	if ic == nil {
+		return false, nil
+	}
+	s.attachIdle(ic, cp, cp.key)
+	return true, nil
 }
 
 func (s *TCPSocket) dial(ctx context.Context, network, addr string, timeout time.Duration) (net.Conn, error) {
@@ -178,9 +223,17 @@ func (s *TCPSocket) dial(ctx context.Context, network, addr string, timeout time
 	return c, nil
 }
 
-func (s *TCPSocket) attach(c, raw net.Conn, tc *tls.Conn, sess *Session, cp *connPool, key string, reused int) {
+// attachIdle makes s use a connection taken from the pool cp.
+func (s *TCPSocket) attachIdle(ic *idleConn, cp *connPool, key string) {
+	s.attach(ic.conn, ic.raw, ic.ops, ic.tls, ic.session, cp, key, ic.reused+1)
 	s.mu.Lock()
-	s.conn, s.raw, s.tlsConn, s.session, s.lease, s.key, s.reused = c, raw, tc, sess, cp, key, reused
+	s.rec = ic
+	s.mu.Unlock()
+}
+
+func (s *TCPSocket) attach(c, raw net.Conn, ops *fdOps, tc *tls.Conn, sess *Session, cp *connPool, key string, reused int) {
+	s.mu.Lock()
+	s.conn, s.raw, s.ops, s.rec, s.tlsConn, s.session, s.lease, s.key, s.reused = c, raw, ops, nil, tc, sess, cp, key, reused
 	s.readClosed, s.writeClosed = false, false
 	s.mu.Unlock()
 	s.rpos, s.rend = 0, 0
@@ -204,7 +257,7 @@ func (s *TCPSocket) detach() (net.Conn, *connPool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, cp := s.conn, s.lease
-	s.conn, s.raw, s.tlsConn, s.session, s.lease = nil, nil, nil, nil, nil
+	s.conn, s.raw, s.ops, s.rec, s.tlsConn, s.session, s.lease = nil, nil, nil, nil, nil, nil, nil
 	return c, cp
 }
 
@@ -218,6 +271,10 @@ func (s *TCPSocket) Close() error {
 	c.Close()
 	if cp != nil {
 		s.pool.release(cp)
+	}
+	if s.reading.CompareAndSwap(false, true) {
+		s.freeBuf()
+		s.reading.Store(false)
 	}
 	return nil
 }
@@ -254,10 +311,15 @@ func (s *TCPSocket) SetKeepalive(idle time.Duration, size int) error {
 		idle = s.cfg.keepaliveTimeout()
 	}
 	s.mu.Lock()
-	ic := &idleConn{conn: s.conn, raw: s.raw, tls: s.tlsConn, session: s.session, reused: s.reused}
+	ic := s.rec
+	if ic == nil {
+		ic = new(idleConn)
+	}
+	*ic = idleConn{conn: s.conn, raw: s.raw, ops: s.ops, tls: s.tlsConn, session: s.session, reused: s.reused}
 	cp, key := s.lease, s.key
 	s.mu.Unlock()
 	s.detach()
+	s.freeBuf() // nothing is buffered and nobody reads (busy was checked)
 	if err := ic.conn.SetDeadline(time.Time{}); err != nil {
 		ic.conn.Close()
 		if cp != nil {
@@ -316,6 +378,36 @@ func (s *TCPSocket) rawConn() (net.Conn, error) {
 		return nil, ErrClosed
 	}
 	return s.raw, nil
+}
+
+// TrySend writes as much of p as the connection takes without waiting,
+// for callers that must not block: done reports that p went out in full
+// (n == len(p)) or that the send failed with err, as Send would have. When
+// not done, the first n bytes were written and the caller sends the rest
+// with Send. A TLS connection is never written here.
+func (s *TCPSocket) TrySend(p []byte) (n int, done bool, err error) {
+	if s.connecting.Load() {
+		return 0, true, ErrBusyConnecting
+	}
+	if !s.writing.CompareAndSwap(false, true) {
+		return 0, true, ErrBusyWriting
+	}
+	defer s.writing.Store(false)
+	s.mu.Lock()
+	c, ops, closed, plain := s.conn, s.ops, s.writeClosed, s.tlsConn == nil
+	s.mu.Unlock()
+	if c == nil || closed {
+		return 0, true, ErrClosed
+	}
+	if ops == nil || !plain || len(p) == 0 {
+		return 0, false, nil
+	}
+	n, err = ops.tryWrite(p)
+	if err != nil {
+		// let Send meet the error again and report it its usual way
+		return n, false, nil
+	}
+	return n, n == len(p), nil
 }
 
 // Send writes p in full (tcpsock:send) and returns the bytes written. The

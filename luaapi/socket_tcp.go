@@ -209,10 +209,17 @@ func (sa *sockAPI) tcpConnect(L *lua.LState) int {
 		L.Push(lua.LString(`no resolver defined to resolve "` + h + `"`))
 		return 2
 	}
-	if opts.Pool == "" {
+	if opts.Pool == "" && needsResolve(h) {
+		// the pool is named after the name, not the address it resolves to
 		opts.Pool = cosocket.PoolKey(h, port)
 	}
 	ts.sendBroken.Store(false)
+	if !needsResolve(h) {
+		// a pool hit takes no wait, so no yield
+		if ok, err := ts.s.ConnectPooled(h, port, opts); err != nil || ok {
+			return pushResult(L, err)
+		}
+	}
 	t := sa.a.task()
 	return sa.a.sockAwait(L, t, -1, func() []lua.LValue {
 		addr := h
@@ -275,8 +282,17 @@ func (sa *sockAPI) tcpSend(L *lua.LState) int {
 		L.Push(lua.LString("closed"))
 		return 2
 	}
+	// what the connection takes at once goes out without a yield, as in
+	// OpenResty; the rest waits
+	sent, done, err := ts.s.TrySend(data)
+	if done && err == nil {
+		L.Push(lua.LNumber(sent))
+		return 1
+	}
+	data = data[sent:]
 	return sa.a.sockAwait(L, t, -1, func() []lua.LValue {
 		n, err := ts.s.Send(data)
+		n += sent
 		if err == nil {
 			return vals(lua.LNumber(n))
 		}

@@ -518,8 +518,14 @@ func (w *sendWriter) Write(p []byte) (int, error) {
 }
 
 func isTimeout(err error) bool {
+	return err != nil && timeoutErr(err)
+}
+
+// timeoutErr is isTimeout's slow path, apart so that the error target it
+// makes escape is not allocated when there is no error.
+func timeoutErr(err error) bool {
 	var ne net.Error
-	return err != nil && errors.As(err, &ne) && ne.Timeout()
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // bodyReader is a request body: it sends "100 Continue" when the handler
