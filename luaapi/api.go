@@ -21,6 +21,9 @@ type api struct {
 	yieldTmpl *lua.FunctionProto
 	ident     *lua.LFunction
 	openErr   error // a group that cannot open (a bad shared dict size...)
+
+	hdrMT    *lua.LTable           // the metatable of ngx.req.get_headers() tables
+	hdrNames map[string]lua.LValue // header names as get_headers gives them, made once
 }
 
 // groups are the API groups; each file adds its opener from init.

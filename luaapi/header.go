@@ -38,6 +38,7 @@ func openHeader(a *api) {
 	hmt := L.NewTable()
 	hmt.RawSetString("__index", L.NewFunction(headerTableIndex))
 	a.w.Data[hdrMTKey] = hmt
+	a.hdrMT = hmt
 }
 
 const hdrMTKey = "luaapi.headers.mt"
@@ -205,6 +206,25 @@ func (a *api) respGetHeaders(L *lua.LState) int {
 // get_headers table: lower-case keys with the case-insensitive metatable,
 // or canonical keys when raw. It returns 2 values with "truncated" when
 // more than max header lines were there (max 0: no limit).
+// headerName returns k as a get_headers key: lower-cased unless raw. The
+// names of a worker's requests are few: each is made once (up to a bound).
+func (a *api) headerName(k string, raw bool) lua.LValue {
+	if raw {
+		return lua.LString(k)
+	}
+	if v, ok := a.hdrNames[k]; ok {
+		return v
+	}
+	v := lua.LValue(lua.LString(strings.ToLower(k)))
+	if a.hdrNames == nil {
+		a.hdrNames = make(map[string]lua.LValue)
+	}
+	if len(a.hdrNames) < 512 {
+		a.hdrNames[strings.Clone(k)] = v
+	}
+	return v
+}
+
 func (a *api) pushHeaderTable(L *lua.LState, h http.Header, host string, max int, raw bool) int {
 	t := L.CreateTable(0, len(h)+1)
 	n := 0
@@ -215,10 +235,7 @@ func (a *api) pushHeaderTable(L *lua.LState, h http.Header, host string, max int
 			return false
 		}
 		n++
-		if !raw {
-			k = strings.ToLower(k)
-		}
-		key := lua.LString(k)
+		key := a.headerName(k, raw)
 		switch old := t.RawGet(key).(type) {
 		case *lua.LNilType:
 			t.RawSet(key, lua.LString(v))
@@ -235,7 +252,8 @@ func (a *api) pushHeaderTable(L *lua.LState, h http.Header, host string, max int
 	if host != "" {
 		add("Host", host)
 	}
-	keys := make([]string, 0, len(h))
+	var arr [16]string
+	keys := arr[:0]
 	for k := range h {
 		keys = append(keys, k)
 	}
@@ -249,7 +267,7 @@ loop:
 		}
 	}
 	if !raw {
-		t.Metatable = a.w.Data[hdrMTKey].(*lua.LTable)
+		t.Metatable = a.hdrMT
 	}
 	L.Push(t)
 	if truncated {

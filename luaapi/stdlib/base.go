@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"strings"
+	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -127,7 +128,23 @@ func tableConcat(L *lua.LState) int {
 	} else {
 		j = int64(checkNumber(L, 4))
 	}
-	var b []byte
+	if i > j {
+		L.Push(lua.LString(""))
+		return 1
+	}
+	// size the result first: one allocation, no copy at the end
+	size := int64(len(sep)) * (j - i)
+	for k := i; k <= j && size < 1<<26; k++ {
+		switch v := t.RawGetInt(int(k)).(type) {
+		case lua.LString:
+			size += int64(len(v))
+		case lua.LNumber:
+			size += 24
+		default:
+			k = j // the next loop raises the error
+		}
+	}
+	b := make([]byte, 0, min(size, 1<<26))
 	for k := i; k <= j; k++ {
 		switch v := t.RawGetInt(int(k)).(type) {
 		case lua.LString:
@@ -141,7 +158,11 @@ func tableConcat(L *lua.LState) int {
 			b = append(b, sep...)
 		}
 	}
-	L.Push(lua.LString(b))
+	if len(b) == 0 {
+		L.Push(lua.LString(""))
+		return 1
+	}
+	L.Push(lua.LString(unsafe.String(&b[0], len(b)))) // b is not touched again
 	return 1
 }
 
