@@ -129,20 +129,22 @@ func TestPoolMixedIdleTimeouts(t *testing.T) {
 		t.Fatal(err)
 	}
 	key := PoolKey(srv.target())
-	waitIdle := func(want int, within time.Duration) {
-		t.Helper()
-		deadline := time.Now().Add(within)
-		for {
-			st, _ := pool.Stats(key)
-			if st.Idle == want && st.Total == want {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("want %d idle within %v: %+v", want, within, st)
-			}
-			time.Sleep(5 * time.Millisecond)
+	waitIdle(t, pool, key, 1, 300*time.Millisecond)
+	waitIdle(t, pool, key, 0, 2*time.Second)
+}
+
+// waitIdle waits until the pool named key has want connections, all idle.
+func waitIdle(t *testing.T, pool *Pool, key string, want int, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		st, _ := pool.Stats(key)
+		if st.Idle == want && st.Total == want {
+			return
 		}
+		if time.Now().After(deadline) {
+			t.Fatalf("want %d idle within %v: %+v", want, within, st)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
-	waitIdle(1, 300*time.Millisecond)
-	waitIdle(0, 2*time.Second)
 }

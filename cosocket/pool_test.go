@@ -113,17 +113,7 @@ func TestPoolIdleTimeout(t *testing.T) {
 	if st, _ := pool.Stats(key); st.Idle != 1 || st.Size != 5 {
 		t.Fatalf("stats %+v, want 1 idle of size 5", st)
 	}
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		st, _ := pool.Stats(key)
-		if st.Idle == 0 && st.Total == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("idle connection not closed: %+v", st)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitIdle(t, pool, key, 0, 2*time.Second)
 }
 
 func TestPoolSizeEvictsLRU(t *testing.T) {
