@@ -150,7 +150,7 @@ func (s *TCPSocket) Connect(ctx context.Context, host string, port int, opts Con
 		}
 		cp = pcp
 		if ic != nil {
-			s.attachIdle(ic, cp, key)
+			s.attachIdle(ic, cp)
 			return nil
 		}
 	}
@@ -194,7 +194,7 @@ func (s *TCPSocket) ConnectPooled(host string, port int, opts ConnectOptions) (b
 	if ic == nil {
 		return false, nil
 	}
-	s.attachIdle(ic, cp, cp.key)
+	s.attachIdle(ic, cp)
 	return true, nil
 }
 
@@ -224,8 +224,8 @@ func (s *TCPSocket) dial(ctx context.Context, network, addr string, timeout time
 }
 
 // attachIdle makes s use a connection taken from the pool cp.
-func (s *TCPSocket) attachIdle(ic *idleConn, cp *connPool, key string) {
-	s.attach(ic.conn, ic.raw, ic.ops, ic.tls, ic.session, cp, key, ic.reused+1)
+func (s *TCPSocket) attachIdle(ic *idleConn, cp *connPool) {
+	s.attach(ic.conn, ic.raw, ic.ops, ic.tls, ic.session, cp, cp.key, ic.reused+1)
 	s.mu.Lock()
 	s.rec = ic
 	s.mu.Unlock()

@@ -20,14 +20,14 @@ import (
 // poolVM boots one worker on an http block and runs requests on it
 // without the HTTP front end.
 type poolVM struct {
-	t    *testing.T
+	t    testing.TB
 	p    *config.Plan
 	rt   *luavm.Runtime
 	w    *luavm.Worker
 	logf string
 }
 
-func newPoolVM(t *testing.T, http string) *poolVM {
+func newPoolVM(t testing.TB, http string) *poolVM {
 	t.Helper()
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "nginx.conf")

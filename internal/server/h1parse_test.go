@@ -100,14 +100,18 @@ func TestReadRequestErrors(t *testing.T) {
 }
 
 func BenchmarkReadRequest(b *testing.B) {
-	head := browserHead
-	rd := strings.NewReader(head)
+	benchHead(b, func(br *bufio.Reader) error { _, err := readRequest(br); return err })
+}
+
+// benchHead parses browserHead with parse, over and over.
+func benchHead(b *testing.B, parse func(*bufio.Reader) error) {
+	rd := strings.NewReader(browserHead)
 	br := bufio.NewReader(rd)
 	b.ReportAllocs()
 	for b.Loop() {
-		rd.Reset(head)
+		rd.Reset(browserHead)
 		br.Reset(rd)
-		if _, err := readRequest(br); err != nil {
+		if err := parse(br); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -208,15 +208,5 @@ const browserHead = "GET /static/app.js?v=3 HTTP/1.1\r\nHost: example.com\r\n" +
 	"Referer: https://example.com/index.html\r\nCookie: session=0123456789abcdef; theme=dark\r\n\r\n"
 
 func BenchmarkNetHTTPReadRequest(b *testing.B) {
-	head := browserHead
-	rd := strings.NewReader(head)
-	br := bufio.NewReader(rd)
-	b.ReportAllocs()
-	for b.Loop() {
-		rd.Reset(head)
-		br.Reset(rd)
-		if _, err := http.ReadRequest(br); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchHead(b, func(br *bufio.Reader) error { _, err := http.ReadRequest(br); return err })
 }

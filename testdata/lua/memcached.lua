@@ -19,10 +19,7 @@ function _M.connect(self, host, port, opts)
 	return self.sock:connect(host, port, opts)
 end
 
--- store sends "<cmd> key flags exptime bytes\r\nvalue\r\n" and reads the reply line
-local function store(self, cmd, key, value, exptime, flags)
-	value = tostring(value)
-	local req = { cmd, " ", key, " ", flags or 0, " ", exptime or 0, " ", #value, "\r\n", value, "\r\n" }
+local function simple(self, req, want)
 	local ok, err = self.sock:send(req)
 	if not ok then
 		return nil, err
@@ -31,10 +28,21 @@ local function store(self, cmd, key, value, exptime, flags)
 	if not line then
 		return nil, rerr
 	end
-	if line == "STORED" then
-		return 1
+	if want and line ~= want then
+		return nil, line
 	end
-	return nil, line
+	return line
+end
+
+-- store sends "<cmd> key flags exptime bytes\r\nvalue\r\n" and reads the reply line
+local function store(self, cmd, key, value, exptime, flags)
+	value = tostring(value)
+	local req = { cmd, " ", key, " ", flags or 0, " ", exptime or 0, " ", #value, "\r\n", value, "\r\n" }
+	local ok, err = simple(self, req, "STORED")
+	if not ok then
+		return nil, err
+	end
+	return 1
 end
 
 function _M.set(self, ...) return store(self, "set", ...) end
@@ -81,20 +89,6 @@ function _M.get(self, key)
 	return v[1], v[2]
 end
 
-local function simple(self, req, want)
-	local ok, err = self.sock:send(req)
-	if not ok then
-		return nil, err
-	end
-	local line, rerr = self.sock:receive("*l")
-	if not line then
-		return nil, rerr
-	end
-	if want and line ~= want then
-		return nil, line
-	end
-	return line
-end
 
 function _M.delete(self, key)
 	local ok, err = simple(self, { "delete ", key, "\r\n" }, "DELETED")
