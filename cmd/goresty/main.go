@@ -204,6 +204,12 @@ func run(args []string) int {
 	if f.test {
 		if !f.quiet {
 			fmt.Fprintf(os.Stderr, "goresty: the configuration file %s syntax is ok\n", opts.ConfFile)
+		}
+		// nginx prints its warnings even with -q
+		for _, w := range plan.Warnings {
+			stderrf("warn", "%s", w)
+		}
+		if !f.quiet {
 			fmt.Fprintf(os.Stderr, "goresty: configuration file %s test is successful\n", opts.ConfFile)
 		}
 		if f.dump {

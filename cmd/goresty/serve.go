@@ -71,7 +71,8 @@ func serve(f *flags, opts config.Options, embedded bool, plan *config.Plan) int 
 		return 1
 	}
 	defer os.Remove(pidPath)
-	setCPUs(plan)
+	warnConfig(plan, log, true)
+	setCPUs(plan, applyAffinity(plan, log))
 	if err := srv.Start(plan); err != nil {
 		emerg("%v", err)
 		log.Log(errlog.Emerg, nil, err.Error())
@@ -92,14 +93,33 @@ var defaultCPUs = runtime.GOMAXPROCS(0)
 
 // setCPUs runs Go code on as many CPUs as worker_processes asks for, as
 // nginx's workers occupy that many: "worker_processes 1" uses one CPU
-// ("auto": all of them). The GOMAXPROCS environment variable, when set,
-// wins. An embedding program keeps its own setting: only the goresty
-// command calls this.
-func setCPUs(p *config.Plan) {
+// ("auto": all of them). bound is the number of CPUs worker_cpu_affinity
+// bound the process to (0: not bound): no more than that, nor than the
+// runtime's own choice for the new mask. The GOMAXPROCS environment
+// variable, when set, wins. An embedding program keeps its own setting:
+// only the goresty command calls this.
+func setCPUs(p *config.Plan, bound int) {
 	if os.Getenv("GOMAXPROCS") != "" {
 		return
 	}
-	runtime.GOMAXPROCS(max(1, min(p.WorkerProcesses, defaultCPUs)))
+	cpus := defaultCPUs
+	if bound > 0 {
+		// the CPUs of the new mask, or the container's limit if lower
+		runtime.SetDefaultGOMAXPROCS()
+		cpus = min(runtime.GOMAXPROCS(0), bound)
+	}
+	runtime.GOMAXPROCS(max(1, min(p.WorkerProcesses, cpus)))
+}
+
+// warnConfig reports the configuration's warnings in the error log and,
+// at start-up, on standard error too.
+func warnConfig(p *config.Plan, log *errlog.Logger, toStderr bool) {
+	for _, w := range p.Warnings {
+		if toStderr {
+			stderrf("warn", "%s", w)
+		}
+		log.Log(errlog.Warn, nil, w)
+	}
 }
 
 func versionString() string { return strings.TrimSpace(goVersionTag()) }
@@ -167,13 +187,14 @@ func signalLoop(sigs chan os.Signal, srv *server.Server, log *errlog.Logger, opt
 func reload(srv *server.Server, log *errlog.Logger, opts config.Options, embedded bool) *config.Plan {
 	np, err := load(opts, embedded)
 	if err == nil {
+		warnConfig(np, log, false)
 		err = srv.Reload(np)
 	}
 	if err != nil {
 		log.Log(errlog.Emerg, nil, err.Error())
 		return nil
 	}
-	setCPUs(np)
+	setCPUs(np, applyAffinity(np, log))
 	log.Logf(errlog.Notice, "reconfigured")
 	return np
 }

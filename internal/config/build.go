@@ -68,6 +68,7 @@ func Build(ds []*nginxconf.Directive, opts Options) (*Plan, error) {
 	if err := c.Walk(all); err != nil {
 		return nil, err
 	}
+	checkAffinity(p)
 	if len(p.ErrorLogs) == 0 {
 		p.ErrorLogs = []errlog.Sink{{Path: p.Path("logs/error.log"), Level: errlog.Error}}
 	}

@@ -77,6 +77,23 @@ var errorCases = []errCase{
 	{name: "flag in http", conf: inHTTP("etag yes;"), want: `invalid value "yes" in "etag" directive, it must be "on" or "off" in CONF:2`},
 	{name: "worker_processes", conf: "worker_processes many;\nevents {}\n", want: `"worker_processes" directive invalid value in CONF:1`},
 	{name: "worker_connections", conf: "events {\nworker_connections lots;\n}\n", want: `invalid number "lots" in CONF:2`},
+	// worker_cpu_affinity: masks are read from their last character (CPU #0)
+	// to their first, so the rightmost bad character is the one reported
+	{name: "cpu mask letter", conf: "worker_cpu_affinity 0x1;\nevents {}\n", want: `invalid character "x" in "worker_cpu_affinity" in CONF:1`},
+	{name: "cpu mask digit", conf: "worker_cpu_affinity 012;\nevents {}\n", want: `invalid character "2" in "worker_cpu_affinity" in CONF:1`},
+	{name: "cpu mask rightmost", conf: "worker_cpu_affinity 1x0y;\nevents {}\n", want: `invalid character "y" in "worker_cpu_affinity" in CONF:1`},
+	{name: "cpu mask with spaces", conf: "worker_cpu_affinity \"x0 1\";\nevents {}\n", want: `invalid character "x" in "worker_cpu_affinity" in CONF:1`},
+	{name: "cpu masks in order", conf: "worker_cpu_affinity 01 0x1 2;\nevents {}\n", want: `invalid character "x" in "worker_cpu_affinity" in CONF:1`},
+	{name: "cpu mask auto later", conf: "worker_cpu_affinity 11 auto;\nevents {}\n", want: `invalid character "o" in "worker_cpu_affinity" in CONF:1`},
+	{name: "cpu mask auto auto", conf: "worker_cpu_affinity auto auto;\nevents {}\n", want: `invalid character "o" in "worker_cpu_affinity" in CONF:1`},
+	{name: "cpu mask AUTO", conf: "worker_cpu_affinity AUTO;\nevents {}\n", want: `invalid character "O" in "worker_cpu_affinity" in CONF:1`},
+	{name: "cpu mask too long", conf: "worker_cpu_affinity 1" + strings.Repeat("0", 1024) + ";\nevents {}\n", want: `"worker_cpu_affinity" supports up to 1024 CPUs only in CONF:1`},
+	{name: "cpu mask too long after a bad one", conf: "worker_cpu_affinity\n2 1" + strings.Repeat("0", 1024) + ";\nevents {}\n", want: `invalid character "2" in "worker_cpu_affinity" in CONF:2`},
+	{name: "cpu affinity auto two masks", conf: "worker_cpu_affinity auto 01 10;\nevents {}\n", want: `invalid number of arguments in "worker_cpu_affinity" directive in CONF:1`},
+	{name: "cpu affinity auto bad masks", conf: "worker_cpu_affinity auto 0x 1y;\nevents {}\n", want: `invalid number of arguments in "worker_cpu_affinity" directive in CONF:1`},
+	{name: "cpu affinity twice", conf: "worker_cpu_affinity 01;\nworker_cpu_affinity 10;\nevents {}\n", want: `"worker_cpu_affinity" directive is duplicate in CONF:2`},
+	{name: "cpu affinity no mask", conf: "worker_cpu_affinity;\nevents {}\n", want: `invalid number of arguments in "worker_cpu_affinity" directive in CONF:1`},
+	{name: "cpu affinity in http", conf: inHTTP("worker_cpu_affinity 01;"), want: `"worker_cpu_affinity" directive is not allowed here in CONF:2`},
 	{name: "size", conf: inHTTP("client_max_body_size 3x;"), want: `"client_max_body_size" directive invalid value in CONF:2`},
 	{name: "time", conf: inHTTP("keepalive_timeout 1x;"), want: `"keepalive_timeout" directive invalid value in CONF:2`},
 	{name: "keepalive_requests", conf: inHTTP("keepalive_requests x;"), want: `"keepalive_requests" directive invalid number in CONF:2`},
@@ -258,6 +275,13 @@ var acceptCases = []struct{ name, conf string }{
 	{"pcre named capture", inServer("location ~ ^/(?<name>[a-z]+)$ {\nreturn 200 $name;\n}")},
 	{"set variable used before set", inServer("location / {\nreturn 200 $later;\n}\nset $later 1;")},
 	{"error_page with status", inServer("error_page 404 =200 /x;\nerror_page 500 502 = @fallback;\nlocation @fallback {}")},
+	// nginx fails an all-zero mask only when a worker starts
+	{"all-zero cpu mask", "worker_cpu_affinity 00;\nevents {}\n"},
+	{"empty cpu mask", "worker_cpu_affinity \"\";\nevents {}\n"},
+	{"cpu masks with spaces", "worker_cpu_affinity \"0 1\" \"1 0\";\nevents {}\n"},
+	{"cpu affinity auto", "worker_cpu_affinity auto;\nevents {}\n"},
+	{"cpu affinity auto with mask", "worker_cpu_affinity auto 0101;\nevents {}\n"},
+	{"1024 cpus", "worker_cpu_affinity 1" + strings.Repeat("0", 1023) + ";\nevents {}\n"},
 	{"listen forms", inHTTP("server {\nlisten 1984;\nlisten 127.0.0.2:1984 default_server backlog=16 reuseport;\nlisten [::1]:1984;\nlisten unix:/tmp/x.sock;\n}")},
 }
 

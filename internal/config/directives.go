@@ -42,7 +42,7 @@ func init() {
 		&Spec{Name: "user", Ctx: CtxMain, Args: Take12, Once: true, Set: accepted},
 		&Spec{Name: "worker_rlimit_core", Ctx: CtxMain, Args: Take1, Once: true, Set: accepted},
 		&Spec{Name: "worker_rlimit_nofile", Ctx: CtxMain, Args: Take1, Once: true, Set: accepted},
-		&Spec{Name: "worker_cpu_affinity", Ctx: CtxMain, Args: OneMore, Set: accepted},
+		&Spec{Name: "worker_cpu_affinity", Ctx: CtxMain, Args: OneMore, Once: true, Set: setCPUAffinity},
 		&Spec{Name: "worker_priority", Ctx: CtxMain, Args: Take1, Set: accepted},
 		&Spec{Name: "worker_shutdown_timeout", Ctx: CtxMain, Args: Take1, Set: accepted},
 		&Spec{Name: "timer_resolution", Ctx: CtxMain, Args: Take1, Set: accepted},

@@ -26,6 +26,12 @@ type Plan struct {
 
 	WorkerConnections int
 
+	// CPUAffinity is worker_cpu_affinity; nil when not set.
+	CPUAffinity *CPUAffinity
+	// Warnings are nginx's [warn] messages about the configuration
+	// (without a position, as nginx gives none); the command prints them.
+	Warnings []string
+
 	// AutoReload is "auto_reload on" (a goresty extension): reload when a
 	// file of Files changes.
 	AutoReload bool
