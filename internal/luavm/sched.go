@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/goresty/goresty/internal/errlog"
+	"github.com/goresty/goresty/luaapi/stdlib"
 	"github.com/goresty/goresty/phases"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -192,11 +193,14 @@ func traceback(L *lua.LState) string {
 		if !ok {
 			break
 		}
-		if _, err := L.GetInfo("Sln", dbg, lua.LNil); err != nil {
+		f, err := L.GetInfo("Slnf", dbg, lua.LNil)
+		if err != nil {
 			break
 		}
 		var line string
-		if dbg.What == "G" || dbg.Source == "<G>" {
+		if fn, _ := f.(*lua.LFunction); stdlib.IsConcat(fn) {
+			continue // the `..` operator: no frame in LuaJIT
+		} else if dbg.What == "G" || dbg.Source == "<G>" {
 			line = "[C]: in function <?>"
 			if dbg.Name != "" {
 				line = "[C]: in function '" + dbg.Name + "'"

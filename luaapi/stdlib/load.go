@@ -66,10 +66,13 @@ func Compile(src []byte, chunkname string) (*lua.FunctionProto, error) {
 	if err != nil {
 		return nil, syntaxError(id, code, err)
 	}
+	var cr concatRewriter
+	cr.stmts(chunk)
 	proto, err := lua.Compile(chunk, id)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", id, err)
 	}
+	cr.patch(proto)
 	return proto, nil
 }
 

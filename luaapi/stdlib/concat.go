@@ -1,0 +1,388 @@
+package stdlib
+
+import (
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/ast"
+)
+
+// The `..` operator is compiled by goresty, not by gopher-lua: before a
+// chunk is compiled, every chain of concatenations (`a .. b .. c`) is
+// replaced by a call to a Go function made for that spot of the source,
+// which
+//
+//   - prints numbers as LuaJIT does ("%.14g": (0.1+0.2)..""  is "0.3",
+//     1e15..""  is "1e+15"), where gopher-lua's own operator prints Go's
+//     shortest form;
+//   - raises LuaJIT's error, naming the operand as LuaJIT does ("attempt to
+//     concatenate local 'x' (a nil value)"), where gopher-lua says "cannot
+//     perform concat operation between string and nil";
+//   - builds the result in one allocation, where gopher-lua's operator
+//     formats numbers with fmt and joins a slice of strings.
+//
+// The call's function is a constant of the compiled prototype: the
+// rewritten AST calls a marker string, and the marker constants are
+// replaced by the sites' functions after compilation (LOADK then loads the
+// function itself; no global or upvalue lookup per concatenation).
+
+// concatMark starts the marker constants: a NUL byte and a number drawn at
+// start-up make it a string no Lua source holds; a marker also carries the
+// site's number, and only numbers of the chunk's own sites are replaced.
+var concatMark = "\x00goresty.concat." + strconv.FormatUint(rand.Uint64(), 36) + "#"
+
+// concatEnv is the environment of the site functions, a table nothing
+// writes to; it also tells them apart from other Go functions (IsConcat).
+var concatEnv = &lua.LTable{}
+
+// IsConcat reports whether fn is the function of a `..` site, which
+// tracebacks leave out as LuaJIT shows no frame for the operator.
+func IsConcat(fn *lua.LFunction) bool { return fn != nil && fn.IsG && fn.Env == concatEnv }
+
+// concatSite is one rewritten chain: how the error message names each
+// operand ("local 'x'", "global 'g'", "upvalue 'u'", "field 'k'", or ""
+// when LuaJIT gives no name).
+type concatSite struct {
+	names []string
+}
+
+// concatRewriter walks a chunk, resolving names as gopher-lua's compiler
+// declares them, and replaces the chains.
+type concatRewriter struct {
+	sites []*lua.LFunction
+	vars  []scopeVar // the locals in scope, innermost last
+	depth int        // function nesting of the walk
+}
+
+type scopeVar struct {
+	name  string
+	depth int
+}
+
+func (r *concatRewriter) declare(names ...string) {
+	for _, n := range names {
+		r.vars = append(r.vars, scopeVar{n, r.depth})
+	}
+}
+
+// block runs f in a new block scope.
+func (r *concatRewriter) block(f func()) {
+	n := len(r.vars)
+	f()
+	r.vars = r.vars[:n]
+}
+
+// describe names an operand as LuaJIT's error messages do.
+func (r *concatRewriter) describe(e ast.Expr) string {
+	switch x := e.(type) {
+	case *ast.IdentExpr:
+		for i := len(r.vars) - 1; i >= 0; i-- {
+			if r.vars[i].name == x.Value {
+				if r.vars[i].depth == r.depth {
+					return "local '" + x.Value + "'"
+				}
+				return "upvalue '" + x.Value + "'"
+			}
+		}
+		return "global '" + x.Value + "'"
+	case *ast.AttrGetExpr:
+		if k, ok := x.Key.(*ast.StringExpr); ok {
+			return "field '" + k.Value + "'"
+		}
+	}
+	return ""
+}
+
+// flatten lists the operands of a chain left to right. `..` is right
+// associative: `a .. b .. c` is one chain, evaluated from the right, while
+// in `(a .. b) .. c` the left chain is an operand of its own, as in
+// LuaJIT's bytecode.
+func flatten(c *ast.StringConcatOpExpr, ops []ast.Expr) []ast.Expr {
+	ops = append(ops, c.Lhs)
+	if rc, ok := c.Rhs.(*ast.StringConcatOpExpr); ok {
+		return flatten(rc, ops)
+	}
+	return append(ops, c.Rhs)
+}
+
+func (r *concatRewriter) concat(x *ast.StringConcatOpExpr) ast.Expr {
+	ops := flatten(x, nil)
+	site := &concatSite{names: make([]string, len(ops))}
+	for i, op := range ops {
+		site.names[i] = r.describe(op)
+		// an operand is one value: f() and ... are cut to their first
+		switch x := op.(type) {
+		case *ast.FuncCallExpr:
+			x.AdjustRet = true
+		case *ast.Comma3Expr:
+			x.AdjustRet = true
+		}
+		ops[i] = r.expr(op)
+	}
+	fn := &lua.LFunction{IsG: true, Env: concatEnv, GFunction: site.run}
+	r.sites = append(r.sites, fn)
+	mark := &ast.StringExpr{Value: concatMark + strconv.Itoa(len(r.sites)-1)}
+	mark.SetLine(x.Line())
+	mark.SetLastLine(x.Line())
+	// AdjustRet: one value, and never a tail call (which would lose the
+	// caller's line in error messages)
+	call := &ast.FuncCallExpr{Func: mark, Args: ops, AdjustRet: true}
+	call.SetLine(x.Line())
+	call.SetLastLine(x.LastLine())
+	return call
+}
+
+func (r *concatRewriter) expr(e ast.Expr) ast.Expr {
+	switch x := e.(type) {
+	case *ast.StringConcatOpExpr:
+		return r.concat(x)
+	case *ast.AttrGetExpr:
+		x.Object, x.Key = r.expr(x.Object), r.expr(x.Key)
+	case *ast.TableExpr:
+		for _, f := range x.Fields {
+			if f.Key != nil {
+				f.Key = r.expr(f.Key)
+			}
+			f.Value = r.expr(f.Value)
+		}
+	case *ast.FuncCallExpr:
+		if x.Func != nil {
+			x.Func = r.expr(x.Func)
+		}
+		if x.Receiver != nil {
+			x.Receiver = r.expr(x.Receiver)
+		}
+		r.exprs(x.Args)
+	case *ast.LogicalOpExpr:
+		x.Lhs, x.Rhs = r.expr(x.Lhs), r.expr(x.Rhs)
+	case *ast.RelationalOpExpr:
+		x.Lhs, x.Rhs = r.expr(x.Lhs), r.expr(x.Rhs)
+	case *ast.ArithmeticOpExpr:
+		x.Lhs, x.Rhs = r.expr(x.Lhs), r.expr(x.Rhs)
+	case *ast.UnaryMinusOpExpr:
+		x.Expr = r.expr(x.Expr)
+	case *ast.UnaryNotOpExpr:
+		x.Expr = r.expr(x.Expr)
+	case *ast.UnaryLenOpExpr:
+		x.Expr = r.expr(x.Expr)
+	case *ast.FunctionExpr:
+		r.function(x, false)
+	}
+	return e
+}
+
+func (r *concatRewriter) exprs(es []ast.Expr) {
+	for i, e := range es {
+		es[i] = r.expr(e)
+	}
+}
+
+func (r *concatRewriter) function(f *ast.FunctionExpr, method bool) {
+	r.depth++
+	r.block(func() {
+		if method {
+			r.declare("self")
+		}
+		r.declare(f.ParList.Names...)
+		r.stmts(f.Stmts)
+	})
+	r.depth--
+}
+
+func (r *concatRewriter) stmts(ss []ast.Stmt) {
+	for _, s := range ss {
+		r.stmt(s)
+	}
+}
+
+func (r *concatRewriter) stmt(s ast.Stmt) {
+	switch x := s.(type) {
+	case *ast.AssignStmt:
+		r.exprs(x.Lhs)
+		r.exprs(x.Rhs)
+	case *ast.LocalAssignStmt:
+		// gopher-lua declares the name first for `local f = function`
+		// and `local function f`, after the values otherwise
+		if _, ok := soleFunction(x.Exprs); ok && len(x.Names) == 1 {
+			r.declare(x.Names...)
+			r.exprs(x.Exprs)
+			return
+		}
+		r.exprs(x.Exprs)
+		r.declare(x.Names...)
+	case *ast.FuncCallStmt:
+		x.Expr = r.expr(x.Expr)
+	case *ast.DoBlockStmt:
+		r.block(func() { r.stmts(x.Stmts) })
+	case *ast.WhileStmt:
+		x.Condition = r.expr(x.Condition)
+		r.block(func() { r.stmts(x.Stmts) })
+	case *ast.RepeatStmt:
+		r.block(func() {
+			r.stmts(x.Stmts)
+			x.Condition = r.expr(x.Condition) // sees the body's locals
+		})
+	case *ast.IfStmt:
+		x.Condition = r.expr(x.Condition)
+		r.block(func() { r.stmts(x.Then) })
+		r.block(func() { r.stmts(x.Else) })
+	case *ast.NumberForStmt:
+		x.Init, x.Limit = r.expr(x.Init), r.expr(x.Limit)
+		if x.Step != nil {
+			x.Step = r.expr(x.Step)
+		}
+		r.block(func() {
+			r.declare(x.Name)
+			r.stmts(x.Stmts)
+		})
+	case *ast.GenericForStmt:
+		r.exprs(x.Exprs)
+		r.block(func() {
+			r.declare(x.Names...)
+			r.stmts(x.Stmts)
+		})
+	case *ast.FuncDefStmt:
+		if x.Name.Func != nil {
+			x.Name.Func = r.expr(x.Name.Func)
+		}
+		if x.Name.Receiver != nil {
+			x.Name.Receiver = r.expr(x.Name.Receiver)
+		}
+		r.function(x.Func, x.Name.Method != "")
+	case *ast.ReturnStmt:
+		r.exprs(x.Exprs)
+	}
+}
+
+func soleFunction(es []ast.Expr) (*ast.FunctionExpr, bool) {
+	if len(es) != 1 {
+		return nil, false
+	}
+	f, ok := es[0].(*ast.FunctionExpr)
+	return f, ok
+}
+
+// patch replaces the marker constants of p and its nested prototypes with
+// the sites' functions.
+func (r *concatRewriter) patch(p *lua.FunctionProto) {
+	if len(r.sites) == 0 {
+		return
+	}
+	for i, k := range p.Constants {
+		s, ok := k.(lua.LString)
+		if !ok || !strings.HasPrefix(string(s), concatMark) {
+			continue
+		}
+		if n, err := strconv.Atoi(string(s[len(concatMark):])); err == nil && n >= 0 && n < len(r.sites) {
+			p.Constants[i] = r.sites[n]
+		}
+	}
+	for _, c := range p.FunctionPrototypes {
+		r.patch(c)
+	}
+}
+
+// run is the site's function: the concatenation of its arguments.
+func (s *concatSite) run(L *lua.LState) int {
+	n := L.GetTop()
+	size := 0
+	for i := 1; i <= n; i++ {
+		switch v := L.Get(i).(type) {
+		case lua.LString:
+			size += len(v)
+		case lua.LNumber:
+			size += maxNumberLen
+		default:
+			return s.slow(L, n)
+		}
+	}
+	b := make([]byte, 0, size)
+	for i := 1; i <= n; i++ {
+		b = appendOperand(b, L.Get(i))
+	}
+	L.Push(bytesString(b))
+	return 1
+}
+
+// maxNumberLen bounds the length of a number printed as "%.14g".
+const maxNumberLen = 24
+
+func appendOperand(b []byte, v lua.LValue) []byte {
+	switch v := v.(type) {
+	case lua.LString:
+		return append(b, v...)
+	case lua.LNumber:
+		return AppendNumber(b, float64(v))
+	}
+	return b
+}
+
+// bytesString makes b, which nothing else refers to, a Lua string without
+// a copy.
+func bytesString(b []byte) lua.LString {
+	return lua.LString(unsafe.String(unsafe.SliceData(b), len(b)))
+}
+
+func strOrNum(v lua.LValue) bool {
+	switch v.(type) {
+	case lua.LString, lua.LNumber:
+		return true
+	}
+	return false
+}
+
+// slow is Lua's concatenation with metamethods: from the right, a run of
+// strings and numbers is joined at once; any other pair goes to the
+// __concat metamethod of its left operand, else of its right one.
+func (s *concatSite) slow(L *lua.LState, n int) int {
+	acc := L.Get(n)
+	accOp := n // which operand acc still is (0: a value computed since)
+	for i := n - 1; i >= 1; {
+		left := L.Get(i)
+		if strOrNum(left) && strOrNum(acc) {
+			j := i
+			for j > 1 && strOrNum(L.Get(j-1)) {
+				j--
+			}
+			var b []byte
+			for k := j; k <= i; k++ {
+				b = appendOperand(b, L.Get(k))
+			}
+			acc, accOp, i = bytesString(appendOperand(b, acc)), 0, j-1
+			continue
+		}
+		mm := L.GetMetaField(left, "__concat")
+		if mm == lua.LNil {
+			mm = L.GetMetaField(acc, "__concat")
+		}
+		if mm == lua.LNil {
+			s.fail(L, left, i, acc, accOp)
+			return 0
+		}
+		L.Push(mm)
+		L.Push(left)
+		L.Push(acc)
+		L.Call(2, 1)
+		acc, accOp, i = L.Get(-1), i, i-1 // the result takes the left operand's slot, and name
+		L.Pop(1)
+	}
+	L.Push(acc)
+	return 1
+}
+
+// fail raises LuaJIT's error for a pair no metamethod joins: it names the
+// right operand when the left one could be concatenated, else the left
+// one.
+func (s *concatSite) fail(L *lua.LState, left lua.LValue, leftOp int, right lua.LValue, rightOp int) {
+	bad, op := left, leftOp
+	if strOrNum(left) {
+		bad, op = right, rightOp
+	}
+	if op > 0 && s.names[op-1] != "" {
+		L.RaiseError("attempt to concatenate %s (a %s value)", s.names[op-1], bad.Type().String())
+	}
+	L.RaiseError("attempt to concatenate a %s value", bad.Type().String())
+}
