@@ -107,6 +107,12 @@ func (a *CPUAffinity) Union(n int) (set CPUSet, ok bool) {
 		if !bound {
 			return set, false
 		}
+		if w.Count() == 0 {
+			// nginx fails to bind such a worker (EINVAL, an alert) and it
+			// runs on any CPU: the empty set gives the same alert here
+			// and leaves the process unbound
+			return CPUSet{}, true
+		}
 		for j := range set {
 			set[j] |= w[j]
 		}

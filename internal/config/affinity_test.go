@@ -57,6 +57,8 @@ func TestCPUAffinityWorkers(t *testing.T) {
 			want: [][]int{{1023}}, union: []int{1023}},
 		{name: "all-zero mask binds to nothing", conf: "worker_cpu_affinity 00;",
 			want: [][]int{{}}, union: []int{}},
+		{name: "a worker with an all-zero mask leaves the process unbound", conf: "worker_processes 2; worker_cpu_affinity 00 01;",
+			want: [][]int{{}, {0}}, union: []int{}},
 		{name: "auto cycles over the mask", conf: "worker_processes 3; worker_cpu_affinity auto 0110;",
 			want: [][]int{{1}, {2}, {1}}, union: []int{1, 2}},
 		{name: "auto uses the first CPUs only", conf: "worker_processes 1; worker_cpu_affinity auto 1110;",
