@@ -13,7 +13,7 @@ import (
 // coroutines and pcall up to the scheduler, and the results come back down.
 // Any other yield is a user yield and goes to the user's resumer.
 const coLua = `
-local raw_new, raw_resume, raw_yield, raw_status, raw_running, release, killed, set_entry_panic, set_xpanic, SYS, ident, nres, cut = ...
+local raw_new, raw_resume, raw_yield, raw_status, raw_running, release, killed, set_entry_panic, set_xpanic, set_panic, is_lua, SYS, ident, nres, cut = ...
 local error, select = error, select
 
 -- after a user resume: forward system yields up, hand user yields back
@@ -46,6 +46,7 @@ end
 -- on a Go function) that also counts its results: pcall(f) of a function
 -- returning nothing gives just true, as in LuaJIT
 local function tramp(f, ...)
+	set_panic()
 	return nres(f(...))
 end
 
@@ -70,11 +71,16 @@ local function entry(f, ...)
 end
 
 local co = {}
+-- a user coroutine runs a Lua function, as in OpenResty; set_panic makes
+-- its errors read as LuaJIT's (the tail call leaves no frame)
+local function new_co(f)
+	return raw_new(function(...) set_panic() return f(...) end, true)
+end
 co.create = function(f)
-	if type(f) ~= "function" then
-		error("bad argument #1 to 'create' (function expected)", 2)
+	if not is_lua(f) then
+		error("bad argument #1 to 'create' (Lua function expected)", 2)
 	end
-	return raw_new(f, true)
+	return new_co(f)
 end
 co.resume = function(c, ...) return fwd(c, raw_resume(c, ...)) end
 co.yield = function(...) return ident(raw_yield(...)) end
@@ -86,7 +92,10 @@ local function wrapped(ok, ...)
 	return ...
 end
 co.wrap = function(f)
-	local c = co.create(f)
+	if not is_lua(f) then
+		error("bad argument #1 to 'wrap' (Lua function expected)", 2)
+	end
+	local c = new_co(f)
 	return function(...) return wrapped(fwd(c, raw_resume(c, ...))) end
 end
 return pcall_, xpcall_, co, entry
@@ -96,6 +105,8 @@ return pcall_, xpcall_, co, entry
 // yield-safe versions and prepares the entry function.
 func (w *Worker) installCoroutines() {
 	L := w.L
+	// before the layer is loaded: its "local error = error" takes this one
+	L.SetGlobal("error", L.NewFunction(baseError))
 	fn, err := loadNamed(L, coLua, "=[goresty]")
 	if err != nil {
 		panic("luavm: coroutine layer: " + err.Error())
@@ -207,6 +218,7 @@ func (w *Worker) installCoroutines() {
 	setXPanic := func(L *lua.LState) int {
 		h := L.Get(1)
 		L.Panic = func(L *lua.LState) {
+			stdlib.TranslateVMError(L)
 			errv := L.Get(-1)
 			res := errv
 			if hf, ok := h.(*lua.LFunction); ok {
@@ -220,8 +232,19 @@ func (w *Worker) installCoroutines() {
 		}
 		return 0
 	}
+	setPanic := func(L *lua.LState) int {
+		// a pcall's coroutine: gopher-lua's resume installed its own
+		// handler; this one also gives LuaJIT's messages
+		L.Panic = luajitPanic
+		return 0
+	}
+	isLua := func(L *lua.LState) int {
+		f, ok := L.Get(1).(*lua.LFunction)
+		L.Push(lua.LBool(ok && !f.IsG))
+		return 1
+	}
 	L.Push(fn)
-	for _, g := range []lua.LGFunction{rawNew, rawResume, rawYield, rawStatus, rawRunning, release, killed, setEntryPanic, setXPanic} {
+	for _, g := range []lua.LGFunction{rawNew, rawResume, rawYield, rawStatus, rawRunning, release, killed, setEntryPanic, setXPanic, setPanic, isLua} {
 		L.Push(L.NewFunction(g))
 	}
 	L.Push(w.Sys)
@@ -239,7 +262,7 @@ func (w *Worker) installCoroutines() {
 		L.Remove(1)
 		return n
 	}))
-	L.Call(13, 4)
+	L.Call(15, 4)
 	co := L.Get(-2).(*lua.LTable)
 	w.entry = L.Get(-1).(*lua.LFunction)
 	L.SetGlobal("pcall", L.Get(-4))
@@ -247,7 +270,6 @@ func (w *Worker) installCoroutines() {
 	L.Pop(4)
 	cot := L.GetGlobal("coroutine").(*lua.LTable)
 	co.ForEach(func(k, v lua.LValue) { cot.RawSet(k, v) })
-	L.SetGlobal("error", L.NewFunction(baseError))
 }
 
 // baseError is error(): gopher-lua's prefixes " " to the message when no

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/goresty/goresty/luaapi/stdlib"
 	"github.com/goresty/goresty/phases"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -130,6 +131,13 @@ func (w *Worker) unwind(co *lua.LState) bool {
 		}
 	}
 	return false
+}
+
+// luajitPanic raises the error without a traceback, in LuaJIT's words
+// when gopher-lua's VM raised it.
+func luajitPanic(L *lua.LState) {
+	stdlib.TranslateVMError(L)
+	plainPanic(L)
 }
 
 // plainPanic raises the error without a traceback (unwind's errors are

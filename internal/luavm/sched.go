@@ -262,6 +262,7 @@ func callerTrace(L *lua.LState) string {
 // tracePanic replaces gopher-lua's panic handler inside handler coroutines
 // so the traceback is taken while the stack is still there.
 func (w *Worker) tracePanic(L *lua.LState) {
+	stdlib.TranslateVMError(L)
 	if t := w.cur; t != nil && t.trace == "" {
 		t.trace = traceback(L)
 	}
