@@ -352,3 +352,25 @@ func tableForeachi(L *lua.LState) int {
 	}
 	return 0
 }
+
+// baseSetMetatable is LuaJIT's setmetatable: the first argument must be a
+// table (gopher-lua's takes any value), the second nil or a table, and a
+// __metatable field protects the old metatable.
+func baseSetMetatable(L *lua.LState) int {
+	t, ok := L.Get(1).(*lua.LTable)
+	if !ok {
+		argExpected(L, 1, "table")
+	}
+	mt := L.Get(2)
+	switch mt.(type) {
+	case *lua.LNilType, *lua.LTable:
+	default:
+		argError(L, 2, "nil or table expected")
+	}
+	if L.GetMetaField(t, "__metatable") != lua.LNil {
+		raise(L, "cannot change a protected metatable")
+	}
+	L.SetMetatable(t, mt)
+	L.SetTop(1)
+	return 1
+}

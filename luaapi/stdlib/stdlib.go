@@ -24,6 +24,7 @@ func Open(L *lua.LState) {
 	g.RawSetString("gcinfo", L.NewFunction(baseGcinfo))
 	g.RawSetString("xpcall", L.NewFunction(baseXpcall))
 	g.RawSetString("select", L.NewFunction(baseSelect))
+	g.RawSetString("setmetatable", L.NewFunction(baseSetMetatable))
 
 	if str, ok := L.GetGlobal("string").(*lua.LTable); ok {
 		str.RawSetString("format", L.NewFunction(strFormat))
