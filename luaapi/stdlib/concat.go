@@ -49,12 +49,14 @@ type concatSite struct {
 	names []string
 }
 
-// concatRewriter walks a chunk, resolving names as gopher-lua's compiler
-// declares them, and replaces the chains.
-type concatRewriter struct {
-	sites []*lua.LFunction
-	vars  []scopeVar // the locals in scope, innermost last
-	depth int        // function nesting of the walk
+// chunkRewriter walks a chunk before it is compiled: it resolves names as
+// the compiler will declare them, replaces the `..` chains and hides the
+// function of `local f = function` (localfunc.go).
+type chunkRewriter struct {
+	localFuncs map[localFunc]bool // the `local function` statements
+	sites      []*lua.LFunction
+	vars       []scopeVar // the locals in scope, innermost last
+	depth      int        // function nesting of the walk
 }
 
 type scopeVar struct {
@@ -62,21 +64,21 @@ type scopeVar struct {
 	depth int
 }
 
-func (r *concatRewriter) declare(names ...string) {
+func (r *chunkRewriter) declare(names ...string) {
 	for _, n := range names {
 		r.vars = append(r.vars, scopeVar{n, r.depth})
 	}
 }
 
 // block runs f in a new block scope.
-func (r *concatRewriter) block(f func()) {
+func (r *chunkRewriter) block(f func()) {
 	n := len(r.vars)
 	f()
 	r.vars = r.vars[:n]
 }
 
 // describe names an operand as LuaJIT's error messages do.
-func (r *concatRewriter) describe(e ast.Expr) string {
+func (r *chunkRewriter) describe(e ast.Expr) string {
 	switch x := e.(type) {
 	case *ast.IdentExpr:
 		for i := len(r.vars) - 1; i >= 0; i-- {
@@ -108,7 +110,7 @@ func flatten(c *ast.StringConcatOpExpr, ops []ast.Expr) []ast.Expr {
 	return append(ops, c.Rhs)
 }
 
-func (r *concatRewriter) concat(x *ast.StringConcatOpExpr) ast.Expr {
+func (r *chunkRewriter) concat(x *ast.StringConcatOpExpr) ast.Expr {
 	ops := flatten(x, nil)
 	site := &concatSite{names: make([]string, len(ops))}
 	for i, op := range ops {
@@ -135,7 +137,7 @@ func (r *concatRewriter) concat(x *ast.StringConcatOpExpr) ast.Expr {
 	return call
 }
 
-func (r *concatRewriter) expr(e ast.Expr) ast.Expr {
+func (r *chunkRewriter) expr(e ast.Expr) ast.Expr {
 	switch x := e.(type) {
 	case *ast.StringConcatOpExpr:
 		return r.concat(x)
@@ -174,13 +176,13 @@ func (r *concatRewriter) expr(e ast.Expr) ast.Expr {
 	return e
 }
 
-func (r *concatRewriter) exprs(es []ast.Expr) {
+func (r *chunkRewriter) exprs(es []ast.Expr) {
 	for i, e := range es {
 		es[i] = r.expr(e)
 	}
 }
 
-func (r *concatRewriter) function(f *ast.FunctionExpr, method bool) {
+func (r *chunkRewriter) function(f *ast.FunctionExpr, method bool) {
 	r.depth++
 	r.block(func() {
 		if method {
@@ -192,24 +194,27 @@ func (r *concatRewriter) function(f *ast.FunctionExpr, method bool) {
 	r.depth--
 }
 
-func (r *concatRewriter) stmts(ss []ast.Stmt) {
+func (r *chunkRewriter) stmts(ss []ast.Stmt) {
 	for _, s := range ss {
 		r.stmt(s)
 	}
 }
 
-func (r *concatRewriter) stmt(s ast.Stmt) {
+func (r *chunkRewriter) stmt(s ast.Stmt) {
 	switch x := s.(type) {
 	case *ast.AssignStmt:
 		r.exprs(x.Lhs)
 		r.exprs(x.Rhs)
 	case *ast.LocalAssignStmt:
-		// gopher-lua declares the name first for `local f = function`
-		// and `local function f`, after the values otherwise
-		if _, ok := soleFunction(x.Exprs); ok && len(x.Names) == 1 {
-			r.declare(x.Names...)
-			r.exprs(x.Exprs)
-			return
+		// `local function f` declares f first, anything else after its
+		// values (localfunc.go)
+		if f, ok := soleFunction(x.Exprs); ok && len(x.Names) == 1 {
+			if r.localFuncs[localFunc{x.Line(), x.Names[0]}] {
+				r.declare(x.Names...)
+				r.exprs(x.Exprs)
+				return
+			}
+			x.Exprs[0] = hideFunction(f)
 		}
 		r.exprs(x.Exprs)
 		r.declare(x.Names...)
@@ -267,7 +272,7 @@ func soleFunction(es []ast.Expr) (*ast.FunctionExpr, bool) {
 
 // patch replaces the marker constants of p and its nested prototypes with
 // the sites' functions.
-func (r *concatRewriter) patch(p *lua.FunctionProto) {
+func (r *chunkRewriter) patch(p *lua.FunctionProto) {
 	if len(r.sites) == 0 {
 		return
 	}

@@ -66,7 +66,7 @@ func Compile(src []byte, chunkname string) (*lua.FunctionProto, error) {
 	if err != nil {
 		return nil, syntaxError(id, code, err)
 	}
-	var cr concatRewriter
+	cr := chunkRewriter{localFuncs: localFunctions(code, id)}
 	cr.stmts(chunk)
 	proto, err := lua.Compile(chunk, id)
 	if err != nil {
