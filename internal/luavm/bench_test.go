@@ -28,9 +28,20 @@ func BenchmarkRunPhaseExit(b *testing.B) {
 	benchPhase(b, "/exit")
 }
 
+// BenchmarkRunPhasePcall is BenchmarkRunPhase with ten pcall'd calls: what
+// the yield-safe pcall (a coroutine per call) costs.
+func BenchmarkRunPhasePcall(b *testing.B) {
+	benchPhase(b, "/pcall")
+}
+
 func benchPhase(b *testing.B, uri string) {
 	v := newPoolVM(b, `server { listen 127.0.0.1:0;
 		location /hello { content_by_lua_block { ngx.say("hello") } }
+		location /pcall { content_by_lua_block {
+			local n = 0
+			for i = 1, 10 do local ok, v = pcall(tonumber, "1") n = n + v end
+			ngx.say(n)
+		} }
 		location /exit { content_by_lua_block { ngx.say("hello") ngx.exit(200) } } }`)
 	loc := v.p.Servers[0].FindLocation(uri, nil)
 	h := loc.Content
