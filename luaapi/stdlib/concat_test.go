@@ -7,9 +7,24 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// concatCases were run with the harness of stdlib_test.go on LuaJIT 2.1
-// (Debian's luajit, /usr/bin/luajit); want is the output observed there.
-var concatCases = []struct{ code, want string }{
+// observedCase is a chunk run with the harness of stdlib_test.go on LuaJIT
+// 2.1 (Debian's luajit, /usr/bin/luajit) and the output observed there.
+type observedCase struct{ code, want string }
+
+// checkObserved runs each case here and compares with LuaJIT's output.
+func checkObserved(t *testing.T, cases []observedCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.code, func(t *testing.T) {
+			if got := runCase(t, newState(t), tc.code); got != tc.want {
+				t.Errorf("got  %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// concatCases: `..` on numbers, bad operands, metamethods.
+var concatCases = []observedCase{
 	{"return 1 .. 2, (0.1+0.2) .. \"\", 1e15 .. \"\", -0.0 .. \"\", (0/0) .. \"\", 1/0 .. \"\", 2^53 .. \"\"",
 		"true 12 0.3 1e+15 -0 nan inf 9.007199254741e+15"},
 	{"local x; return \"a\" .. x",
@@ -50,15 +65,7 @@ var concatCases = []struct{ code, want string }{
 		"true 1,2,3,"},
 }
 
-func TestConcatAgainstLuaJIT(t *testing.T) {
-	for _, tc := range concatCases {
-		t.Run(tc.code, func(t *testing.T) {
-			if got := runCase(t, newState(t), tc.code); got != tc.want {
-				t.Errorf("got  %q\nwant %q", got, tc.want)
-			}
-		})
-	}
-}
+func TestConcatAgainstLuaJIT(t *testing.T) { checkObserved(t, concatCases) }
 
 // TestConcatLongChain joins more operands than a register window of
 // gopher-lua's own operator would hold comfortably, with numbers and

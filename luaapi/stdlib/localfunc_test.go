@@ -5,7 +5,7 @@ import "testing"
 // localFunctionCases were observed on LuaJIT 2.1 with the harness of
 // stdlib_test.go: `local f = function` does not see f inside, `local
 // function f` does.
-var localFunctionCases = []struct{ code, want string }{
+var localFunctionCases = []observedCase{
 	{"local tostring = function(v) return \"<\" .. tostring(v) .. \">\" end return tostring(1)",
 		"true <1>"},
 	{"local function fact(n) if n == 0 then return 1 end return n * fact(n - 1) end return fact(5)",
@@ -24,12 +24,4 @@ var localFunctionCases = []struct{ code, want string }{
 		"true nil"},
 }
 
-func TestLocalFunctionScope(t *testing.T) {
-	for _, tc := range localFunctionCases {
-		t.Run(tc.code, func(t *testing.T) {
-			if got := runCase(t, newState(t), tc.code); got != tc.want {
-				t.Errorf("got  %q\nwant %q", got, tc.want)
-			}
-		})
-	}
-}
+func TestLocalFunctionScope(t *testing.T) { checkObserved(t, localFunctionCases) }

@@ -3,7 +3,7 @@ package stdlib
 import "testing"
 
 // setmetatableCases were observed on LuaJIT 2.1 with the same harness.
-var setmetatableCases = []struct{ code, want string }{
+var setmetatableCases = []observedCase{
 	{"local t = setmetatable(1, {}) return t",
 		"false t:1: bad argument #1 to 'setmetatable' (table expected, got number)"},
 	{"local t = setmetatable({}, 1) return t",
@@ -16,12 +16,4 @@ var setmetatableCases = []struct{ code, want string }{
 		"true true 1"},
 }
 
-func TestSetMetatableAgainstLuaJIT(t *testing.T) {
-	for _, tc := range setmetatableCases {
-		t.Run(tc.code, func(t *testing.T) {
-			if got := runCase(t, newState(t), tc.code); got != tc.want {
-				t.Errorf("got  %q\nwant %q", got, tc.want)
-			}
-		})
-	}
-}
+func TestSetMetatableAgainstLuaJIT(t *testing.T) { checkObserved(t, setmetatableCases) }
