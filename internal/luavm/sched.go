@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/goresty/goresty/internal/errlog"
@@ -63,14 +64,20 @@ const (
 
 var errRunaway = errors.New("lua_max_run_time exceeded")
 
-// killCtx is the context gopher-lua checks between instructions. Its
-// channel is read on the VM's goroutine only (under the VM lock), without
-// an atomic; the watchdog closes the same channel through Worker.kill.
-type killCtx struct{ ch chan struct{} }
+// killCtx is the context gopher-lua checks between instructions (a select
+// on Done for every instruction). Done returns nil, on which that select
+// is cheapest, until the watchdog stops the run: it closes the worker's
+// kill channel and then publishes it here.
+type killCtx struct{ killed atomic.Pointer[chan struct{}] }
 
 func (c *killCtx) Deadline() (time.Time, bool) { return time.Time{}, false }
-func (c *killCtx) Done() <-chan struct{}       { return c.ch }
-func (c *killCtx) Value(any) any               { return nil }
+func (c *killCtx) Done() <-chan struct{} {
+	if ch := c.killed.Load(); ch != nil {
+		return *ch
+	}
+	return nil
+}
+func (c *killCtx) Value(any) any { return nil }
 func (c *killCtx) Err() error {
 	select {
 	case <-c.Done():
@@ -139,7 +146,7 @@ func (w *Worker) resume(from *lua.LState, t *Task, fn *lua.LFunction, args []lua
 		case <-*w.kill.Load():
 			// stopped by the watchdog: arm a fresh channel for the next run
 			ch := make(chan struct{})
-			w.kctx.ch = ch
+			w.kctx.killed.Store(nil)
 			w.kill.Store(&ch)
 			t.Aborted = true
 			err = fmt.Errorf("lua handler exceeded lua_max_run_time %v without yielding: aborted", w.RT.Main.MaxRunTime)

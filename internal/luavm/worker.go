@@ -120,7 +120,7 @@ func (rt *Runtime) newWorker(id int, open Opener) (*Worker, error) {
 	w.panicFn = w.tracePanic
 	ch := make(chan struct{})
 	w.kill.Store(&ch)
-	w.kctx = &killCtx{ch: ch}
+	w.kctx = &killCtx{}
 	w.Sys = L.NewUserData()
 	w.setupPackagePath()
 	if err := open(w); err != nil {
@@ -250,6 +250,7 @@ func (rt *Runtime) watchdog(max time.Duration) {
 					case <-*ch:
 					default:
 						close(*ch)
+						w.kctx.killed.Store(ch)
 					}
 				}
 			}
