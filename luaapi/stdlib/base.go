@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/pm"
 )
 
 // maxResults is LuaJIT's LUAI_MAXCSTACK: unpack refuses more results.
@@ -372,5 +373,120 @@ func baseSetMetatable(L *lua.LState) int {
 	}
 	L.SetMetatable(t, mt)
 	L.SetTop(1)
+	return 1
+}
+
+// baseToNumber is LuaJIT's tonumber: without a base (or with 10), a number
+// as it is and a string in Lua's number syntax (exponents, hex, "inf"...);
+// with another base from 2 to 36, the argument read as a string holding an
+// integer in that base, with an optional sign, a "0x" prefix for base 16
+// and surrounding spaces.
+func baseToNumber(L *lua.LState) int {
+	if L.GetTop() < 1 {
+		argError(L, 1, "value expected")
+	}
+	base := 10
+	if L.Get(2) != lua.LNil {
+		base = int(toInt64(checkNumber(L, 2)))
+	}
+	if base == 10 {
+		switch v := L.Get(1).(type) {
+		case lua.LNumber:
+			L.Push(v)
+			return 1
+		case lua.LString:
+			if f, ok := parseNumber(string(v)); ok {
+				L.Push(lua.LNumber(f))
+				return 1
+			}
+		}
+		L.Push(lua.LNil)
+		return 1
+	}
+	s := checkString(L, 1)
+	if base < 2 || base > 36 {
+		argError(L, 2, "base out of range")
+	}
+	if f, ok := parseInBase(s, base); ok {
+		L.Push(lua.LNumber(f))
+	} else {
+		L.Push(lua.LNil)
+	}
+	return 1
+}
+
+// parseInBase reads an integer in base 2..36 as tonumber(s, base) does.
+func parseInBase(s string, base int) (float64, bool) {
+	s = strings.Trim(s, " \t\n\v\f\r")
+	neg := false
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	if base == 16 && len(s) > 2 && s[0] == '0' && s[1]|0x20 == 'x' {
+		s = s[2:]
+	}
+	if s == "" {
+		return 0, false
+	}
+	var n float64
+	for i := 0; i < len(s); i++ {
+		d := digitValue(s[i])
+		if d < 0 || d >= base {
+			return 0, false
+		}
+		n = n*float64(base) + float64(d)
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+func digitValue(c byte) int {
+	switch {
+	case '0' <= c && c <= '9':
+		return int(c - '0')
+	case 'a' <= c|0x20 && c|0x20 <= 'z':
+		return int(c|0x20-'a') + 10
+	}
+	return -1
+}
+
+// strGmatch is string.gmatch returning one closure, as in LuaJIT, so that
+// the iterator can also be called directly (s:gmatch(p)() is the first
+// match); gopher-lua's returns an iterator and a state for the generic for
+// only. A bad pattern is reported by the first call, as in LuaJIT.
+func strGmatch(L *lua.LState) int {
+	str := checkString(L, 1)
+	pattern := checkString(L, 2)
+	var matches []*pm.MatchData
+	next := -1 // the pattern is applied at the first call, as in LuaJIT
+	L.Push(L.NewFunction(func(L *lua.LState) int {
+		if next < 0 {
+			var err error
+			if matches, err = pm.Find(pattern, []byte(str), 0, -1); err != nil {
+				L.RaiseError("%s", err.Error())
+			}
+			next = 0
+		}
+		if next >= len(matches) {
+			return 0
+		}
+		m := matches[next]
+		next++
+		if m.CaptureLength() == 2 {
+			L.Push(lua.LString(str[m.Capture(0):m.Capture(1)]))
+			return 1
+		}
+		for i := 2; i < m.CaptureLength(); i += 2 {
+			if m.IsPosCapture(i) {
+				L.Push(lua.LNumber(m.Capture(i)))
+			} else {
+				L.Push(lua.LString(str[m.Capture(i):m.Capture(i+1)]))
+			}
+		}
+		return m.CaptureLength()/2 - 1
+	}))
 	return 1
 }

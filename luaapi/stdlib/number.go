@@ -33,8 +33,9 @@ func AppendNumber(b []byte, f float64) []byte {
 }
 
 // parseNumber converts a string to a number as LuaJIT's lua_tonumber does:
-// surrounding whitespace, decimal with exponent, or hex with optional
-// fraction and binary exponent. "inf" and "nan" are not numbers.
+// surrounding whitespace, decimal with exponent, hex with optional fraction
+// and binary exponent, binary ("0b101"), and "inf", "infinity" and "nan" in
+// any case.
 func parseNumber(s string) (float64, bool) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -45,6 +46,26 @@ func parseNumber(s string) (float64, bool) {
 	if body[0] == '-' || body[0] == '+' {
 		neg = body[0] == '-'
 		body = body[1:]
+	}
+	switch strings.ToLower(body) {
+	case "inf", "infinity":
+		if neg {
+			return math.Inf(-1), true
+		}
+		return math.Inf(1), true
+	case "nan":
+		return math.NaN(), true
+	}
+	if len(body) > 2 && body[0] == '0' && body[1]|0x20 == 'b' {
+		u, err := strconv.ParseUint(body[2:], 2, 64)
+		if err != nil && !isRangeErr(err) {
+			return 0, false
+		}
+		f := float64(u)
+		if neg {
+			f = -f
+		}
+		return f, true
 	}
 	if len(body) > 2 && body[0] == '0' && body[1]|0x20 == 'x' {
 		f, ok := parseHexBody(body[2:])

@@ -25,10 +25,12 @@ func Open(L *lua.LState) {
 	g.RawSetString("xpcall", L.NewFunction(baseXpcall))
 	g.RawSetString("select", L.NewFunction(baseSelect))
 	g.RawSetString("setmetatable", L.NewFunction(baseSetMetatable))
+	g.RawSetString("tonumber", L.NewFunction(baseToNumber))
 
 	if str, ok := L.GetGlobal("string").(*lua.LTable); ok {
 		str.RawSetString("format", L.NewFunction(strFormat))
 		str.RawSetString("rep", L.NewFunction(strRep))
+		str.RawSetString("gmatch", L.NewFunction(strGmatch))
 		str.RawSetString("gfind", lua.LNil) // LuaJIT 2.1 dropped it
 	}
 	if tbl, ok := L.GetGlobal("table").(*lua.LTable); ok {
@@ -87,8 +89,15 @@ func argExpected(L *lua.LState, n int, want string) {
 func argError(L *lua.LState, n int, msg string) {
 	name := "?"
 	if dbg, ok := L.GetStack(0); ok {
-		if _, err := L.GetInfo("n", dbg, lua.LNil); err == nil && dbg.Name != "" {
+		if _, err := L.GetInfo("n", dbg, lua.LNil); err == nil && dbg.Name != "" && dbg.Name != "(anonymous)" {
 			name = dbg.Name
+		}
+	}
+	// called by pcall's own Lua layer (pcall(tonumber, ...)): LuaJIT has
+	// no name for it either
+	if caller, ok := L.GetStack(1); ok {
+		if _, err := L.GetInfo("S", caller, lua.LNil); err == nil && caller.Source == "[goresty]" {
+			name = "?"
 		}
 	}
 	raise(L, "bad argument #%d to '%s' (%s)", n, name, msg)
