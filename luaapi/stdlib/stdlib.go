@@ -38,6 +38,7 @@ func Open(L *lua.LState) {
 		tbl.RawSetString("foreach", L.NewFunction(tableForeach))
 		tbl.RawSetString("foreachi", L.NewFunction(tableForeachi))
 	}
+	openLibFixes(L)
 	if m, ok := L.GetGlobal("math").(*lua.LTable); ok {
 		m.RawSetString("log", L.NewFunction(mathLog))
 		m.RawSetString("fmod", L.NewFunction(mathFmod))
