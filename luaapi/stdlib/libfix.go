@@ -14,6 +14,7 @@ import (
 func openLibFixes(L *lua.LState) {
 	if str, ok := L.GetGlobal("string").(*lua.LTable); ok {
 		str.RawSetString("char", L.NewFunction(strChar))
+		str.RawSetString("sub", L.NewFunction(strSub))
 		if m, ok := str.RawGetString("match").(*lua.LFunction); ok && m.IsG {
 			str.RawSetString("match", L.NewFunction(strMatch(m.GFunction)))
 		}
@@ -173,5 +174,33 @@ func mathPick(L *lua.LState, keep func(r, x float64) bool) int {
 		}
 	}
 	L.Push(lua.LNumber(r))
+	return 1
+}
+
+// strSub is string.sub reading its positions as numbers or numeric strings
+// (LuaJIT's luaL_checkinteger; gopher-lua's wanted numbers).
+func strSub(L *lua.LState) int {
+	s := checkString(L, 1)
+	n := int64(len(s))
+	i := toInt64(checkNumber(L, 2))
+	j := int64(-1)
+	if L.Get(3) != lua.LNil {
+		j = toInt64(checkNumber(L, 3))
+	}
+	if i < 0 {
+		i = max(n+i+1, 1)
+	} else if i == 0 {
+		i = 1
+	}
+	if j < 0 {
+		j = n + j + 1
+	} else if j > n {
+		j = n
+	}
+	if i > j {
+		L.Push(lua.LString(""))
+		return 1
+	}
+	L.Push(lua.LString(s[i-1 : j]))
 	return 1
 }

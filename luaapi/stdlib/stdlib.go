@@ -39,6 +39,7 @@ func Open(L *lua.LState) {
 		tbl.RawSetString("foreachi", L.NewFunction(tableForeachi))
 	}
 	openLibFixes(L)
+	openOS(L)
 	if m, ok := L.GetGlobal("math").(*lua.LTable); ok {
 		m.RawSetString("log", L.NewFunction(mathLog))
 		m.RawSetString("fmod", L.NewFunction(mathFmod))

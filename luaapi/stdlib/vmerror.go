@@ -60,7 +60,9 @@ func TranslateVMError(L *lua.LState) {
 		}
 	}
 	if at < 0 {
-		quoteArgFunc(L, s)
+		if !sameTypeCompare(L, s) {
+			quoteArgFunc(L, s)
+		}
 		return
 	}
 	var text string
@@ -82,6 +84,23 @@ func TranslateVMError(L *lua.LState) {
 	}
 	L.Pop(1)
 	L.Push(lua.LString(s[:at] + text))
+}
+
+// sameTypeCompare rewrites gopher-lua's "attempt to compare table with
+// table" as LuaJIT's "attempt to compare two table values".
+func sameTypeCompare(L *lua.LState, s string) bool {
+	i := strings.Index(s, "attempt to compare ")
+	if i < 0 {
+		return false
+	}
+	rest := s[i+len("attempt to compare "):]
+	a, b, ok := strings.Cut(rest, " with ")
+	if !ok || a != b || strings.ContainsAny(a, " ()'") {
+		return false
+	}
+	L.Pop(1)
+	L.Push(lua.LString(s[:i] + "attempt to compare two " + a + " values"))
+	return true
 }
 
 // quoteArgFunc puts the function name of gopher-lua's "bad argument #1 to
