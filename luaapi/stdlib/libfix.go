@@ -15,6 +15,8 @@ func openLibFixes(L *lua.LState) {
 	if str, ok := L.GetGlobal("string").(*lua.LTable); ok {
 		str.RawSetString("char", L.NewFunction(strChar))
 		str.RawSetString("sub", L.NewFunction(strSub))
+		str.RawSetString("upper", L.NewFunction(strUpper))
+		str.RawSetString("lower", L.NewFunction(strLower))
 		if m, ok := str.RawGetString("match").(*lua.LFunction); ok && m.IsG {
 			str.RawSetString("match", L.NewFunction(strMatch(m.GFunction)))
 		}
@@ -203,4 +205,63 @@ func strSub(L *lua.LState) int {
 	}
 	L.Push(lua.LString(s[i-1 : j]))
 	return 1
+}
+
+// strUpper and strLower change ASCII letters only, as C's toupper/tolower
+// in the C locale do; gopher-lua's used Go's Unicode case mapping, which
+// rewrote UTF-8 text and broke binary strings.
+func strUpper(L *lua.LState) int { return mapBytes(L, 'a', 'z', 'A'-'a') }
+func strLower(L *lua.LState) int { return mapBytes(L, 'A', 'Z', 'a'-'A') }
+
+func mapBytes(L *lua.LState, lo, hi byte, delta int) int {
+	s := checkString(L, 1)
+	b := []byte(s)
+	for i, c := range b {
+		if c >= lo && c <= hi {
+			b[i] = byte(int(c) + delta)
+		}
+	}
+	L.Push(bytesString(b))
+	return 1
+}
+
+// noFrontier wraps a pattern function: gopher-lua's matcher has no %f
+// (frontier) item and read it as something else, so a pattern with one is
+// refused with a clear error instead of matching wrongly.
+func noFrontier(orig lua.LGFunction, name string) lua.LGFunction {
+	return func(L *lua.LState) int {
+		if p, ok := L.Get(2).(lua.LString); ok && hasFrontier(string(p)) {
+			raise(L, "bad argument #2 to '%s' (the %%f frontier pattern is not supported by goresty)", name)
+		}
+		return orig(L)
+	}
+}
+
+// hasFrontier reports whether pattern p has a %f item outside a set.
+func hasFrontier(p string) bool {
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '%':
+			if i+1 < len(p) && p[i+1] == 'f' {
+				return true
+			}
+			i++
+		case '[':
+			// skip the set: a ']' right after '[' or '[^' belongs to it
+			i++
+			if i < len(p) && p[i] == '^' {
+				i++
+			}
+			if i < len(p) && p[i] == ']' {
+				i++
+			}
+			for i < len(p) && p[i] != ']' {
+				if p[i] == '%' {
+					i++
+				}
+				i++
+			}
+		}
+	}
+	return false
 }

@@ -40,6 +40,14 @@ func Open(L *lua.LState) {
 	}
 	openLibFixes(L)
 	openOS(L)
+	if str, ok := L.GetGlobal("string").(*lua.LTable); ok {
+		// last: find, match and gmatch are the fixed versions by now
+		for _, name := range []string{"find", "match", "gmatch", "gsub"} {
+			if f, ok := str.RawGetString(name).(*lua.LFunction); ok && f.IsG {
+				str.RawSetString(name, L.NewFunction(noFrontier(f.GFunction, name)))
+			}
+		}
+	}
 	if m, ok := L.GetGlobal("math").(*lua.LTable); ok {
 		m.RawSetString("log", L.NewFunction(mathLog))
 		m.RawSetString("fmod", L.NewFunction(mathFmod))
