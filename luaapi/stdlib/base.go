@@ -443,16 +443,6 @@ func parseInBase(s string, base int) (float64, bool) {
 	return n, true
 }
 
-func digitValue(c byte) int {
-	switch {
-	case '0' <= c && c <= '9':
-		return int(c - '0')
-	case 'a' <= c|0x20 && c|0x20 <= 'z':
-		return int(c|0x20-'a') + 10
-	}
-	return -1
-}
-
 // strGmatch is string.gmatch returning one closure, as in LuaJIT, so that
 // the iterator can also be called directly (s:gmatch(p)() is the first
 // match); gopher-lua's returns an iterator and a state for the generic for

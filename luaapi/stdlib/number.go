@@ -124,10 +124,19 @@ func parseHexBody(s string) (float64, bool) {
 }
 
 func hexDigit(c byte) int {
+	if d := digitValue(c); d < 16 {
+		return d
+	}
+	return -1
+}
+
+// digitValue is the value of c as a digit of base 36 (0-9, then a-z in
+// either case), or -1.
+func digitValue(c byte) int {
 	switch {
 	case '0' <= c && c <= '9':
 		return int(c - '0')
-	case 'a' <= c|0x20 && c|0x20 <= 'f':
+	case 'a' <= c|0x20 && c|0x20 <= 'z':
 		return int(c|0x20-'a') + 10
 	}
 	return -1
