@@ -38,6 +38,7 @@ func Open(w *luavm.Worker) error {
 	stdlib.Open(L)
 	stdlib.Preload(L)
 	a := &api{w: w, L: L, ngx: L.NewTable(), null: L.NewUserData()}
+	a.null.Value = stdlib.NullPointer{}
 	w.Data["ngx.null"] = a.null
 	a.ngx.RawSetString("null", a.null)
 	L.SetGlobal("ngx", a.ngx)

@@ -16,11 +16,14 @@ func openArgs(a *api) {
 		return 1
 	})
 	a.fn(a.ngx, "decode_args", pAll, func(L *lua.LState) int {
-		L.Push(decodeArgs(L, L.CheckString(1), L.OptInt(2, 100)))
-		return 1
+		return pushArgs(L, L.CheckString(1), L.OptInt(2, 100))
 	})
 	a.fn(a.ngx, "escape_uri", pAll, func(L *lua.LState) int {
-		L.Push(lua.LString(escapeURI(argString(L, 1), L.OptInt(2, 2))))
+		typ := L.OptInt(2, 2)
+		if typ < 0 || typ >= len(escapeSets) {
+			L.RaiseError(`"type" %d out of range`, typ)
+		}
+		L.Push(lua.LString(escapeURI(argString(L, 1), typ)))
 		return 1
 	})
 	a.fn(a.ngx, "unescape_uri", pAll, func(L *lua.LState) int {
@@ -42,23 +45,34 @@ func argString(L *lua.LState, n int) string {
 	return ""
 }
 
-// escapeURI escapes as ngx.escape_uri (type 2: a URI component).
+// escapeSets are the bytes ngx.escape_uri escapes, for each of its types
+// 0-6 (bit c%64 of word c/64 set: byte c is escaped). They were read off
+// nginx + lua by escaping every byte with every type.
+var escapeSets = [7][4]uint64{
+	{0x80000029ffffffff, 0x8000000000000000, 0xffffffffffffffff, 0xffffffffffffffff}, // 0: a URI
+	{0x80000829ffffffff, 0x8000000000000000, 0xffffffffffffffff, 0xffffffffffffffff}, // 1: query arguments
+	{0xfc00987dffffffff, 0xb800000178000001, 0xffffffffffffffff, 0xffffffffffffffff}, // 2: a URI component
+	{0x000000adffffffff, 0x8000000000000000, 0xffffffffffffffff, 0xffffffffffffffff}, // 3: HTML
+	{0x00000085ffffffff, 0x8000000000000000, 0xffffffffffffffff, 0xffffffffffffffff}, // 4: a refresh header
+	{0x00000021ffffffff, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000}, // 5: memcached keys
+	{0x00000021ffffffff, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000}, // 6: mail auth
+}
+
+// escapeURI escapes as ngx.escape_uri with type typ (0-6; 2 is a URI
+// component, the default).
 func escapeURI(s string, typ int) string {
 	const hex = "0123456789ABCDEF"
+	set := &escapeSets[typ]
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		keep := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
-		if typ == 0 && (c == '/' || c == '?' || c == '=' || c == '&' || c == '%' || c == ':' || c == '@' || c == '+' || c == '$' || c == ',' || c == ';' || c == '!' || c == '*' || c == '\'' || c == '(' || c == ')' || c == '#') {
-			keep = true
-		}
-		if keep {
+		if set[c>>6]&(1<<(c&63)) == 0 {
 			b.WriteByte(c)
-		} else {
-			b.WriteByte('%')
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&15])
+			continue
 		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
 	}
 	return b.String()
 }
@@ -150,39 +164,4 @@ func argValue(L *lua.LState, v lua.LValue) string {
 	}
 	L.RaiseError("attempt to use %s as query arg value", v.Type().String())
 	return ""
-}
-
-// decodeArgs parses a query string into a Lua table (ngx.decode_args).
-func decodeArgs(L *lua.LState, s string, max int) *lua.LTable {
-	t := L.NewTable()
-	n := 0
-	for s != "" {
-		var part string
-		part, s, _ = strings.Cut(s, "&")
-		if part == "" {
-			continue
-		}
-		if max > 0 && n >= max {
-			break
-		}
-		n++
-		k, v, hasEq := strings.Cut(part, "=")
-		key := lua.LString(unescapeURI(k))
-		var val lua.LValue = lua.LTrue
-		if hasEq {
-			val = lua.LString(unescapeURI(v))
-		}
-		switch old := t.RawGet(key).(type) {
-		case *lua.LNilType:
-			t.RawSet(key, val)
-		case *lua.LTable:
-			old.Append(val)
-		default:
-			arr := L.NewTable()
-			arr.Append(old)
-			arr.Append(val)
-			t.RawSet(key, arr)
-		}
-	}
-	return t
 }

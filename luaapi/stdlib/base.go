@@ -48,6 +48,11 @@ func toStringMeta(L *lua.LState, v lua.LValue) string {
 	return v.String()
 }
 
+// NullPointer is the Value of a userdata that stands for a C NULL pointer
+// (ngx.null, a light userdata in LuaJIT): tostring prints it as LuaJIT
+// does, "userdata: NULL".
+type NullPointer struct{}
+
 func baseToString(L *lua.LState, orig lua.LValue) int {
 	if L.GetTop() < 1 {
 		argError(L, 1, "value expected")
@@ -61,6 +66,12 @@ func baseToString(L *lua.LState, orig lua.LValue) int {
 	if L.GetMetaField(v, "__tostring") != lua.LNil {
 		L.Push(lua.LString(toStringMeta(L, v)))
 		return 1
+	}
+	if ud, ok := v.(*lua.LUserData); ok {
+		if _, ok := ud.Value.(NullPointer); ok {
+			L.Push(lua.LString("userdata: NULL"))
+			return 1
+		}
 	}
 	L.Push(orig)
 	L.Push(v)
