@@ -260,7 +260,12 @@ func (a *api) logLine(L *lua.LState, start int) string {
 				L.Pop(1)
 				continue
 			}
-			L.ArgError(i, "string, number, boolean, or nil expected, got "+v.Type().String())
+			// numbered from the first message argument, as OpenResty does
+			// (ngx.log's level is not counted)
+			if _, ok := v.(*lua.LTable); ok {
+				L.ArgError(i-start+1, "expected table to have __tostring metamethod")
+			}
+			L.ArgError(i-start+1, "string, number, boolean, or nil expected, got "+v.Type().String())
 		}
 	}
 	return string(b)
@@ -286,7 +291,7 @@ func shortSource(s string) string {
 func (a *api) controlLog(L *lua.LState) int {
 	lv := L.CheckInt(1)
 	if lv < 0 || lv > 8 {
-		L.ArgError(1, "bad log level")
+		L.ArgError(1, fmt.Sprintf("bad log level: %d", lv))
 	}
 	level := errlog.Level(lv)
 	if !a.w.RT.Log.Enabled(level) {

@@ -105,7 +105,8 @@ func sameTypeCompare(L *lua.LState, s string) bool {
 
 // quoteArgFunc puts the function name of gopher-lua's "bad argument #1 to
 // floor (...)" in quotes, as LuaJIT writes it ('floor'), when a Go function
-// raised it.
+// raised it, and makes it '?' when pcall's own layer called the function
+// directly (pcall(ngx.say, t)): LuaJIT has no name for it then.
 func quoteArgFunc(L *lua.LState, s string) {
 	i := strings.Index(s, "bad argument #")
 	if i < 0 {
@@ -115,16 +116,35 @@ func quoteArgFunc(L *lua.LState, s string) {
 	if j < 0 {
 		return
 	}
-	name := i + j + len(" to ")
-	end := strings.Index(s[name:], " (")
-	if end <= 0 || s[name] == '\'' || strings.ContainsAny(s[name:name+end], " '") {
+	start := i + j + len(" to ")
+	n := strings.Index(s[start:], " (")
+	if n <= 0 || strings.Contains(s[start:start+n], " ") {
 		return
 	}
+	name := s[start : start+n]
 	if fn, _, ok := currentFrame(L); !ok || !fn.IsG {
 		return
 	}
+	want := name
+	if name[0] != '\'' {
+		want = "'" + name + "'"
+	}
+	// the name the raising function goes by at its call site; an error()
+	// call that names another function ('create') is left alone
+	if self, ok := L.GetStack(0); ok {
+		if _, err := L.GetInfo("n", self, lua.LNil); err == nil && self.Name == strings.Trim(name, "'") {
+			if caller, ok := L.GetStack(1); ok {
+				if _, err := L.GetInfo("S", caller, lua.LNil); err == nil && caller.Source == "[goresty]" {
+					want = "'?'"
+				}
+			}
+		}
+	}
+	if want == name {
+		return
+	}
 	L.Pop(1)
-	L.Push(lua.LString(s[:name] + "'" + s[name:name+end] + "'" + s[name+end:]))
+	L.Push(lua.LString(s[:start] + want + s[start+n:]))
 }
 
 // operandError is LuaJIT's message for the instruction at pc failing with
