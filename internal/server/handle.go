@@ -318,13 +318,17 @@ func (s *Server) finish(st *state, r *phases.Request, code int) {
 		if code == config.Continue {
 			code = http.StatusOK
 		}
-		if code == 444 || code < 0 {
+		if code == 444 || code == http.StatusRequestTimeout || code < 0 {
+			// 444 and 408 close the connection without a response, as in nginx
 			if hj, ok := out.w.(http.Hijacker); ok {
 				if c, _, err := hj.Hijack(); err == nil {
 					c.Close()
 				}
 			}
-			r.Status = 444
+			if code != http.StatusRequestTimeout {
+				code = 444
+			}
+			r.Status = code
 			r.Finished = true
 			return
 		}
@@ -400,11 +404,12 @@ func (s *Server) sendSpecial(r *phases.Request, code int) (int, bool) {
 	} else if r.Status >= 200 && r.Status != 204 && r.Status != 304 {
 		r.Header.Set("Content-Length", "0")
 	}
-	if r.Status >= 400 || r.Status == 301 || r.Status == 302 {
+	switch r.Status {
+	case 301, 302:
+		r.Header.Del("Connection")
+	case 400, 413, 414, 500, 501:
+		// nginx ends keep-alive after these error pages only
 		r.Header.Set("Connection", "close")
-		if r.Status < 400 {
-			r.Header.Del("Connection")
-		}
 	}
 	out.Write(r, body, true)
 	return config.Done, false
