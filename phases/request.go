@@ -98,9 +98,14 @@ type Request struct {
 	ErrStatus  int         // status set by error_page: it overrides what the page's handler sends
 	Header     http.Header // response headers to send
 	HeaderSent bool
-	BodySent   int64 // $body_bytes_sent
-	Out        Output
-	Finished   bool // the response is complete (eof sent)
+	// LocationFirst: the Location header comes from one of nginx's own
+	// redirects to a relative target (return, rewrite, a directory,
+	// error_page), which nginx writes in its fixed place before Connection;
+	// any other Location follows the other headers.
+	LocationFirst bool
+	BodySent      int64 // $body_bytes_sent
+	Out           Output
+	Finished      bool // the response is complete (eof sent)
 
 	// Body of the request, once read.
 	Body       []byte

@@ -596,10 +596,13 @@ type h1resp struct {
 	held   bool // HTTP/1.0 body of unknown length kept to send a Content-Length
 	hold   []byte
 	chunk  bool
-	none   bool  // no body allowed (HEAD, 1xx, 204, 304)
-	cl     int64 // Content-Length sent, -1 none
-	n      int64 // body bytes written
-	keep   bool  // keep the connection after this response
+	// locFirst: Location goes in nginx's fixed place (see
+	// phases.Request.LocationFirst)
+	locFirst bool
+	none     bool  // no body allowed (HEAD, 1xx, 204, 304)
+	cl       int64 // Content-Length sent, -1 none
+	n        int64 // body bytes written
+	keep     bool  // keep the connection after this response
 }
 
 func (w *h1resp) Header() http.Header { return w.h }
@@ -676,7 +679,11 @@ func (w *h1resp) writeHead() {
 		case "Last-Modified":
 			first[4] = vs
 		case "Location":
-			first[5] = vs
+			if w.locFirst {
+				first[5] = vs
+			} else {
+				rest = append(rest, k)
+			}
 		default:
 			rest = append(rest, k)
 		}
@@ -705,6 +712,8 @@ func (w *h1resp) writeHead() {
 	}
 	b.WriteString("\r\n")
 }
+
+func (w *h1resp) locationFirst(on bool) { w.locFirst = on }
 
 // writeHeaderLines writes one line per value; a line break inside a value
 // becomes a space (it would end the head early), and an invalid name is left out.

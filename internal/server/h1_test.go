@@ -283,3 +283,33 @@ func TestH1SendAndBodyTimeouts(t *testing.T) {
 		t.Errorf("reading a body that stops coming: error %v after %v, want a timeout", r.err, r.elapsed)
 	}
 }
+
+// TestH1LocationPlace: a Location from one of nginx's own redirects goes in
+// nginx's fixed place before Connection; any other follows it, as nginx
+// writes them.
+func TestH1LocationPlace(t *testing.T) {
+	_, addr := startH1(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", "/x")
+		w.(interface{ locationFirst(bool) }).locationFirst(r.URL.Path == "/own")
+		w.WriteHeader(http.StatusFound)
+	})
+	for path, first := range map[string]bool{"/own": true, "/lua": false} {
+		c, br := dial(t, addr)
+		io.WriteString(c, "GET "+path+" HTTP/1.1\r\nHost: a\r\n\r\n")
+		var head strings.Builder
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				t.Fatal(err)
+			}
+			if line == "\r\n" {
+				break
+			}
+			head.WriteString(line)
+		}
+		loc, conn := strings.Index(head.String(), "\r\nLocation: /x\r\n"), strings.Index(head.String(), "\r\nConnection: ")
+		if loc < 0 || conn < 0 || (loc < conn) != first {
+			t.Errorf("%s: Location before Connection should be %v: %q", path, first, head.String())
+		}
+	}
+}

@@ -353,6 +353,7 @@ func (s *Server) errorPage(st *state, r *phases.Request, code int) (int, bool) {
 			}
 			if ep.Redirect {
 				r.Header.Set("Location", target)
+				r.LocationFirst = strings.HasPrefix(target, "/")
 				if !ep.Overwrite || ep.Status == 0 {
 					status = http.StatusFound
 				}

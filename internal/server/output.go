@@ -188,6 +188,9 @@ func (o *response) writeHeader() {
 	o.wrote = true
 	r := o.r
 	h := o.w.Header()
+	if lw, ok := o.w.(interface{ locationFirst(bool) }); ok {
+		lw.locationFirst(r.LocationFirst)
+	}
 	// r.Header is h itself: handlers wrote straight into the response
 	if _, ok := h["Server"]; !ok {
 		if loc := o.loc(); loc == nil || loc.ServerTokens {

@@ -79,6 +79,7 @@ func (s *Server) doReturn(r *phases.Request, op *config.Op) int {
 	if code == 301 || code == 302 || code == 303 || code == 307 || code == 308 {
 		if strings.HasPrefix(text, "/") {
 			text = absoluteURL(r, text)
+			r.LocationFirst = true
 		}
 		r.Header.Set("Location", text)
 		return code
@@ -113,6 +114,7 @@ func (s *Server) doRewrite(r *phases.Request, op *config.Op) (code int, again, s
 		}
 		if strings.HasPrefix(target, "/") {
 			target = absoluteURL(r, target)
+			r.LocationFirst = true
 		}
 		r.Header.Set("Location", target)
 		if op.Flag == "permanent" {

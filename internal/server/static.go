@@ -61,6 +61,7 @@ func (s *Server) static(r *phases.Request, loc *config.Location) int {
 			target += "?" + r.Args
 		}
 		r.Header.Set("Location", absoluteURL(r, target))
+		r.LocationFirst = true
 		return http.StatusMovedPermanently
 	}
 	if r.Method == http.MethodPost {
