@@ -68,7 +68,7 @@ func (a *api) ngxIndex(L *lua.LState) int {
 		return 1
 	case "headers_sent":
 		r := a.req(L)
-		L.Push(lua.LBool(r.HeaderSent))
+		L.Push(lua.LBool(r.HeaderSent && r.Phase != phases.HeaderFilter))
 		return 1
 	}
 	L.Push(lua.LNil)
@@ -79,7 +79,8 @@ func (a *api) ngxNewIndex(L *lua.LState) int {
 	switch L.CheckString(2) {
 	case "status":
 		r := a.req(L)
-		if r.HeaderSent {
+		// header filters run before nginx writes the head: they may change it
+		if r.HeaderSent && r.Phase != phases.HeaderFilter {
 			a.log(errlog.Error, "attempt to set ngx.status after sending out response headers")
 			return 0
 		}
