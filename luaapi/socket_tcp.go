@@ -553,8 +553,7 @@ func (sa *sockAPI) tcpSetTimeout(L *lua.LState) int {
 	}
 	ts := sa.checkTCP(L, "settimeout")
 	ts.s.SetTimeout(timeoutArg(L, 2))
-	L.Push(lua.LNil) // observed on OpenResty: one nil result
-	return 1
+	return 0 // no result at all, as select("#", sock:settimeout(1000)) shows on OpenResty
 }
 
 // tcpSetTimeouts is tcpsock:settimeouts(connect, send, read).
