@@ -256,9 +256,6 @@ func normBody(s string) string {
 // knownDiffs are differences from nginx that are not this package's:
 // each rewrites a line of the oracle's output for one case.
 var knownDiffs = map[string][][2]string{
-	// luavm's yield-safe pcall returns true, nil for a function that
-	// returns nothing (LuaJIT: true)
-	"connect_args": {{"\n1: true\n", "\n2: true nil\n"}},
 	// cosocket dials with Go's default TCP keepalive on; nginx leaves
 	// SO_KEEPALIVE off
 	"misc": {{"\n1: 0\n", "\n1: 1\n"}},
