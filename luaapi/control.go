@@ -150,7 +150,13 @@ func (a *api) controlExit(L *lua.LState) int {
 		}
 		L.RaiseError("API disabled in the context of %s", t.Phase.Context())
 	}
-	if code >= 200 && !r.HeaderSent && (code < 300 || code == 444) {
+	switch {
+	case r.HeaderSent:
+	case code == 444, code == http.StatusNoContent:
+		r.Status = code
+	case code >= 200 && code < 300 && r.Status == 0:
+		// as in OpenResty: a 2xx exit keeps a status set before it
+		// (ngx.status = 201; ngx.exit(200) sends 201)
 		r.Status = code
 	}
 	if code > 0 && r.HeaderSent && code >= 300 {

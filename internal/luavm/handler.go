@@ -148,6 +148,10 @@ func (w *Worker) phaseResult(t *Task, res runResult) int {
 			return http.StatusInternalServerError
 		case r.HeaderSent:
 			return config.Done
+		case code >= 200 && code < 300:
+			// the status is set (luaapi's exit): the response goes out as
+			// handler output, with no body, not as a built-in page
+			return config.Done
 		case code < 300:
 			r.Status = code
 			return code

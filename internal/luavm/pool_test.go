@@ -25,6 +25,8 @@ type poolVM struct {
 	rt   *luavm.Runtime
 	w    *luavm.Worker
 	logf string
+	// status is the response status of the last get
+	status int
 }
 
 func newPoolVM(t testing.TB, http string) *poolVM {
@@ -74,6 +76,7 @@ func (v *poolVM) get(uri string) (int, string) {
 	r := &phases.Request{HTTP: httptest.NewRequest("GET", uri, nil), Loc: loc, Out: out, Worker: v.w}
 	code := loc.Content.Handle(r)
 	v.rt.EndRequest(r)
+	v.status = r.Status
 	return code, out.b.String()
 }
 
@@ -169,8 +172,9 @@ func testThreadReuseExit(t *testing.T, conf string) {
 	v := newPoolVM(t, conf)
 	for i := 1; i <= 2; i++ {
 		before := v.w.FreeThreads()
-		if code, body := v.get("/exit"); code != 200 || body != "req"+string(rune('0'+i))+"\n" {
-			t.Fatalf("/exit #%d: got %d %q", i, code, body)
+		// ngx.exit(200) ends as handler output: Done, with the status set
+		if code, body := v.get("/exit"); code != config.Done || v.status != 200 || body != "req"+string(rune('0'+i))+"\n" {
+			t.Fatalf("/exit #%d: got %d (status %d) %q", i, code, v.status, body)
 		}
 		if after := v.w.FreeThreads(); len(before) == 0 || !slices.Equal(before, after) {
 			t.Fatalf("/exit #%d: the coroutine was not reused (%d free before, %d after)", i, len(before), len(after))
@@ -187,14 +191,14 @@ func testThreadReuseExit(t *testing.T, conf string) {
 // frames with closures over their locals, after a yield.
 func TestThreadReuseExitDeep(t *testing.T) {
 	v := newPoolVM(t, poolConf)
-	if code, _ := v.get("/deep"); code != 200 {
-		t.Fatalf("/deep: got %d", code)
+	if code, _ := v.get("/deep"); code != config.Done || v.status != 200 {
+		t.Fatalf("/deep: got %d (status %d)", code, v.status)
 	}
 	if _, body := v.get("/ok"); body != "ok true\n" {
 		t.Fatalf("/ok after /deep: got %q", body)
 	}
-	if code, _ := v.get("/deep"); code != 200 {
-		t.Fatalf("/deep: got %d", code)
+	if code, _ := v.get("/deep"); code != config.Done || v.status != 200 {
+		t.Fatalf("/deep: got %d (status %d)", code, v.status)
 	}
 	v.checkClean()
 	want := "deep1\ndeep2\ndeep3\ndeep1\ndeep2\ndeep3\nnil nil\n"

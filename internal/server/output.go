@@ -207,6 +207,12 @@ func (o *response) writeHeader() {
 	if r.ErrStatus != 0 {
 		r.Status = r.ErrStatus
 	}
+	if r.Status == http.StatusNoContent {
+		// nginx sends a 204 without these, whoever set them
+		delete(h, "Content-Type")
+		delete(h, "Content-Length")
+		delete(h, "Last-Modified")
+	}
 	if cl, ok := h["Content-Length"]; ok && (len(cl) == 0 || strings.TrimSpace(cl[0]) == "") {
 		delete(h, "Content-Length")
 	}
