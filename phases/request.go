@@ -66,6 +66,9 @@ type Request struct {
 	Args   string // $args: the raw query string
 	// RequestURI is the original request line target ($request_uri).
 	RequestURI string
+	// HeadLen is the size of the request line and headers as received (0
+	// when unknown, as for a subrequest).
+	HeadLen    int
 	Proto      string
 	Host       string // $host
 	RemoteAddr string

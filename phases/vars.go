@@ -244,7 +244,11 @@ var builtins = map[string]Getter{
 		return strconv.FormatFloat(float64(d.Milliseconds())/1000, 'f', 3, 64), true
 	},
 	"request_length": func(r *Request) (string, bool) {
-		return strconv.FormatInt(int64(len(r.Body))+int64(len(r.RequestURI))+64, 10), true
+		head := int64(r.HeadLen)
+		if head == 0 {
+			head = int64(len(r.RequestURI)) + 64 // no head read from a client: an estimate
+		}
+		return strconv.FormatInt(head+int64(len(r.Body)), 10), true
 	},
 	"time_local": func(r *Request) (string, bool) {
 		return time.Now().Format("02/Jan/2006:15:04:05 -0700"), true

@@ -58,7 +58,13 @@ func Build(ds []*nginxconf.Directive, opts Options) (*Plan, error) {
 		Ext:               map[string]any{},
 	}
 	p.HTTP = defaultLocation()
-	p.HTTP.Root = mustStatic(opts.Prefix + "html")
+	// the default root is a complex value like any root: a "$" in the
+	// prefix reads as a variable, and an unknown one fails as in nginx
+	root, err := phases.NewVarTable().Compile(opts.Prefix + "html")
+	if err != nil {
+		return nil, err
+	}
+	p.HTTP.Root = root
 	p.HTTP.RootRaw = opts.Prefix + "html"
 	// nginx registers every "set" variable before compiling any value.
 	declareSetVars(p.Vars, ds)

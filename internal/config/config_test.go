@@ -3,6 +3,7 @@ package config_test
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -353,5 +354,24 @@ func TestPreamble(t *testing.T) {
 	}
 	if loc.ClientBodyTemp != prefix+"t/tmp" || len(loc.AccessLogs) != 1 || loc.AccessLogs[0].Path != prefix+"logs/access.log" {
 		t.Errorf("body temp %s access logs %d, want %st/tmp and logs/access.log", loc.ClientBodyTemp, len(loc.AccessLogs), prefix)
+	}
+}
+
+// TestPrefixWithDollar: the default root is prefix + "html", a complex
+// value as in nginx, so a "$" in the prefix names a variable; an unknown
+// one is a configuration error (nginx: [emerg] unknown "abc" variable), not
+// a crash.
+func TestPrefixWithDollar(t *testing.T) {
+	prefix := filepath.Join(t.TempDir(), "p$abc") + "/"
+	if err := os.MkdirAll(prefix+"conf", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := prefix + "conf/nginx.conf"
+	if err := os.WriteFile(path, []byte("events {}\nhttp { server { listen 127.0.0.1:1; } }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := config.Load(config.Options{Prefix: prefix, ConfFile: path})
+	if err == nil || err.Error() != `unknown "abc" variable` {
+		t.Fatalf("err = %v, want unknown \"abc\" variable", err)
 	}
 }

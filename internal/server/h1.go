@@ -715,6 +715,9 @@ func (w *h1resp) writeHead() {
 
 func (w *h1resp) locationFirst(on bool) { w.locFirst = on }
 
+// requestHeadLen is the size of the request's head on the wire.
+func (w *h1resp) requestHeadLen() int { return w.c.req.headLen }
+
 // writeHeaderLines writes one line per value; a line break inside a value
 // becomes a space (it would end the head early), and an invalid name is left out.
 func writeHeaderLines(b *bufio.Writer, k string, vs []string) {

@@ -32,13 +32,16 @@ type reqStore struct {
 	u    url.URL
 	hdr  http.Header
 	vals []string
+	// headLen is the bytes the last request head took on the wire
+	headLen int
 }
 
 func (st *reqStore) read(br *bufio.Reader) (*http.Request, error) {
-	head, err := readHead(br)
+	head, headLen, err := readHead(br)
 	if err != nil {
 		return nil, err
 	}
+	st.headLen = headLen
 	// request line
 	line, rest, _ := cutLine(head)
 	// nginx allows several spaces between the parts
@@ -125,23 +128,25 @@ var (
 
 // readHead returns the request head up to its blank line (excluded).
 // Empty lines before the request line are skipped, as nginx skips them.
-func readHead(br *bufio.Reader) (string, error) {
+func readHead(br *bufio.Reader) (string, int, error) {
+	skipped := 0
 	for {
 		p, err := br.Peek(1)
 		if err != nil {
-			return "", err
+			return "", 0, err
 		}
 		if p[0] != '\r' && p[0] != '\n' {
 			break
 		}
 		br.Discard(1)
+		skipped++
 	}
 	// the common case: the whole head is in the buffer
 	if p, _ := br.Peek(br.Buffered()); len(p) > 0 {
 		if n, total := headEnd(p); total > 0 {
 			s := string(p[:n])
 			br.Discard(total)
-			return s, nil
+			return s, skipped + total, nil
 		}
 	}
 	var head []byte
@@ -155,7 +160,7 @@ func readHead(br *bufio.Reader) (string, error) {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
-			return "", err
+			return "", 0, err
 		}
 		// a line just ended: is it empty?
 		end := len(head) - 1 // the '\n'
@@ -164,7 +169,7 @@ func readHead(br *bufio.Reader) (string, error) {
 			start--
 		}
 		if start == 0 || head[start-1] == '\n' {
-			return string(head[:start]), nil
+			return string(head[:start]), skipped + len(head), nil
 		}
 	}
 }

@@ -58,6 +58,9 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 	out := &b.out
 	*out = response{s: s, w: w, r: r, headOnly: hr.Method == http.MethodHead, pending: out.pending[:0]}
 	r.Out = out
+	if hl, ok := w.(interface{ requestHeadLen() int }); ok {
+		r.HeadLen = hl.requestHeadLen()
+	}
 	if st.rt != nil {
 		st.rt.BeginRequest(r)
 	}
