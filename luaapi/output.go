@@ -17,6 +17,10 @@ func openOutput(a *api) {
 }
 
 // appendValue renders one ngx.say/print argument as OpenResty does.
+// maxTableDepth bounds the nesting of the array tables ngx.say, ngx.print
+// and tcpsock:send flatten.
+const maxTableDepth = 100
+
 func (a *api) appendValue(L *lua.LState, fname string, b []byte, v lua.LValue, depth int) []byte {
 	switch x := v.(type) {
 	case lua.LString:
@@ -35,6 +39,11 @@ func (a *api) appendValue(L *lua.LState, fname string, b []byte, v lua.LValue, d
 			return append(b, "null"...)
 		}
 	case *lua.LTable:
+		if depth >= maxTableDepth {
+			// a table that holds itself would recurse until the Go stack
+			// overflows and the process dies (OpenResty loops for good)
+			L.ArgError(1, "table nested too deeply")
+		}
 		n := x.Len()
 		for i := 1; i <= n; i++ {
 			e := x.RawGetInt(i)

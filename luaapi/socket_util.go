@@ -223,15 +223,22 @@ func sockArgError(L *lua.LState, n int, method, msg string) {
 // appendSendData renders a send() argument: strings, numbers, booleans,
 // nil, and (nested) array tables of strings and numbers.
 func appendSendData(L *lua.LState, b []byte, v lua.LValue, top bool) []byte {
+	return appendSendDepth(L, b, v, top, 0)
+}
+
+func appendSendDepth(L *lua.LState, b []byte, v lua.LValue, top bool, depth int) []byte {
 	switch x := v.(type) {
 	case lua.LString:
 		return append(b, x...)
 	case lua.LNumber:
 		return stdlib.AppendNumber(b, float64(x))
 	case *lua.LTable:
+		if depth >= maxTableDepth {
+			sockArgError(L, 2, "send", "table nested too deeply")
+		}
 		n := x.Len()
 		for i := 1; i <= n; i++ {
-			b = appendSendData(L, b, x.RawGetInt(i), false)
+			b = appendSendDepth(L, b, x.RawGetInt(i), false, depth+1)
 		}
 		return b
 	}
