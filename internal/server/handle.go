@@ -321,14 +321,14 @@ func (s *Server) finish(st *state, r *phases.Request, code int) {
 		if code == config.Continue {
 			code = http.StatusOK
 		}
-		if code == 444 || code == http.StatusRequestTimeout || code < 0 {
-			// 444 and 408 close the connection without a response, as in nginx
+		if code == 444 || code == http.StatusRequestTimeout || code == 499 || code < 0 {
+			// 444, 408 and 499 close the connection without a response, as in nginx
 			if hj, ok := out.w.(http.Hijacker); ok {
 				if c, _, err := hj.Hijack(); err == nil {
 					c.Close()
 				}
 			}
-			if code != http.StatusRequestTimeout {
+			if code < 0 {
 				code = 444
 			}
 			r.Status = code
@@ -409,8 +409,6 @@ func (s *Server) sendSpecial(r *phases.Request, code int) (int, bool) {
 		r.Header.Set("Content-Length", "0")
 	}
 	switch r.Status {
-	case 301, 302:
-		r.Header.Del("Connection")
 	case 400, 413, 414, 500, 501:
 		// nginx ends keep-alive after these error pages only
 		r.Header.Set("Connection", "close")
