@@ -156,7 +156,8 @@ func tableConcat(L *lua.LState) int {
 			k = j // the next loop raises the error
 		}
 	}
-	b := make([]byte, 0, min(size, 1<<26))
+	blk := newStringBlock(int(min(size, 1<<26)))
+	b := blk.Bytes()
 	for k := i; k <= j; k++ {
 		switch v := t.RawGetInt(int(k)).(type) {
 		case lua.LString:
@@ -170,11 +171,13 @@ func tableConcat(L *lua.LState) int {
 			b = append(b, sep...)
 		}
 	}
-	if len(b) == 0 {
-		L.Push(lua.LString(""))
+	if unsafe.SliceData(b) != unsafe.SliceData(blk.Bytes()) {
+		// sized past 64 MB: b grew out of the block
+		L.Push(bytesString(b))
 		return 1
 	}
-	L.Push(lua.LString(unsafe.String(&b[0], len(b)))) // b is not touched again
+	blk.SetBytes(b)
+	L.Push(blk.Value())
 	return 1
 }
 

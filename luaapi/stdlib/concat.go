@@ -304,11 +304,17 @@ func (s *concatSite) run(L *lua.LState) int {
 			return s.slow(L, n)
 		}
 	}
-	b := make([]byte, 0, size)
+	if size == 0 {
+		L.Push(lua.LString(""))
+		return 1
+	}
+	blk := newStringBlock(size)
+	b := blk.Bytes()
 	for i := 1; i <= n; i++ {
 		b = appendOperand(b, L.Get(i))
 	}
-	L.Push(bytesString(b))
+	blk.SetBytes(b)
+	L.Push(blk.Value())
 	return 1
 }
 
