@@ -727,7 +727,7 @@ func writeHeaderLines(b *bufio.Writer, k string, vs []string) {
 	for _, v := range vs {
 		b.WriteString(k)
 		b.WriteString(": ")
-		if strings.ContainsAny(v, "\r\n") {
+		if strings.IndexByte(v, '\n') >= 0 || strings.IndexByte(v, '\r') >= 0 { // not ContainsAny: 1% of W2
 			v = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(v)
 		}
 		b.WriteString(v)
