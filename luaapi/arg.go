@@ -63,7 +63,7 @@ func (a *api) chunkValue(L *lua.LState, v lua.LValue) lua.LValue {
 	case lua.LString:
 		return x
 	case lua.LNumber, *lua.LTable:
-		return lua.LString(a.appendValue(L, "arg", nil, v, 0))
+		return lua.LString(a.appendValue(L, 1, nil, v, 0))
 	}
 	L.RaiseError("bad argument #3 to '?' (string, number, nil, or array table expected, got %s)", v.Type().String())
 	return nil

@@ -12,11 +12,17 @@ func init() { register(openArgs) }
 
 func openArgs(a *api) {
 	a.fn(a.ngx, "encode_args", pAll, func(L *lua.LState) int {
+		if n := L.GetTop(); n != 1 {
+			L.RaiseError("expecting 1 argument but seen %d", n)
+		}
 		L.Push(lua.LString(encodeArgs(L, L.CheckTable(1))))
 		return 1
 	})
 	a.fn(a.ngx, "decode_args", pAll, func(L *lua.LState) int {
-		return pushArgs(L, L.CheckString(1), L.OptInt(2, 100))
+		if n := L.GetTop(); n != 1 && n != 2 {
+			L.RaiseError("expecting 1 or 2 arguments but seen %d", n)
+		}
+		return pushArgs(L, L.CheckString(1), L.OptInt(2, 100), nil)
 	})
 	a.fn(a.ngx, "escape_uri", pAll, func(L *lua.LState) int {
 		typ := L.OptInt(2, 2)
@@ -118,14 +124,16 @@ func encodeArgs(L *lua.LState, t *lua.LTable) string {
 	t.ForEach(func(k, v lua.LValue) {
 		ks, ok := k.(lua.LString)
 		if !ok {
-			L.RaiseError("attempt to use %s as query arg name", k.Type().String())
+			L.RaiseError(`attempt to use a non-string key in the "args" option table`)
 		}
 		key := escapeURI(string(ks), 2)
 		switch x := v.(type) {
 		case *lua.LTable:
 			n := x.Len()
 			for i := 1; i <= n; i++ {
-				parts = append(parts, kv{key, argValue(L, x.RawGetInt(i))})
+				if e := x.RawGetInt(i); e != lua.LFalse {
+					parts = append(parts, kv{key, argValue(L, e)})
+				}
 			}
 		case lua.LBool:
 			if x {

@@ -3,6 +3,7 @@ package luaapi
 import (
 	"net/http"
 	"net/textproto"
+	"slices"
 	"sort"
 	"strings"
 
@@ -199,7 +200,7 @@ func (a *api) respAddHeader(L *lua.LState) int {
 // respGetHeaders is ngx.resp.get_headers(max?, raw?).
 func (a *api) respGetHeaders(L *lua.LState) int {
 	r := a.req(L)
-	return a.pushHeaderTable(L, r.Header, "", L.OptInt(1, 100), L.OptBool(2, false))
+	return a.pushHeaderTable(L, r.Header, "", L.OptInt(1, 100), L.OptBool(2, false), "")
 }
 
 // pushHeaderTable pushes h (and host, when not empty, as "Host") as a
@@ -225,7 +226,13 @@ func (a *api) headerName(k string, raw bool) lua.LValue {
 	return v
 }
 
-func (a *api) pushHeaderTable(L *lua.LState, h http.Header, host string, max int, raw bool) int {
+// pushHeaderTable pushes headers as ngx.req.get_headers and
+// ngx.resp.get_headers return them (with "truncated" past max). The
+// request head as received (head, or ""), gives the order: headers
+// come as the client sent them, each name with the spelling of its first
+// line when raw, so that a max cuts where nginx cuts; headers a handler
+// added follow in name order.
+func (a *api) pushHeaderTable(L *lua.LState, h http.Header, host string, max int, raw bool, head string) int {
 	t := L.CreateTable(0, len(h)+1)
 	n := 0
 	truncated := false
@@ -249,13 +256,80 @@ func (a *api) pushHeaderTable(L *lua.LState, h http.Header, host string, max int
 		}
 		return true
 	}
-	if host != "" {
+	var arr [16]string
+	done := arr[:0] // canonical names already added
+	hostDone := host == ""
+	if head != "" {
+		type line struct{ name, key, value string }
+		var larr [24]line
+		lines := larr[:0]
+		_, rest, _ := strings.Cut(head, "\n") // the request line
+		for rest != "" {
+			var l string
+			l, rest, _ = strings.Cut(rest, "\n")
+			name, value, ok := strings.Cut(l, ":")
+			if ok {
+				value = strings.Trim(value, " \t\r")
+				lines = append(lines, line{name, textproto.CanonicalMIMEHeaderKey(name), value})
+			}
+		}
+		// a header the handler did not change comes line by line, each
+		// with its own spelling (raw); a changed one comes whole where
+		// its first line was
+		unchanged := func(k string) bool {
+			vs, i := h[k], 0
+			for _, l := range lines {
+				if l.key == k {
+					if i >= len(vs) || vs[i] != l.value {
+						return false
+					}
+					i++
+				}
+			}
+			return i == len(vs)
+		}
+		for i, l := range lines {
+			k := l.key
+			spelling := k
+			if raw {
+				spelling = l.name
+			}
+			if k == "Host" {
+				if !hostDone {
+					hostDone = true
+					add(spelling, host)
+				}
+				continue
+			}
+			first := !slices.Contains(done, k)
+			if first {
+				done = append(done, k)
+			}
+			if unchanged(k) {
+				if vs := h[k]; len(vs) > 0 {
+					j := 0 // which line of k this is
+					for _, m := range lines[:i] {
+						if m.key == k {
+							j++
+						}
+					}
+					add(spelling, vs[j])
+				}
+			} else if first {
+				for _, v := range h[k] {
+					add(spelling, v)
+				}
+			}
+		}
+	}
+	if !hostDone {
 		add("Host", host)
 	}
-	var arr [16]string
-	keys := arr[:0]
+	keys := make([]string, 0, len(h))
 	for k := range h {
-		keys = append(keys, k)
+		if !slices.Contains(done, k) {
+			keys = append(keys, k)
+		}
 	}
 	sort.Strings(keys)
 loop:

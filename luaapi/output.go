@@ -1,6 +1,8 @@
 package luaapi
 
 import (
+	"math"
+
 	"github.com/goresty/goresty/internal/luavm"
 	"github.com/goresty/goresty/luaapi/stdlib"
 	lua "github.com/yuin/gopher-lua"
@@ -21,7 +23,8 @@ func openOutput(a *api) {
 // and tcpsock:send flatten.
 const maxTableDepth = 100
 
-func (a *api) appendValue(L *lua.LState, fname string, b []byte, v lua.LValue, depth int) []byte {
+// arg is the argument's number in error messages.
+func (a *api) appendValue(L *lua.LState, arg int, b []byte, v lua.LValue, depth int) []byte {
 	switch x := v.(type) {
 	case lua.LString:
 		return append(b, x...)
@@ -42,28 +45,50 @@ func (a *api) appendValue(L *lua.LState, fname string, b []byte, v lua.LValue, d
 		if depth >= maxTableDepth {
 			// a table that holds itself would recurse until the Go stack
 			// overflows and the process dies (OpenResty loops for good)
-			L.ArgError(1, "table nested too deeply")
+			L.ArgError(arg, "table nested too deeply")
 		}
-		n := x.Len()
+		n, ok := arrayLen(x)
+		if !ok {
+			L.ArgError(arg, "non-array table found")
+		}
 		for i := 1; i <= n; i++ {
 			e := x.RawGetInt(i)
 			switch e.(type) {
 			case lua.LString, lua.LNumber, *lua.LTable:
-				b = a.appendValue(L, fname, b, e, depth+1)
+				b = a.appendValue(L, arg, b, e, depth+1)
 			case lua.LBool, *lua.LNilType:
-				b = a.appendValue(L, fname, b, e, depth+1)
+				b = a.appendValue(L, arg, b, e, depth+1)
 			default:
 				if ud, ok := e.(*lua.LUserData); ok && ud == a.null {
 					b = append(b, "null"...)
 					continue
 				}
-				L.ArgError(1, "bad data type "+e.Type().String()+" found")
+				L.ArgError(arg, "bad data type "+e.Type().String()+" found")
 			}
 		}
 		return b
 	}
-	L.ArgError(1, "string, number, boolean, nil, ngx.null, or array table expected, got "+v.Type().String())
+	L.ArgError(arg, "string, number, boolean, nil, ngx.null, or array table expected, but got "+v.Type().String())
 	return b
+}
+
+// arrayLen is the largest key of t when every key of t is a whole number
+// of at least 1 (its nils print as "nil"); ok is false for any other key,
+// where OpenResty refuses the table as "non-array". A border (t.Len())
+// would stop at the first nil and let other keys pass unseen.
+func arrayLen(t *lua.LTable) (n int, ok bool) {
+	ok = true
+	t.ForEach(func(k, _ lua.LValue) {
+		f, isNum := k.(lua.LNumber)
+		if !isNum || f < 1 || math.Floor(float64(f)) != float64(f) {
+			ok = false
+			return
+		}
+		if int(f) > n {
+			n = int(f)
+		}
+	})
+	return n, ok
 }
 
 func (a *api) outputSay(L *lua.LState, name string, nl bool) int {
@@ -71,7 +96,7 @@ func (a *api) outputSay(L *lua.LState, name string, nl bool) int {
 	top := L.GetTop()
 	var b []byte
 	for i := 1; i <= top; i++ {
-		b = a.appendValue(L, name, b, L.Get(i), 0)
+		b = a.appendValue(L, i, b, L.Get(i), 0)
 	}
 	if nl {
 		b = append(b, '\n')

@@ -13,11 +13,11 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// ngx.req.* is built on what net/http gives: header names come in Go's
-// canonical case ("x-lower" arrives as "X-Lower"), the original header
-// order is lost, and Host is not among the headers (it is r.HTTP.Host).
-// get_headers(…, true) and raw_header therefore show canonical names, Host
-// first and the others sorted, where nginx shows the bytes the client sent.
+// ngx.req.* works on an http.Request: header names in Go's canonical case
+// ("x-lower" is kept as "X-Lower"), Host not among the headers (it is
+// r.HTTP.Host). The head as the client sent it (r.RawHead, from goresty's
+// front end) gives raw_header its bytes and get_headers its order and,
+// with raw set, the names as sent.
 
 func init() { register(openReq) }
 
@@ -74,8 +74,13 @@ func (a *api) reqSetMethod(L *lua.LState) int {
 // does: repeated keys make arrays, a key without "=" is true, empty keys
 // are skipped. It stops after max pairs (0: no limit) and then reports
 // truncated.
-func parseArgs(L *lua.LState, s string, max int) (*lua.LTable, bool) {
-	t := L.NewTable()
+func parseArgs(L *lua.LState, s string, max int, into *lua.LTable) (*lua.LTable, bool) {
+	t := into
+	if t == nil {
+		t = L.NewTable()
+	} else {
+		stdlib.ClearTable(t)
+	}
 	n := 0
 	for s != "" {
 		var part string
@@ -109,8 +114,10 @@ func parseArgs(L *lua.LState, s string, max int) (*lua.LTable, bool) {
 }
 
 // pushArgs pushes a parsed args table, and "truncated" when it was cut.
-func pushArgs(L *lua.LState, s string, max int) int {
-	t, truncated := parseArgs(L, s, max)
+// into, when not nil, is a table to fill instead of a new one (cleared
+// first), as resty.core's get_uri_args(max, tab) does.
+func pushArgs(L *lua.LState, s string, max int, into *lua.LTable) int {
+	t, truncated := parseArgs(L, s, max, into)
 	L.Push(t)
 	if truncated {
 		L.Push(lua.LString("truncated"))
@@ -121,7 +128,11 @@ func pushArgs(L *lua.LState, s string, max int) int {
 
 func (a *api) reqGetURIArgs(L *lua.LState) int {
 	r := a.req(L)
-	return pushArgs(L, r.Args, L.OptInt(1, 100))
+	var into *lua.LTable
+	if v := L.Get(2); v != lua.LNil {
+		into = L.CheckTable(2)
+	}
+	return pushArgs(L, r.Args, L.OptInt(1, 100), into)
 }
 
 func (a *api) reqSetURIArgs(L *lua.LState) int {
@@ -137,7 +148,7 @@ func (a *api) reqSetURIArgs(L *lua.LState) int {
 	case *lua.LTable:
 		r.Args = encodeArgs(L, v)
 	default:
-		L.ArgError(1, "string, number, or table expected, got "+v.Type().String())
+		L.ArgError(1, "string, number, or table expected, but got "+v.Type().String())
 	}
 	return 0
 }
@@ -188,7 +199,7 @@ func (a *api) reqGetHeaders(L *lua.LState) int {
 	r := a.req(L)
 	max := L.OptInt(1, 100)
 	raw := lua.LVAsBool(L.Get(2))
-	return a.pushHeaderTable(L, requestHeaders(r), r.HTTP.Host, max, raw)
+	return a.pushHeaderTable(L, requestHeaders(r), r.HTTP.Host, max, raw, r.RawHead)
 }
 
 // reqHeaderName is the canonical request header name of argument 1.
@@ -261,6 +272,15 @@ func (a *api) reqHTTPVersion(L *lua.LState) int {
 // argument 1 is true), Host, then the other headers in sorted order.
 func (a *api) reqRawHeader(L *lua.LState) int {
 	r := a.req(L)
+	if r.RawHead != "" {
+		// the bytes the client sent, as nginx gives them
+		head := r.RawHead
+		if lua.LVAsBool(L.Get(1)) {
+			_, head, _ = strings.Cut(head, "\n")
+		}
+		L.Push(lua.LString(head + "\r\n"))
+		return 1
+	}
 	var b strings.Builder
 	if !lua.LVAsBool(L.Get(1)) {
 		b.WriteString(r.HTTP.Method + " " + r.RequestURI + " " + r.Proto + "\r\n")

@@ -186,10 +186,11 @@ func TestReqOracle(t *testing.T) {
 				"v1 a, b nil\nbad 'name' argument: string expected, got nil\nok\nok\nok\n"},
 		{name: "set host", path: "/sethost", want: "other.example other.example other.example\n"},
 		{name: "http version", path: "/version", want: "1.1\n"},
+		// the bytes Go's client sent, in its order (it spells x-lower X-Lower)
 		{name: "raw header", path: "/raw", hdr: map[string]string{"X-A": "1", "x-lower": "2"}, want: "" +
-			"GET /raw HTTP/1.1\r\nHost: " + host + "\r\nAccept-Encoding: gzip\r\nUser-Agent: Go-http-client/1.1\r\n" +
-			"X-A: 1\r\nX-Lower: 2\r\n\r\n" +
-			"Host: " + host + "\r\nAccept-Encoding: gzip\r\nUser-Agent: Go-http-client/1.1\r\nX-A: 1\r\nX-Lower: 2\r\n\r\n|\n"},
+			"GET /raw HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: Go-http-client/1.1\r\n" +
+			"X-A: 1\r\nX-Lower: 2\r\nAccept-Encoding: gzip\r\n\r\n" +
+			"Host: " + host + "\r\nUser-Agent: Go-http-client/1.1\r\nX-A: 1\r\nX-Lower: 2\r\nAccept-Encoding: gzip\r\n\r\n|\n"},
 		{name: "misc", path: "/misc", want: "number true false\n"},
 		{name: "is internal after exec", path: "/exec", want: "number true true\n"},
 		{name: "body", path: "/body", body: "a=1&b=2&a=3&c", want: "before nil nil\n" +

@@ -229,7 +229,7 @@ func (a *api) reqGetPostArgs(L *lua.LState) int {
 		L.Push(lua.LString("request body in temp file not supported"))
 		return 2
 	}
-	return pushArgs(L, string(r.Body), L.OptInt(1, 100))
+	return pushArgs(L, string(r.Body), L.OptInt(1, 100), nil)
 }
 
 // setBody installs data as the request body and fixes Content-Length.

@@ -236,7 +236,10 @@ func appendSendDepth(L *lua.LState, b []byte, v lua.LValue, top bool, depth int)
 		if depth >= maxTableDepth {
 			sockArgError(L, 2, "send", "table nested too deeply")
 		}
-		n := x.Len()
+		n, ok := arrayLen(x)
+		if !ok {
+			sockArgError(L, 2, "send", "non-array table found")
+		}
 		for i := 1; i <= n; i++ {
 			b = appendSendDepth(L, b, x.RawGetInt(i), false, depth+1)
 		}

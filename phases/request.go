@@ -68,7 +68,11 @@ type Request struct {
 	RequestURI string
 	// HeadLen is the size of the request line and headers as received (0
 	// when unknown, as for a subrequest).
-	HeadLen    int
+	HeadLen int
+	// RawHead is the request line and header lines as received, without
+	// the blank line that ends them ("" when unknown): ngx.req.raw_header
+	// and the order of ngx.req.get_headers come from it.
+	RawHead    string
 	Proto      string
 	Host       string // $host
 	RemoteAddr string

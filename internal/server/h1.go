@@ -718,6 +718,9 @@ func (w *h1resp) locationFirst(on bool) { w.locFirst = on }
 // requestHeadLen is the size of the request's head on the wire.
 func (w *h1resp) requestHeadLen() int { return w.c.req.headLen }
 
+// requestHead is the request's head as received, without its blank line.
+func (w *h1resp) requestHead() string { return w.c.req.head }
+
 // writeHeaderLines writes one line per value; a line break inside a value
 // becomes a space (it would end the head early), and an invalid name is left out.
 func writeHeaderLines(b *bufio.Writer, k string, vs []string) {

@@ -34,6 +34,8 @@ type reqStore struct {
 	vals []string
 	// headLen is the bytes the last request head took on the wire
 	headLen int
+	// head is the last request head as received, up to its blank line
+	head string
 }
 
 func (st *reqStore) read(br *bufio.Reader) (*http.Request, error) {
@@ -41,7 +43,7 @@ func (st *reqStore) read(br *bufio.Reader) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	st.headLen = headLen
+	st.headLen, st.head = headLen, head
 	// request line
 	line, rest, _ := cutLine(head)
 	// nginx allows several spaces between the parts

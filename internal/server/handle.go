@@ -61,6 +61,9 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 	if hl, ok := w.(interface{ requestHeadLen() int }); ok {
 		r.HeadLen = hl.requestHeadLen()
 	}
+	if rh, ok := w.(interface{ requestHead() string }); ok {
+		r.RawHead = rh.requestHead()
+	}
 	if st.rt != nil {
 		st.rt.BeginRequest(r)
 	}

@@ -42,13 +42,17 @@ func tableNew(L *lua.LState) int {
 }
 
 func tableClear(L *lua.LState) int {
-	t := checkTable(L, 1)
+	ClearTable(checkTable(L, 1))
+	return 0
+}
+
+// ClearTable removes every key of t (table.clear).
+func ClearTable(t *lua.LTable) {
 	var keys []lua.LValue
 	t.ForEach(func(k, _ lua.LValue) { keys = append(keys, k) })
 	for _, k := range keys {
 		t.RawSet(k, lua.LNil)
 	}
-	return 0
 }
 
 func tableNkeys(L *lua.LState) int {
