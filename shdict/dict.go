@@ -2,6 +2,7 @@ package shdict
 
 import (
 	"fmt"
+	"math"
 	"sync"
 	"time"
 )
@@ -63,10 +64,10 @@ func New(name string, size int64, opts ...Option) (*Dict, error) {
 	}
 	// nginx allocates the dict's context and the zone's log context first.
 	if _, ok := d.mem.alloc(shctxSize); !ok {
-		return nil, fmt.Errorf("shdict: zone %q: %w", name, errSlabInit)
+		return nil, fmt.Errorf("shdict: zone %q: %w", name, ErrSlabInit)
 	}
 	if _, ok := d.mem.alloc(len(` in lua_shared_dict zone ""`) + 1 + len(name)); !ok {
-		return nil, fmt.Errorf("shdict: zone %q: %w", name, errSlabInit)
+		return nil, fmt.Errorf("shdict: zone %q: %w", name, ErrSlabInit)
 	}
 	return d, nil
 }
@@ -88,17 +89,18 @@ func (d *Dict) FreeSpace() int64 {
 func (d *Dict) nowMs() int64 { return d.now().UnixMilli() }
 
 // expiry turns a TTL in seconds into an absolute time in milliseconds the way
-// lua-nginx-module does: the TTL is truncated to whole milliseconds and
-// anything not positive means "never".
+// lua-nginx-module does: the TTL is truncated to whole milliseconds as a C
+// int64, so anything under 1 ms, negative, NaN or past 2^63 ms (where the
+// conversion gives INT64_MIN) means "never".
 func expiry(now int64, ttl float64) int64 {
 	ms := ttl * 1000
-	if ms >= 1 && ms < 1<<62 {
-		return now + int64(ms)
+	if !(ms >= 1 && ms < 1<<63) {
+		return 0
 	}
-	if ms >= 1<<62 { // +Inf and huge values
-		return now + 1<<62
+	if int64(ms) > math.MaxInt64-now { // nginx's uint64 sum does not wrap
+		return math.MaxInt64
 	}
-	return 0
+	return now + int64(ms)
 }
 
 func (it *item) expired(now int64) bool { return it.expires != 0 && it.expires <= now }

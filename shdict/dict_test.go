@@ -3,6 +3,7 @@ package shdict
 import (
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -496,5 +497,35 @@ func TestConcurrentStress(t *testing.T) {
 	}
 	if d.FreeSpace() < 0 || d.FreeSpace() > d.Capacity() {
 		t.Errorf("free space out of range: %d", d.FreeSpace())
+	}
+}
+
+// TestExpiry: TTLs are whole milliseconds as a C int64; what does not fit
+// (or is under 1 ms, negative, NaN) means "never", as in nginx.
+func TestExpiry(t *testing.T) {
+	const now = 1_700_000_000_000
+	tests := []struct {
+		name string
+		ttl  float64
+		want int64
+	}{
+		{"one second", 1, now + 1000},
+		{"truncated to ms", 1.2345, now + 1234},
+		{"under a millisecond", 0.0009, 0},
+		{"zero", 0, 0},
+		{"negative", -1, 0},
+		{"nan", math.NaN(), 0},
+		{"fits int64 ms", 9.2e15, now + 9.2e18},
+		{"past int64 ms", 9.3e15, 0},
+		{"huge", 1e300, 0},
+		{"inf", math.Inf(1), 0},
+		{"sum saturates", 9.223372036854e15, math.MaxInt64},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := expiry(now, tc.ttl); got != tc.want {
+				t.Errorf("expiry(%v) = %d, want %d", tc.ttl, got, tc.want)
+			}
+		})
 	}
 }

@@ -28,9 +28,9 @@ const (
 	shctxSize        = 80 // sizeof(ngx_http_lua_shdict_shctx_t)
 )
 
-// errSlabInit is returned when the zone is too small to hold nginx's own
+// ErrSlabInit is returned when the zone is too small to hold nginx's own
 // bookkeeping; nginx logs the same text at [crit] and refuses to start.
-var errSlabInit = errors.New("ngx_slab_alloc() failed: no memory")
+var ErrSlabInit = errors.New("ngx_slab_alloc() failed: no memory")
 
 // page is one 4 KiB page given to a size class.
 type page struct {

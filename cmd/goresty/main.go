@@ -187,7 +187,7 @@ func run(args []string) int {
 		return sendSignal(f.signal, opts, plan, err)
 	}
 	if err != nil {
-		emerg("%v", err)
+		stderrf(errLevel(err).String(), "%v", err)
 		logStartupError(opts, f, err)
 		if f.test {
 			fmt.Fprintf(os.Stderr, "goresty: configuration file %s test failed\n", opts.ConfFile)
@@ -255,8 +255,18 @@ func logStartupError(opts config.Options, f *flags, err error) {
 	if lerr != nil {
 		return
 	}
-	l.Log(errlog.Emerg, nil, err.Error())
+	l.Log(errLevel(err), nil, err.Error())
 	l.Close()
+}
+
+// errLevel is the level a configuration error is reported at: [emerg],
+// unless the error names its own (a shared dict zone too small is [crit]).
+func errLevel(err error) errlog.Level {
+	var le interface{ LogLevel() errlog.Level }
+	if errors.As(err, &le) {
+		return le.LogLevel()
+	}
+	return errlog.Emerg
 }
 
 // dump prints the configuration file and every file it includes, as

@@ -324,6 +324,23 @@ func TestConfigTestFailed(t *testing.T) {
 	}
 }
 
+// A shared dict zone too small for nginx's slab bookkeeping fails like
+// nginx: [crit], no position, with -t and at start-up, not in the error log.
+func TestConfigTestZoneTooSmall(t *testing.T) {
+	dir := prefix(t, "events {}\nhttp {\n  lua_shared_dict d 8k;\n}\n", 1)
+	conf := dir + "conf/nginx.conf"
+	const line = "goresty: [crit] ngx_slab_alloc() failed: no memory\n"
+	if r := run(t, "-p", dir, "-t"); r.code != 1 || r.stderr != line+"goresty: configuration file "+conf+" test failed\n" {
+		t.Errorf("-t: code %d stderr %q, want 1 and the [crit] line", r.code, r.stderr)
+	}
+	if r := run(t, "-p", dir); r.code != 1 || r.stderr != line {
+		t.Errorf("start: code %d stderr %q, want 1 and the [crit] line", r.code, r.stderr)
+	}
+	if log, err := os.ReadFile(dir + "logs/error.log"); err == nil && strings.Contains(string(log), "ngx_slab_alloc") {
+		t.Errorf("error log %q has the [crit] line; nginx writes it to stderr only", log)
+	}
+}
+
 func TestErrorLogOption(t *testing.T) {
 	dir := prefix(t, "events {}\nhttp {\n  foo;\n}\n", 1)
 	r := run(t, "-p", dir, "-e", "logs/other.log")

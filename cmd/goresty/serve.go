@@ -191,7 +191,7 @@ func reload(srv *server.Server, log *errlog.Logger, opts config.Options, embedde
 		err = srv.Reload(np)
 	}
 	if err != nil {
-		log.Log(errlog.Emerg, nil, err.Error())
+		log.Log(errLevel(err), nil, err.Error())
 		return nil
 	}
 	setCPUs(np, applyAffinity(np, log))

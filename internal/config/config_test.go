@@ -172,6 +172,9 @@ var errorCases = []errCase{
 	// lua
 	{name: "lua_shared_dict too small", conf: inHTTP("lua_shared_dict dogs 4k;"), want: `invalid lua shared dict size "4k" in CONF:2`},
 	{name: "lua_shared_dict bad size", conf: inHTTP("lua_shared_dict dogs lots;"), want: `invalid lua shared dict size "lots" in CONF:2`},
+	{name: "lua_shared_dict giga size", conf: inHTTP("lua_shared_dict dogs 1g;"), want: `invalid lua shared dict size "1g" in CONF:2`},
+	{name: "lua_shared_dict signed size", conf: inHTTP("lua_shared_dict dogs +16k;"), want: `invalid lua shared dict size "+16k" in CONF:2`},
+	{name: "lua_shared_dict empty name", conf: inHTTP(`lua_shared_dict "" 4k;`), want: `invalid lua shared dict name "" in CONF:2`},
 	{name: "lua_shared_dict twice", conf: inHTTP("lua_shared_dict dogs 1m;\nlua_shared_dict dogs 2m;"), want: `the size 2097152 of shared memory zone "dogs" conflicts with already declared size 1048576 in CONF:3`},
 	{name: "lua_shared_dict same twice", conf: inHTTP("lua_shared_dict dogs 1m;\nlua_shared_dict dogs 1m;"), want: `lua_shared_dict "dogs" is already defined as "dogs" in CONF:3`},
 	{name: "lua number", conf: inHTTP("lua_max_pending_timers x;"), want: `"lua_max_pending_timers" directive invalid number in CONF:2`},

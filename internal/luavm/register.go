@@ -9,7 +9,6 @@ import (
 	"github.com/goresty/goresty/internal/config"
 	"github.com/goresty/goresty/internal/nginxconf"
 	"github.com/goresty/goresty/phases"
-	"github.com/goresty/goresty/shdict"
 )
 
 func init() {
@@ -63,23 +62,7 @@ func init() {
 			mainConf(c.Plan).MaxRunTime = t
 			return nil
 		}},
-		&config.Spec{Name: "lua_shared_dict", Ctx: http, Args: config.Take2, Set: func(c *config.Ctx, d *nginxconf.Directive) error {
-			n, ok := config.ParseSize(d.Args[1])
-			if !ok || n < shdict.MinSize {
-				return config.Errorf(d, `invalid lua shared dict size "%s"`, d.Args[1])
-			}
-			mc := mainConf(c.Plan)
-			for _, s := range mc.SharedDicts {
-				if s.Name == d.Args[0] && s.Size != n {
-					return config.Errorf(d, `the size %d of shared memory zone "%s" conflicts with already declared size %d`, n, s.Name, s.Size)
-				}
-				if s.Name == d.Args[0] {
-					return config.Errorf(d, `lua_shared_dict "%s" is already defined as "%s"`, d.Args[0], s.Name)
-				}
-			}
-			mc.SharedDicts = append(mc.SharedDicts, SharedDict{Name: d.Args[0], Size: n, File: d.File, Line: d.Line})
-			return nil
-		}},
+		&config.Spec{Name: "lua_shared_dict", Ctx: http, Args: config.Take2, Set: setSharedDict},
 		intMain("lua_max_pending_timers", func(m *MainConf, n int) { m.MaxPending = n }),
 		intMain("lua_max_running_timers", func(m *MainConf, n int) { m.MaxRunning = n }),
 		intMain("lua_regex_cache_max_entries", func(m *MainConf, n int) { m.RegexCache = n }),

@@ -123,12 +123,13 @@ func pushStored(L *lua.LState, err error, forcible bool) int {
 	return 3
 }
 
-// checkExptime reads a TTL argument: nil is 0, a negative number raises msg
-// and anything else fails the comparison as in resty.core.
+// checkExptime reads a TTL argument: nil and false are 0, a negative number
+// raises msg and anything else fails the comparison as in resty.core.
 func checkExptime(L *lua.LState, v lua.LValue, msg string) float64 {
-	switch v := v.(type) {
-	case *lua.LNilType:
+	if v == lua.LNil || v == lua.LFalse {
 		return 0
+	}
+	switch v := v.(type) {
 	case lua.LNumber:
 		if v < 0 {
 			L.RaiseError("%s", msg)
@@ -151,7 +152,7 @@ func dictIncr(L *lua.LState) int {
 		L.RaiseError("cannot convert 'nil' to 'double'")
 	}
 	var init *float64
-	if iv := L.Get(4); iv != lua.LNil {
+	if iv := L.Get(4); lua.LVAsBool(iv) { // false is no init, as in resty.core
 		n, ok := toNumber(iv)
 		if !ok {
 			L.RaiseError("bad init arg: number expected, got %s", iv.Type())
@@ -209,21 +210,27 @@ func dictExpire(L *lua.LState) int {
 	if !ok {
 		return 2
 	}
-	var ttl float64
-	switch v := L.Get(3).(type) {
-	case *lua.LNilType:
-		L.RaiseError(`bad "exptime" argument`)
-	case lua.LNumber:
-		ttl = float64(v)
-	default:
-		L.RaiseError("attempt to compare %s with number", v.Type())
-	}
+	ttl := expireArg(L, L.Get(3))
 	if err := d.Expire(key, ttl); err != nil {
 		pushNilErr(L, err.Error())
 		return 2
 	}
 	L.Push(lua.LTrue)
 	return 1
+}
+
+// expireArg reads expire's exptime the way resty.core does: nil and false
+// are refused, and the rest goes through arithmetic (exptime * 1000), so a
+// numeric string counts as its number.
+func expireArg(L *lua.LState, v lua.LValue) float64 {
+	if !lua.LVAsBool(v) {
+		L.RaiseError(`bad "exptime" argument`)
+	}
+	if n, ok := toNumber(v); ok {
+		return n
+	}
+	L.RaiseError("attempt to perform arithmetic on local 'exptime' (a %s value)", v.Type())
+	return 0
 }
 
 // dictFlushAll is ngx.shared.DICT:flush_all().
@@ -253,7 +260,10 @@ func checkCountArgs(L *lua.LState, name string, def int) (*shdict.Dict, int) {
 	if z := L.Get(1); z.Type() != lua.LTTable {
 		L.RaiseError("bad argument #1 to '%s' (table expected, got %s)", name, typeName(z))
 	}
-	d := checkZone(L)
+	d := zoneDict(L.Get(1))
+	if d == nil {
+		L.RaiseError("bad user data for the ngx_shm_zone_t pointer")
+	}
 	if L.GetTop() == 1 {
 		return d, def
 	}
