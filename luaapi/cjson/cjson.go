@@ -211,12 +211,19 @@ func typeName(v lua.LValue) string {
 }
 
 // argError is luaL_argerror: "bad argument #n to 'name' (msg)" with the
-// caller's position, the name being '?' when the call site has none.
+// caller's position, the name being '?' when the call site has none. In a
+// method call self is not counted, and a bad self is "calling 'name' on
+// bad self".
 func argError(L *lua.LState, n int, msg string) {
 	s := callSite(L)
 	name := s.name
 	if name == "" {
 		name = "?"
+	}
+	if s.method {
+		if n--; n == 0 {
+			L.Error(lua.LString(s.where+"calling '"+name+"' on bad self ("+msg+")"), 0)
+		}
 	}
 	L.Error(lua.LString(s.where+"bad argument #"+itoa(n)+" to '"+name+"' ("+msg+")"), 0)
 }

@@ -10,8 +10,9 @@ import (
 // site is the Lua code that called the running Go function, as LuaJIT
 // reports it in the messages of luaL_argerror and luaL_error.
 type site struct {
-	name  string // the name the function goes by at its call site; "" when unknown
-	where string // "chunk:line: ", or "" when the caller is not Lua code
+	name   string // the name the function goes by at its call site; "" when unknown
+	where  string // "chunk:line: ", or "" when the caller is not Lua code
+	method bool   // called as a method (obj:f()): argument 1 is self
 }
 
 // frame is what callSite needs of a gopher-lua call frame.
@@ -80,7 +81,30 @@ func callSite(L *lua.LState) site {
 			}
 		}
 	}
+	s.method = s.name != "" && isMethodCall(p, caller.pc-1)
 	return s
+}
+
+// isMethodCall tells whether the call at pc calls a function OP_SELF
+// loaded: the last instruction before it that writes the call's function
+// register is an OP_SELF.
+func isMethodCall(p *lua.FunctionProto, pc int) bool {
+	a := int(p.Code[pc]>>18) & 0xff
+	for i := pc - 1; i >= 0; i-- {
+		inst := p.Code[i]
+		if int(inst>>18)&0xff != a {
+			continue
+		}
+		switch int(inst >> 26) {
+		case lua.OP_EQ, lua.OP_LT, lua.OP_LE, lua.OP_TEST, lua.OP_JMP, lua.OP_SETGLOBAL, lua.OP_SETUPVAL,
+			lua.OP_SETTABLE, lua.OP_SETTABLEKS, lua.OP_SETLIST, lua.OP_CLOSE, lua.OP_RETURN, lua.OP_NOP:
+			continue // A is not a register written here
+		case lua.OP_SELF:
+			return true
+		}
+		return false
+	}
+	return false
 }
 
 // raise is luaL_error: msg with the caller's position.

@@ -188,6 +188,9 @@ return {
 { "pos_via_local", [[local function f(s) return cjson.decode(s) end local v = f(nil) return v]] },
 { "pos_via_local_err", [[local function f(s) return cjson.decode(s) end local v = f("{") return v]] },
 { "pos_config", [[local function g(n) return cjson.encode_max_depth(n) end local v = g(0) return v]] },
+{ "pos_method_self", [[local v = cjson:decode() return v]] },
+{ "pos_method_arg", [[local v = cjson:encode_sparse_array(true, "x") return v]] },
+{ "pos_method_then_call", [[local n = cjson:new() local v = n.decode(nil) return v]] },
 -- sparse arrays: lua-cjson keeps the largest key in a C int
 { "enc_key_2_31", [[return cjson.encode({[2^31] = 1}), cjson.encode({[2^32 + 5] = 1})]] },
 { "enc_key_2_31_m1", [[return cjson.encode({[2^31 - 1] = 1})]] },
