@@ -256,8 +256,9 @@ func (e *encoder) object(t *lua.LTable, depth int) {
 		case lua.LString:
 			e.str(string(key))
 		case lua.LNumber:
+			// + 0 turns a -0 key into 0: LuaJIT stores -0 keys as 0
 			e.buf = append(e.buf, '"')
-			e.number(key)
+			e.number(key + 0)
 			e.buf = append(e.buf, '"')
 		default:
 			e.fail(k, "table key must be a number or string")

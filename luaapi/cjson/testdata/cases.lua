@@ -55,6 +55,7 @@ return {
 { "enc_sparse_safe_only", [[cjson.encode_sparse_array(false, 2, 20) return cjson.encode({[20] = 1})]] },
 { "enc_sparse_bad", [[local a = cjson.encode_sparse_array(false, -1) return a]] },
 { "enc_key_num", [[return cjson.encode({[1.5] = 1}), cjson.encode({[0] = "z"}), cjson.encode({[-1] = "m"})]] },
+{ "enc_key_negzero", [[return cjson.encode({[-0.0] = 1}), cjson.encode({[0] = 1, [-0.0] = 2})]] },
 { "enc_key_num_precision", [[return cjson.encode({[1/3] = 1})]] },
 { "enc_key_mixed", [[return cjson.decode(cjson.encode({[1] = "a", [2] = "b", k = "v"}))]] },
 { "enc_key_bool", [[return cjson.encode({[true] = 1})]] },
