@@ -135,7 +135,7 @@ func luaEncode(L *lua.LState, cfg *config) int {
 	}
 	s, err := encode(cfg, L.Get(1))
 	if err != "" {
-		L.Error(lua.LString(err), 0)
+		raise(L, string(err))
 	}
 	L.Push(lua.LString(s))
 	return 1
@@ -151,7 +151,7 @@ func luaDecode(L *lua.LState, cfg *config) int {
 	}
 	v, err := decode(L, cfg, s)
 	if err != "" {
-		L.Error(lua.LString(err), 0)
+		raise(L, string(err))
 	}
 	L.Push(v)
 	return 1
@@ -210,22 +210,22 @@ func typeName(v lua.LValue) string {
 	return v.Type().String()
 }
 
-// argError raises "bad argument #n to 'name' (msg)" as LuaJIT's luaL_argerror
-// does: with the caller's position when the function's name is known, and
-// as '?' without position when it is not (called from Go, e.g. by pcall).
+// argError is luaL_argerror: "bad argument #n to 'name' (msg)" with the
+// caller's position, the name being '?' when the call site has none. In a
+// method call self is not counted, and a bad self is "calling 'name' on
+// bad self".
 func argError(L *lua.LState, n int, msg string) {
-	name := "?"
-	if dbg, ok := L.GetStack(0); ok {
-		if _, err := L.GetInfo("n", dbg, lua.LNil); err == nil && dbg.Name != "" &&
-			!strings.ContainsAny(dbg.Name, "(<") {
-			name = dbg.Name
+	s := callSite(L)
+	name := s.name
+	if name == "" {
+		name = "?"
+	}
+	if s.method {
+		if n--; n == 0 {
+			L.Error(lua.LString(s.where+"calling '"+name+"' on bad self ("+msg+")"), 0)
 		}
 	}
-	text := "bad argument #" + itoa(n) + " to '" + name + "' (" + msg + ")"
-	if name == "?" {
-		L.Error(lua.LString(text), 0)
-	}
-	L.RaiseError("%s", text)
+	L.Error(lua.LString(s.where+"bad argument #"+itoa(n)+" to '"+name+"' ("+msg+")"), 0)
 }
 
 // argInit checks a configuration function got at most max arguments.

@@ -9,6 +9,11 @@
 // settings; cjson.array_mt, cjson.empty_array_mt and cjson.empty_array are
 // shared by all instances of one VM.
 //
+// Errors carry the caller's position as luaL_error adds it in LuaJIT
+// ("content_by_lua(nginx.conf:6):3: Expected value but found ..."), and
+// none when the call was a tail call or came straight from pcall: where.go
+// reads gopher-lua's call frames to tell.
+//
 // The encoder writes straight from LTables into a byte buffer and the
 // decoder builds LTables straight from the input, with no reflection and no
 // intermediate Go values.

@@ -159,42 +159,57 @@ func (e *encoder) table(t *lua.LTable, depth int) {
 // integer (filling holes with null), 0 for an empty table, and -1 when t
 // must be encoded as an object. It raises the excessively sparse error as
 // lua-cjson does.
+//
+// lua-cjson keeps the largest key in a C int: a key of 2^31 or more (or
+// inf) converts to INT_MIN on x86-64, so that the table, unless a smaller
+// key comes later in the traversal, is encoded as an object; and the
+// sparseness test multiplies in int, wrapping. Both are reproduced.
 func (e *encoder) arrayLength(t *lua.LTable) int {
-	maxKey, items := 0.0, 0
-	if n := t.Len(); n > 0 {
+	var maxKey, items int32
+	if n := t.Len(); n > 0 && n <= math.MaxInt32 {
 		// fast path: every key lives in the array part
 		if k, _ := t.Next(lua.LNumber(n)); k == lua.LNil {
-			items = n
+			items = int32(n)
 			for i := 1; i < n; i++ {
 				if t.RawGetInt(i) == lua.LNil {
 					items--
 				}
 			}
-			return e.checkSparse(t, float64(n), items)
+			return e.checkSparse(t, int32(n), items)
 		}
 	}
 	for k, _ := t.Next(lua.LNil); k != lua.LNil; k, _ = t.Next(k) {
 		n, ok := k.(lua.LNumber)
-		if !ok || n < 1 || float64(n) != math.Floor(float64(n)) {
+		f := float64(n)
+		if !ok || f < 1 || f != math.Floor(f) {
 			return -1
 		}
-		if float64(n) > maxKey {
-			maxKey = float64(n)
+		if f > float64(maxKey) {
+			maxKey = cInt(f)
 		}
 		items++
 	}
 	return e.checkSparse(t, maxKey, items)
 }
 
+// cInt converts f (>= 1) to a C int as x86-64 does: out of range is INT_MIN.
+func cInt(f float64) int32 {
+	if f >= 1<<31 {
+		return math.MinInt32
+	}
+	return int32(f)
+}
+
 // checkSparse applies encode_sparse_array to an all-integer-keys table.
-func (e *encoder) checkSparse(t *lua.LTable, maxKey float64, items int) int {
+func (e *encoder) checkSparse(t *lua.LTable, maxKey, items int32) int {
 	cfg := e.cfg
-	sparse := cfg.sparseRatio > 0 && maxKey > float64(items)*float64(cfg.sparseRatio) &&
-		maxKey > float64(cfg.sparseSafe)
-	if sparse || maxKey > math.MaxInt32 {
+	if cfg.sparseRatio > 0 && maxKey > items*int32(cfg.sparseRatio) && maxKey > int32(cfg.sparseSafe) {
 		if !cfg.sparseConvert {
 			e.fail(t, "excessively sparse array")
 		}
+		return -1
+	}
+	if maxKey < 0 {
 		return -1
 	}
 	return int(maxKey)
@@ -241,8 +256,9 @@ func (e *encoder) object(t *lua.LTable, depth int) {
 		case lua.LString:
 			e.str(string(key))
 		case lua.LNumber:
+			// + 0 turns a -0 key into 0: LuaJIT stores -0 keys as 0
 			e.buf = append(e.buf, '"')
-			e.number(key)
+			e.number(key + 0)
 			e.buf = append(e.buf, '"')
 		default:
 			e.fail(k, "table key must be a number or string")

@@ -55,6 +55,7 @@ return {
 { "enc_sparse_safe_only", [[cjson.encode_sparse_array(false, 2, 20) return cjson.encode({[20] = 1})]] },
 { "enc_sparse_bad", [[local a = cjson.encode_sparse_array(false, -1) return a]] },
 { "enc_key_num", [[return cjson.encode({[1.5] = 1}), cjson.encode({[0] = "z"}), cjson.encode({[-1] = "m"})]] },
+{ "enc_key_negzero", [[return cjson.encode({[-0.0] = 1}), cjson.encode({[0] = 1, [-0.0] = 2})]] },
 { "enc_key_num_precision", [[return cjson.encode({[1/3] = 1})]] },
 { "enc_key_mixed", [[return cjson.decode(cjson.encode({[1] = "a", [2] = "b", k = "v"}))]] },
 { "enc_key_bool", [[return cjson.encode({[true] = 1})]] },
@@ -178,4 +179,23 @@ return {
 { "require_same", [[return require("cjson") == require("cjson"), require("cjson.safe") == require("cjson.safe"), require("cjson") ~= require("cjson.safe")]] },
 { "module_fields", [[local m = require("cjson") return m._NAME, type(m.null), type(m.new), type(m.encode), type(m.decode)]] },
 { "safe_fields", [[local m = require("cjson.safe") return m._NAME, m.null == require("cjson").null]] },
+-- error positions: luaL_error and luaL_argerror name the caller's line; a
+-- tail call takes the place of the calling function (LuaJIT)
+{ "pos_encode", [[local s = cjson.encode(print) return s]] },
+{ "pos_decode", [[local v = cjson.decode("[") return v]] },
+{ "pos_depth", [[local t = {} t[1] = t local s = cjson.encode(t) return s]] },
+{ "pos_tail", [[return cjson.decode("[")]] },
+{ "pos_tail_arg", [[return cjson.decode(nil)]] },
+{ "pos_via_local", [[local function f(s) return cjson.decode(s) end local v = f(nil) return v]] },
+{ "pos_via_local_err", [[local function f(s) return cjson.decode(s) end local v = f("{") return v]] },
+{ "pos_config", [[local function g(n) return cjson.encode_max_depth(n) end local v = g(0) return v]] },
+{ "pos_method_self", [[local v = cjson:decode() return v]] },
+{ "pos_method_arg", [[local v = cjson:encode_sparse_array(true, "x") return v]] },
+{ "pos_method_then_call", [[local n = cjson:new() local v = n.decode(nil) return v]] },
+-- sparse arrays: lua-cjson keeps the largest key in a C int
+{ "enc_key_2_31", [[return cjson.encode({[2^31] = 1}), cjson.encode({[2^32 + 5] = 1})]] },
+{ "enc_key_2_31_m1", [[return cjson.encode({[2^31 - 1] = 1})]] },
+{ "enc_key_inf_null", [[cjson.encode_invalid_numbers("null") return cjson.encode({[1/0] = 1})]] },
+{ "enc_ratio_wrap", [[cjson.encode_sparse_array(false, 2^31 - 1, 0) return cjson.encode({1, 2})]] },
+{ "enc_ratio_big_safe", [[cjson.encode_sparse_array(false, 2^30, 2^31 - 1) return cjson.encode({[5] = 1, [6] = 2})]] },
 }
