@@ -198,7 +198,7 @@ func (t *translator) backrefNumber() (int, bool) {
 		j++
 	}
 	n, err := strconv.Atoi(string(t.src[i:j]))
-	if err == nil && (n < 10 || n <= t.ncap) {
+	if err == nil && (n < 8 || n <= t.ncap) { // else \8 and \9 are digits, \1x octal
 		t.pos = j
 		return n, true
 	}

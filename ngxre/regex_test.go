@@ -45,6 +45,7 @@ func TestMatch(t *testing.T) {
 		{"Xwd", "-é_1", `\p{Xwd}+`, "u", 0, "é_1"},
 		{"empty set outside a class", "x", `\p{Greek}`, "", 0, "nil"},
 		{"negated L& in a class", "aB1", `[\P{L&}]`, "u", 0, "1"},
+		{"\\8 without 8 groups is a digit", "a8", `\8`, "", 0, "8"},
 		{"(*F)", "ab", `a(*F)|b`, "", 0, "b"},
 		{"empty name", "ab", `(?''a)b`, "", 0, "ab|a"},
 		{"script", "xαβ", `\p{Greek}+`, "u", 0, "αβ"},
