@@ -86,6 +86,9 @@ func (t *translator) classAtom() (classItem, error) {
 		if err != nil {
 			return classItem{}, err
 		}
+		if s == emptyClass {
+			return classItem{}, nil
+		}
 		if strings.HasPrefix(s, "[^") {
 			return classItem{}, t.unsupported(`negated \p{Any} or \p{L&} inside a class`, start)
 		}
@@ -94,10 +97,12 @@ func (t *translator) classAtom() (classItem, error) {
 		return classItem{text: t.quoted(true)}, nil
 	case 'E':
 		return classItem{}, nil
-	case 'N', 'R', 'X', 'B':
+	case 'N':
+		return classItem{}, t.errAt(`\N is not supported in a class`, t.pos-1)
+	case 'R', 'X', 'B':
 		return classItem{}, t.errAt("escape sequence is invalid in character class", t.pos-1)
 	case 'L', 'l', 'U', 'u':
-		return classItem{}, t.errAt(`PCRE does not support \L, \l, \N{name}, \U, or \u`, t.pos)
+		return classItem{}, t.errAt(`PCRE does not support \L, \l, \N{name}, \U, or \u`, t.pos-1)
 	}
 	r, err := t.charEscape(e)
 	if err != nil {
@@ -134,7 +139,7 @@ func (t *translator) posixClass() (classItem, error) {
 	neg := strings.HasPrefix(name, "^")
 	set, ok := posixSet[strings.TrimPrefix(name, "^")]
 	if !ok {
-		return classItem{}, t.errAt("unknown POSIX class name", t.pos)
+		return classItem{}, t.errAt("unknown POSIX class name", t.pos+2)
 	}
 	t.pos = end + 2
 	if neg {

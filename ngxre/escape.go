@@ -1,8 +1,10 @@
 package ngxre
 
 import (
+	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // rng is an inclusive rune range.
@@ -129,7 +131,7 @@ func (t *translator) escape() error {
 		t.atom(`(?>\r\n|[` + t.shorthand('v') + `])`)
 	case 'N':
 		if t.peek(0) == '{' {
-			return t.errAt(`PCRE does not support \L, \l, \N{name}, \U, or \u`, t.pos)
+			return t.errAt(`PCRE does not support \L, \l, \N{name}, \U, or \u`, t.pos-1)
 		}
 		t.atom(`[^\n]`)
 	case 'C':
@@ -140,7 +142,7 @@ func (t *translator) escape() error {
 	case 'K', 'X':
 		return t.unsupported(`\`+string(c), start)
 	case 'L', 'l', 'U', 'u':
-		return t.errAt(`PCRE does not support \L, \l, \N{name}, \U, or \u`, t.pos)
+		return t.errAt(`PCRE does not support \L, \l, \N{name}, \U, or \u`, t.pos-1)
 	case 'Q':
 		t.quoted(false)
 	case 'E':
@@ -196,7 +198,7 @@ func (t *translator) backrefNumber() (int, bool) {
 		j++
 	}
 	n, err := strconv.Atoi(string(t.src[i:j]))
-	if err == nil && (n < 10 || n <= t.ncap) {
+	if err == nil && (n < 8 || n <= t.ncap) { // else \8 and \9 are digits, \1x octal
 		t.pos = j
 		return n, true
 	}
@@ -220,8 +222,11 @@ func (t *translator) charEscape(c rune) (rune, error) {
 		return '\t', nil
 	case 'c':
 		x := t.peek(0)
-		if x < 0 || x > 0x7f {
+		if x < 0 {
 			return 0, t.errAt(`\c at end of pattern`, t.pos)
+		}
+		if x > 0x7f {
+			return 0, t.errAt(`\c must be followed by an ASCII character`, t.pos)
 		}
 		t.pos++
 		if x >= 'a' && x <= 'z' {
@@ -353,7 +358,11 @@ func (t *translator) numberRef(start int, term rune) error {
 	if rel {
 		n = t.ncap - n + 1
 		if n <= 0 {
-			return t.errAt("reference to non-existent subpattern", t.pos)
+			at := t.pos
+			if term >= 0 {
+				at-- // at the terminator, as PCRE
+			}
+			return t.errAt("reference to non-existent subpattern", at)
 		}
 	}
 	t.backref(n)
@@ -363,6 +372,7 @@ func (t *translator) numberRef(start int, term rune) error {
 
 // property translates \p / \P; pos is after the letter. The text returned is
 // a class body when the caller is inside a class (see classProperty).
+// Without "u" the subject is bytes, which PCRE tests as code points 0-255.
 func (t *translator) property(neg bool, start int) (string, error) {
 	name, err := t.propertyName()
 	if err != nil {
@@ -375,21 +385,103 @@ func (t *translator) property(neg bool, start int) (string, error) {
 	if neg {
 		p = "P"
 	}
+	set, known := propertySet(name)
 	switch {
+	case known && !t.utf:
+		set = byteSet(set)
 	case name == "Any":
 		if neg {
-			return `[^\s\S]`, nil
+			return emptyClass, nil
 		}
 		return `[\s\S]`, nil
-	case name == "L&":
-		if neg {
-			return `[^\p{Lu}\p{Ll}\p{Lt}]`, nil
-		}
-		return `[\p{Lu}\p{Ll}\p{Lt}]`, nil
 	case strings.Contains(" "+categories+" ", " "+name+" "):
 		return `\` + p + `{` + name + `}`, nil
+	case !known:
+		return "", t.errAt(`unknown property name after \P or \p`, t.pos-1)
 	}
-	return "", t.unsupported(`property \p{`+name+`}`, start)
+	if neg {
+		set = complement(set)
+	}
+	if len(set) == 0 {
+		return emptyClass, nil
+	}
+	return "[" + rangesText(set) + "]", nil
+}
+
+// emptyClass matches nothing; a class body of nothing inside a class.
+const emptyClass = `[^\s\S]`
+
+// propertySet returns the code points of a PCRE property name: a general
+// category, L&, Any, a script or one of PCRE's X properties.
+func propertySet(name string) ([]rng, bool) {
+	var tabs []*unicode.RangeTable
+	switch {
+	case name == "Any":
+		return []rng{{0, unicode.MaxRune}}, true
+	case name == "L&":
+		tabs = []*unicode.RangeTable{unicode.Lu, unicode.Ll, unicode.Lt}
+	case strings.Contains(" "+categories+" ", " "+name+" "):
+		if tab, ok := unicode.Categories[name]; ok {
+			tabs = []*unicode.RangeTable{tab}
+		} else { // Cn: unassigned, none of them below 256
+			return nil, true
+		}
+	case name == "Xan": // alphanumeric
+		tabs = []*unicode.RangeTable{unicode.L, unicode.N}
+	case name == "Xwd": // Perl word
+		tabs = []*unicode.RangeTable{unicode.L, unicode.N, {R16: []unicode.Range16{{'_', '_', 1}}}}
+	case name == "Xsp" || name == "Xps": // Perl and POSIX space
+		tabs = []*unicode.RangeTable{unicode.Z, {R16: []unicode.Range16{{'\t', '\r', 1}}}}
+	case name == "Xuc": // what a universal character name may be
+		tabs = []*unicode.RangeTable{{R16: []unicode.Range16{{'$', '$', 1}, {'@', '@', 1}, {'`', '`', 1},
+			{0xa0, 0xd7ff, 1}, {0xe000, 0xffff, 1}}, R32: []unicode.Range32{{0x10000, unicode.MaxRune, 1}}}}
+	default:
+		tab, ok := unicode.Scripts[name]
+		if !ok {
+			return nil, false
+		}
+		tabs = []*unicode.RangeTable{tab}
+	}
+	var set []rng
+	add := func(lo, hi, stride rune) {
+		for r := lo; r <= hi; r += stride {
+			if stride == 1 {
+				set = append(set, rng{lo, hi})
+				return
+			}
+			set = append(set, rng{r, r})
+		}
+	}
+	for _, tab := range tabs {
+		for _, r := range tab.R16 {
+			add(rune(r.Lo), rune(r.Hi), rune(r.Stride))
+		}
+		for _, r := range tab.R32 {
+			add(rune(r.Lo), rune(r.Hi), rune(r.Stride))
+		}
+	}
+	sort.Slice(set, func(i, j int) bool { return set[i].lo < set[j].lo })
+	return set, true
+}
+
+// byteSet keeps the code points below 256 of set, moving 0x80-0xff where
+// byte mode puts those bytes (see mapByte).
+func byteSet(set []rng) []rng {
+	var out []rng
+	for b := rune(0); b < 256; b++ {
+		for _, r := range set {
+			if b >= r.lo && b <= r.hi {
+				m := mapByte(byte(b))
+				if n := len(out); n > 0 && out[n-1].hi == m-1 {
+					out[n-1].hi = m
+				} else {
+					out = append(out, rng{m, m})
+				}
+				break
+			}
+		}
+	}
+	return out
 }
 
 func (t *translator) propertyName() (string, error) {

@@ -1,10 +1,5 @@
 package ngxre
 
-import (
-	"fmt"
-	"strconv"
-)
-
 // Options are the parsed OpenResty regex option letters.
 type Options struct {
 	Caseless    bool // i
@@ -29,7 +24,7 @@ type OptionError struct {
 
 // Error returns OpenResty's text: unknown flag "z" (flags "z").
 func (e *OptionError) Error() string {
-	return fmt.Sprintf("unknown flag %s (flags %s)", strconv.Quote(string(e.Flag)), strconv.Quote(e.Flags))
+	return `unknown flag "` + string([]byte{e.Flag}) + `" (flags "` + e.Flags + `")`
 }
 
 // ParseOptions parses OpenResty option letters such as "jo" or "iu".

@@ -79,6 +79,9 @@ func CompileOptions(pattern string, o Options, matchLimit int) (*Regex, error) {
 	if o.JSCompat {
 		return nil, fmt.Errorf(`ngxre: regex option "J" (JavaScript compatible mode) is not supported by goresty`)
 	}
+	if _, utf := leadingVerbs(pattern); utf {
+		o.UTF8 = true
+	}
 	tr, err := translate(pattern, o)
 	if err != nil {
 		return nil, err
@@ -118,6 +121,7 @@ func pcreMessage(err error) string {
 		"missing argument to repetition operator": "nothing to repeat",
 		"invalid nested repetition operator":      "nothing to repeat",
 		"illegal \\ at end of pattern":            `\ at end of pattern`,
+		"reference to undefined group":            "reference to non-existent subpattern",
 	}
 	for k, v := range known {
 		if strings.Contains(msg, k) {

@@ -29,7 +29,8 @@ type translator struct {
 	ext       bool
 	multi     bool
 	stack     []frame
-	atomStart int // output index of the last quantifiable atom, -1 if none
+	atomStart int  // output index of the last quantifiable atom, -1 if none
+	emptyName bool // readName accepts ""
 	ncap      int
 	names     map[string][]int
 	nameOrder []string
@@ -49,6 +50,7 @@ func translate(pattern string, o Options) (*translation, error) {
 	if err := t.load(); err != nil {
 		return nil, err
 	}
+	t.pos, _ = leadingVerbs(pattern)
 	for t.pos < len(t.src) {
 		if err := t.step(); err != nil {
 			return nil, err
@@ -84,6 +86,29 @@ func (t *translator) load() error {
 	}
 	t.offs = append(t.offs, len(s))
 	return nil
+}
+
+// leadingVerbs returns the length of the (*UTF8), (*UTF), (*NO_START_OPT),
+// (*NO_AUTO_POSSESS) and (*LF) items that start pattern, and whether one of them
+// turns UTF-8 mode on. Other start-of-pattern items are refused by open.
+func leadingVerbs(pattern string) (n int, utf bool) {
+	for {
+		rest := pattern[n:]
+		switch {
+		case strings.HasPrefix(rest, "(*UTF8)"):
+			n, utf = n+len("(*UTF8)"), true
+		case strings.HasPrefix(rest, "(*UTF)"):
+			n, utf = n+len("(*UTF)"), true
+		case strings.HasPrefix(rest, "(*NO_START_OPT)"):
+			n += len("(*NO_START_OPT)")
+		case strings.HasPrefix(rest, "(*NO_AUTO_POSSESS)"):
+			n += len("(*NO_AUTO_POSSESS)")
+		case strings.HasPrefix(rest, "(*LF)"):
+			n += len("(*LF)")
+		default:
+			return n, utf
+		}
+	}
 }
 
 func mapByte(b byte) rune {
@@ -235,6 +260,9 @@ func (t *translator) braceQuant() (int, bool) {
 func (t *translator) quantifier() error {
 	start := t.pos
 	if t.atomStart < 0 {
+		if n, ok := t.braceQuant(); ok && t.src[start] == '{' {
+			start += n - 1 // PCRE points at the closing brace
+		}
 		return t.errAt("nothing to repeat", start)
 	}
 	q := string(t.src[t.pos])
@@ -317,7 +345,7 @@ func (t *translator) readName(term rune) (string, error) {
 		return "", t.errAt("syntax error in subpattern name (missing terminator)", t.pos)
 	}
 	name := string(t.src[start:t.pos])
-	if name == "" {
+	if name == "" && !t.emptyName {
 		return "", t.errAt("group name expected", t.pos)
 	}
 	if len(name) > 32 {
@@ -331,8 +359,11 @@ func isWordRune(r rune) bool {
 }
 
 // namedGroup opens a capturing group called by the name read up to term.
+// PCRE 8 accepts an empty name in (?”) and (?P<>).
 func (t *translator) namedGroup(term rune) error {
+	t.emptyName = true
 	name, err := t.readName(term)
+	t.emptyName = false
 	if err != nil {
 		return err
 	}
@@ -370,7 +401,7 @@ func (t *translator) backref(n int) {
 func (t *translator) open() error {
 	start := t.pos
 	if t.peek(1) == '*' {
-		return t.unsupported("(*VERB) and (*OPTION) syntax", start)
+		return t.verb(start)
 	}
 	if t.peek(1) != '?' {
 		t.pos++
@@ -400,6 +431,9 @@ func (t *translator) open() error {
 		return nil
 	case c == '<' || c == '\'':
 		t.pos++
+		if c == '<' && !isWordRune(t.peek(0)) {
+			return t.errAt("unrecognized character after (?<", t.pos)
+		}
 		if c == '<' {
 			return t.namedGroup('>')
 		}
@@ -471,7 +505,32 @@ func (t *translator) inlineFlags(start int) error {
 			return t.errAt("unrecognized character after (? or (?-", t.pos)
 		}
 	}
-	return t.errAt("missing )", len(t.src))
+	return t.errAt("unrecognized character after (? or (?-", len(t.src))
+}
+
+// verb translates "(*NAME)": (*F) and (*FAIL) fail, the other
+// backtracking verbs and the start-of-pattern options goresty does not
+// implement are refused, and unknown names are PCRE's error.
+func (t *translator) verb(start int) error {
+	i := start + 2
+	for i < len(t.src) && (t.src[i] >= 'A' && t.src[i] <= 'Z' || t.src[i] >= 'a' && t.src[i] <= 'z') {
+		i++
+	}
+	name := string(t.src[start+2 : i])
+	switch name {
+	case "F", "FAIL":
+		if i < len(t.src) && t.src[i] == ')' {
+			t.pos = i + 1
+			t.atom("(?!)")
+			return nil
+		}
+	case "ACCEPT", "COMMIT", "MARK", "PRUNE", "SKIP", "THEN", "":
+		return t.unsupported("(*VERB) and (*OPTION) syntax", start)
+	}
+	if lead, _ := leadingVerbs(t.raw); start == lead && strings.Contains(" UCP CR CRLF ANYCRLF ANY BSR LIMIT UTF ", " "+name+" ") {
+		return t.unsupported("(*VERB) and (*OPTION) syntax", start)
+	}
+	return t.errAt("(*VERB) not recognized or malformed", i)
 }
 
 // conditional translates (?(cond)yes|no); pos is at the inner "(".

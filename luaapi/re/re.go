@@ -2,7 +2,9 @@ package re
 
 import (
 	"errors"
+	"math"
 
+	"github.com/goresty/goresty/luaapi/stdlib"
 	"github.com/goresty/goresty/ngxre"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -54,42 +56,77 @@ func Register(L *lua.LState, ngx *lua.LTable, cfg Config) {
 }
 
 // subjectArg converts argument n with tostring, as lua-resty-core does.
-func subjectArg(L *lua.LState, n int) string {
+func subjectArg(L *lua.LState, n int) string { return toString(L, L.Get(n)) }
+
+// toString converts v as LuaJIT's tostring does: numbers in "%.14g".
+func toString(L *lua.LState, v lua.LValue) string {
+	switch x := v.(type) {
+	case lua.LString:
+		return string(x)
+	case lua.LNumber:
+		return stdlib.FormatNumber(float64(x))
+	}
+	return L.ToStringMeta(v).String()
+}
+
+// regexArg checks argument n is a regex string with lua-resty-core's
+// error texts (numbers are refused too: their length is taken).
+func regexArg(L *lua.LState, n int) string {
 	switch v := L.Get(n).(type) {
 	case lua.LString:
 		return string(v)
-	case lua.LNumber:
-		return v.String()
+	case *lua.LTable:
+		L.RaiseError("bad argument #1 to 'ngx_lua_ffi_compile_regex' (cannot convert 'table' to 'const unsigned char *')")
 	default:
-		return L.ToStringMeta(v).String()
+		L.RaiseError("attempt to get length of local 'regex' (a %s value)", v.Type().String())
 	}
-}
-
-// stringArg checks argument n is a string (opt: nil allowed) with
-// lua-resty-core's error text for local name.
-func stringArg(L *lua.LState, n int, name string, opt bool) string {
-	v := L.Get(n)
-	if s, ok := v.(lua.LString); ok {
-		return string(s)
-	}
-	if opt && v == lua.LNil {
-		return ""
-	}
-	L.RaiseError("attempt to get length of local '%s' (a %s value)", name, v.Type().String())
 	return ""
 }
 
-// tableArg checks argument n is a table or nil.
-func tableArg(L *lua.LState, n int, name string) *lua.LTable {
+// optsArg reads the options argument n as lua-resty-core does: nil and false
+// mean none, a table its (raw) length in bytes, so an empty table is none.
+func optsArg(L *lua.LState, n int) string {
+	switch v := L.Get(n).(type) {
+	case lua.LString:
+		return string(v)
+	case *lua.LNilType:
+		return ""
+	case lua.LBool:
+		if !v {
+			return ""
+		}
+	case *lua.LTable:
+		if v.Len() == 0 {
+			return ""
+		}
+		L.RaiseError("bad argument #1 to 'byte' (string expected, got table)")
+	}
+	L.RaiseError("attempt to get length of local 'opts' (a %s value)", L.Get(n).Type().String())
+	return ""
+}
+
+// tableArg reads argument n, a table or nothing (nil, false). Other values
+// are returned as a non-nil bad value: lua-resty-core only fails when it
+// indexes them, see indexError.
+func tableArg(L *lua.LState, n int) (*lua.LTable, lua.LValue) {
 	switch v := L.Get(n).(type) {
 	case *lua.LTable:
-		return v
+		return v, nil
 	case *lua.LNilType:
-		return nil
+		return nil, nil
+	case lua.LBool:
+		if !v {
+			return nil, nil
+		}
+		return nil, v
 	default:
-		L.RaiseError("attempt to index local '%s' (a %s value)", name, v.Type().String())
-		return nil
+		return nil, v
 	}
+}
+
+// indexError raises LuaJIT's error for indexing local name holding v.
+func indexError(L *lua.LState, name string, v lua.LValue) {
+	L.RaiseError("attempt to index local '%s' (a %s value)", name, v.Type().String())
 }
 
 // compile compiles regex with opts; an unknown option letter is raised,
@@ -106,15 +143,51 @@ func (a *api) compile(L *lua.LState, regex, opts string) (*ngxre.Regex, string) 
 	return re, ""
 }
 
-// ctxStart reads ctx.pos (1-based) as a 0-based byte offset.
-func ctxStart(ctx *lua.LTable) int {
+// compileArgs reads the regex (argument n) and options (argument n+o) and
+// compiles them, checking the options first as lua-resty-core does.
+func (a *api) compileArgs(L *lua.LState, n, o int) (*ngxre.Regex, string) {
+	opts := optsArg(L, o)
+	return a.compile(L, regexArg(L, n), opts)
+}
+
+// errBadOffset is what PCRE returns for a start offset outside the subject.
+const errBadOffset = "pcre_exec() failed: -24"
+
+// ctxStart reads ctx.pos (1-based) as lua-resty-core does: nil, false or
+// <= 0 start at 0, else pos-1 is truncated to a C int; ok false means that
+// offset is outside the subject (PCRE's bad offset error). A ctx that is not
+// a table reads as having no pos (a string indexes the string library).
+func ctxStart(L *lua.LState, ctx *lua.LTable, bad lua.LValue, subjLen int) (int, bool) {
 	if ctx == nil {
-		return 0
+		if bad != nil {
+			if _, ok := bad.(lua.LString); !ok {
+				indexError(L, "ctx", bad)
+			}
+		}
+		return 0, true
 	}
-	if p, ok := ctx.RawGetString("pos").(lua.LNumber); ok && p > 1 {
-		return int(p) - 1
+	var p float64
+	switch v := L.GetField(ctx, "pos").(type) {
+	case *lua.LNilType:
+		return 0, true
+	case lua.LBool:
+		if !v {
+			return 0, true
+		}
+		L.RaiseError("attempt to compare boolean with number")
+	case lua.LNumber:
+		p = float64(v)
+	default:
+		L.RaiseError("attempt to compare %s with number", v.Type().String())
 	}
-	return 0
+	if p <= 0 {
+		return 0, true
+	}
+	off := math.Trunc(p - 1) // LuaJIT's interpreter and JIT disagree for 0 < pos < 1
+	if !(off <= float64(subjLen)) {
+		return 0, false
+	}
+	return int(off), true
 }
 
 // capturesTable fills res (or a new table) with the captures of a match.
@@ -156,20 +229,32 @@ func capturesTable(L *lua.LState, re *ngxre.Regex, s string, caps []int, res *lu
 	return res
 }
 
+// setCtxPos stores the 1-based position after a match in ctx.pos.
+func setCtxPos(L *lua.LState, ctx *lua.LTable, bad lua.LValue, end int) {
+	if ctx != nil {
+		L.SetField(ctx, "pos", lua.LNumber(end+1))
+	} else if bad != nil {
+		indexError(L, "ctx", bad)
+	}
+}
+
 // reMatch is ngx.re.match(subject, regex, options?, ctx?, res_table?).
 func (a *api) reMatch(L *lua.LState) int {
 	s := subjectArg(L, 1)
-	regex := stringArg(L, 2, "regex", false)
-	opts := stringArg(L, 3, "opts", true)
-	ctx := tableArg(L, 4, "ctx")
-	res := tableArg(L, 5, "res")
-	re, msg := a.compile(L, regex, opts)
+	re, msg := a.compileArgs(L, 2, 3)
 	if re == nil {
 		L.Push(lua.LNil)
 		L.Push(lua.LString(msg))
 		return 2
 	}
-	caps, err := re.Exec(s, ctxStart(ctx), a.caps)
+	ctx, badCtx := tableArg(L, 4)
+	start, ok := ctxStart(L, ctx, badCtx, len(s))
+	if !ok {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(errBadOffset))
+		return 2
+	}
+	caps, err := re.Exec(s, start, a.caps)
 	if err != nil {
 		L.Push(lua.LNil)
 		L.Push(lua.LString(err.Error()))
@@ -182,8 +267,10 @@ func (a *api) reMatch(L *lua.LState) int {
 		L.Push(lua.LNil)
 		return 1
 	}
-	if ctx != nil {
-		ctx.RawSetString("pos", lua.LNumber(caps[1]+1))
+	setCtxPos(L, ctx, badCtx, caps[1])
+	res, badRes := tableArg(L, 5)
+	if badRes != nil {
+		indexError(L, "res", badRes)
 	}
 	L.Push(capturesTable(L, re, s, caps, res))
 	return 1
@@ -192,21 +279,16 @@ func (a *api) reMatch(L *lua.LState) int {
 // reFind is ngx.re.find(subject, regex, options?, ctx?, nth?).
 func (a *api) reFind(L *lua.LState) int {
 	s := subjectArg(L, 1)
-	regex := stringArg(L, 2, "regex", false)
-	opts := stringArg(L, 3, "opts", true)
-	ctx := tableArg(L, 4, "ctx")
-	nth := 0
-	if n, ok := L.Get(5).(lua.LNumber); ok {
-		nth = int(n)
-	}
-	re, msg := a.compile(L, regex, opts)
+	re, msg := a.compileArgs(L, 2, 3)
 	if re == nil {
 		return pushErr3(L, msg)
 	}
-	if nth < 0 || nth > re.NumCaptures() {
-		return pushErr3(L, "nth out of bound")
+	ctx, badCtx := tableArg(L, 4)
+	start, ok := ctxStart(L, ctx, badCtx, len(s))
+	if !ok {
+		return pushErr3(L, errBadOffset)
 	}
-	caps, err := re.Exec(s, ctxStart(ctx), nil)
+	caps, err := re.Exec(s, start, nil)
 	if err != nil {
 		return pushErr3(L, err.Error())
 	}
@@ -214,16 +296,52 @@ func (a *api) reFind(L *lua.LState) int {
 		L.Push(lua.LNil)
 		return 1
 	}
-	if ctx != nil {
-		ctx.RawSetString("pos", lua.LNumber(caps[1]+1))
+	setCtxPos(L, ctx, badCtx, caps[1])
+	return findResult(L, re, caps)
+}
+
+// findResult pushes the span of capture nth (argument 5) of a match as
+// lua-resty-core does: nil, false or a negative nth is 0, and a fractional
+// nth indexes the offsets vector at 2*nth and 2*nth+1, truncated.
+func findResult(L *lua.LState, re *ngxre.Regex, caps []int) int {
+	var nth float64
+	switch v := L.Get(5).(type) {
+	case lua.LNumber:
+		nth = float64(v)
+	case *lua.LNilType:
+	case lua.LBool:
+		if v {
+			L.RaiseError("attempt to compare boolean with number")
+		}
+	default:
+		L.RaiseError("attempt to compare %s with number", v.Type().String())
 	}
-	if caps[2*nth] < 0 {
+	if !(nth >= 0) {
+		nth = 0
+	}
+	if nth > float64(re.NumCaptures()) {
+		return pushErr3(L, "nth out of bound")
+	}
+	rc := 1 // PCRE's count: the highest group that took part, plus one
+	for i := len(caps)/2 - 1; i > 0; i-- {
+		if caps[2*i] >= 0 {
+			rc = i + 1
+			break
+		}
+	}
+	if nth >= float64(rc) {
 		L.Push(lua.LNil)
 		L.Push(lua.LNil)
 		return 2
 	}
-	L.Push(lua.LNumber(caps[2*nth] + 1))
-	L.Push(lua.LNumber(caps[2*nth+1]))
+	from, to := caps[int(2*nth)]+1, caps[int(2*nth+1)]
+	if from < 0 || to < 0 {
+		L.Push(lua.LNil)
+		L.Push(lua.LNil)
+		return 2
+	}
+	L.Push(lua.LNumber(from))
+	L.Push(lua.LNumber(to))
 	return 2
 }
 
@@ -238,9 +356,7 @@ func pushErr3(L *lua.LState, msg string) int {
 // reGmatch is ngx.re.gmatch(subject, regex, options?): an iterator.
 func (a *api) reGmatch(L *lua.LState) int {
 	s := subjectArg(L, 1)
-	regex := stringArg(L, 2, "regex", false)
-	opts := stringArg(L, 3, "opts", true)
-	re, msg := a.compile(L, regex, opts)
+	re, msg := a.compileArgs(L, 2, 3)
 	if re == nil {
 		L.Push(lua.LNil)
 		L.Push(lua.LString(msg))

@@ -118,3 +118,35 @@ func BenchmarkMatchJO(b *testing.B) {
 		b.Fatal(err)
 	}
 }
+
+// TestNginxEdges checks results observed on nginx + lua-resty-core 0.1.25
+// (testdata/cases/lua/re.txt has them all, run on both servers).
+func TestNginxEdges(t *testing.T) {
+	tests := []struct{ name, code, want string }{
+		{"split inserts the first capture only", `local t = require("ngx.re").split("a1b22c", "(\\d)(\\d)?") ngx.say(table.concat(t, "|"))`, "a|1|b|2|c\n"},
+		{"split keeps fields from the last empty match", `local t = require("ngx.re").split("a b  c", " *") ngx.say(table.concat(t, "|"))`, "a|a |b|b  |c\n"},
+		{"split leaves ctx.pos at the stop offset", `local c = {pos = 3} require("ngx.re").split("a,b,c", ",", nil, c) ngx.say(c.pos)`, "4\n"},
+		{"split clears one slot of a reused res", `local t = require("ngx.re").split("a,b", ",", nil, nil, nil, {1, 2, 3, 4}) ngx.say(t[2], t[3], t[4])`, "bnil4\n"},
+		{"split with a fractional max", `ngx.say(#require("ngx.re").split("a,b,c", ",", nil, nil, 2.5))`, "3\n"},
+		{"find with a negative nth", `ngx.say(ngx.re.find("x12", "(\\d)(\\d)", "", nil, -1))`, "23\n"},
+		{"find with a fractional nth", `ngx.say(ngx.re.find("x12", "(\\d)(\\d)", "", nil, 1.5))`, "32\n"},
+		{"pos past the end", `ngx.say(ngx.re.match("ab", "b", "", {pos = 4}))`, "nilpcre_exec() failed: -24\n"},
+		{"pos at the end", `ngx.say(ngx.re.match("ab", "$", "", {pos = 3})[0] == "")`, "true\n"},
+		{"number subject", `ngx.say(ngx.re.sub(2^53, "e", "E"))`, "9.007199254741E+151\n"},
+		{"replacement function without result", `local ok, err = pcall(ngx.re.gsub, "a", "a", function() end) ngx.say(ok, (err:gsub("^.-:%d+: ", "")))`,
+			"falsebad argument #1 to 'tostring' (value expected)\n"},
+		{"empty opts table", `ngx.say(ngx.re.match("A", "A", {})[0])`, "A\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out strings.Builder
+			L := newState(t, DefaultConfig(), &out, nil)
+			if err := L.DoString(tt.code); err != nil {
+				t.Fatal(err)
+			}
+			if out.String() != tt.want {
+				t.Errorf("got %q, want %q", out.String(), tt.want)
+			}
+		})
+	}
+}

@@ -41,6 +41,8 @@ func compileTemplate(t string) ([]tmplPart, string) {
 		}
 		name := t[i:j]
 		switch {
+		case name == "" && braced && j < len(t) && t[j] != '}':
+			return nil, `the closing bracket in "" variable is missing`
 		case name == "":
 			return nil, `lua script: invalid capturing variable name found in "` + t + `"`
 		case name[0] < '0' || name[0] > '9':
@@ -98,25 +100,27 @@ func (a *api) reSub(L *lua.LState) int { return a.substitute(L, false) }
 func (a *api) reGsub(L *lua.LState) int { return a.substitute(L, true) }
 
 func (a *api) substitute(L *lua.LState, global bool) int {
-	s := subjectArg(L, 1)
-	regex := stringArg(L, 2, "regex", false)
 	repl := L.Get(3)
-	opts := stringArg(L, 4, "opts", true)
-	re, msg := a.compile(L, regex, opts)
+	fn, _ := repl.(*lua.LFunction)
+	var tmpl string
+	if fn == nil {
+		tmpl = toString(L, repl)
+	}
+	re, msg := a.compileArgs(L, 2, 4)
 	if re == nil {
 		return pushErr3(L, msg)
 	}
-	fn, _ := repl.(*lua.LFunction)
 	var parts []tmplPart
 	if fn == nil {
 		var logMsg string
-		if parts, logMsg = compileTemplate(subjectArg(L, 3)); logMsg != "" {
+		if parts, logMsg = compileTemplate(tmpl); logMsg != "" {
 			if a.cfg.LogError != nil {
 				a.cfg.LogError(logMsg)
 			}
 			return pushErr3(L, errTemplate)
 		}
 	}
+	s := subjectArg(L, 1)
 	var b strings.Builder
 	pos, last, count := 0, 0, 0
 	var caps []int
@@ -159,15 +163,16 @@ func (a *api) substitute(L *lua.LState, global bool) int {
 }
 
 // callReplace calls a replacement function with the captures table and
-// converts its result with tostring.
+// converts its result with tostring; no result at all is tostring's error.
 func callReplace(L *lua.LState, fn *lua.LFunction, re *ngxre.Regex, s string, caps []int) string {
+	top := L.GetTop()
 	L.Push(fn)
 	L.Push(capturesTable(L, re, s, caps, nil))
-	L.Call(1, 1)
-	v := L.Get(-1)
-	L.Pop(1)
-	if str, ok := v.(lua.LString); ok {
-		return string(str)
+	L.Call(1, lua.MultRet)
+	if L.GetTop() == top {
+		L.RaiseError("bad argument #1 to 'tostring' (value expected)")
 	}
-	return L.ToStringMeta(v).String()
+	v := L.Get(top + 1)
+	L.SetTop(top)
+	return toString(L, v)
 }
