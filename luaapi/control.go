@@ -245,7 +245,7 @@ func (a *api) logLine(L *lua.LState, start int) string {
 		case lua.LString:
 			b = append(b, v...)
 		case lua.LNumber:
-			b = stdlib.AppendNumber(b, float64(v))
+			b = stdlib.AppendNumberOut(b, float64(v))
 		case lua.LBool:
 			if v {
 				b = append(b, "true"...)

@@ -29,7 +29,7 @@ func (a *api) appendValue(L *lua.LState, arg int, b []byte, v lua.LValue, depth 
 	case lua.LString:
 		return append(b, x...)
 	case lua.LNumber:
-		return stdlib.AppendNumber(b, float64(x))
+		return stdlib.AppendNumberOut(b, float64(x))
 	case lua.LBool:
 		if x {
 			return append(b, "true"...)

@@ -231,7 +231,7 @@ func appendSendDepth(L *lua.LState, b []byte, v lua.LValue, top bool, depth int)
 	case lua.LString:
 		return append(b, x...)
 	case lua.LNumber:
-		return stdlib.AppendNumber(b, float64(x))
+		return stdlib.AppendNumberOut(b, float64(x))
 	case *lua.LTable:
 		if depth >= maxTableDepth {
 			sockArgError(L, 2, "send", "table nested too deeply")

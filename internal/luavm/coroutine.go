@@ -13,8 +13,8 @@ import (
 // coroutines and pcall up to the scheduler, and the results come back down.
 // Any other yield is a user yield and goes to the user's resumer.
 const coLua = `
-local raw_new, raw_resume, raw_yield, raw_status, raw_running, release, killed, set_entry_panic, set_xpanic, set_panic, is_lua, SYS, ident, nres, cut = ...
-local error, select = error, select
+local raw_new, raw_resume, raw_yield, raw_status, raw_running, release, killed, set_entry_panic, set_xpanic, set_panic, is_lua, SYS, ident, nres, cut, getmetatable_ = ...
+local error, select, type, rawget, getmetatable_ = error, select, type, rawget, getmetatable_
 
 -- after a user resume: forward system yields up, hand user yields back
 local function fwd(co, ok, ...)
@@ -50,9 +50,23 @@ local function tramp(f, ...)
 	return nres(f(...))
 end
 
-local function pcall_(f, ...)
+-- what LuaJIT says when pcall or xpcall is given a value it cannot call
+local function not_callable(f)
+	if type(f) == "function" then return nil end
+	local mt = getmetatable_(f)
+	if type(mt) == "table" and rawget(mt, "__call") ~= nil then return nil end
+	return "attempt to call a " .. type(f) .. " value"
+end
+
+local function pcall_(...)
+	if select("#", ...) == 0 then
+		error("bad argument #1 to 'pcall' (value expected)", 2)
+	end
+	local f = ...
+	local msg = not_callable(f)
+	if msg then return false, msg end
 	local co = raw_new(tramp)
-	return pfwd(co, raw_resume(co, f, ...))
+	return pfwd(co, raw_resume(co, ...))
 end
 
 local function xentry(h, f, ...)
@@ -61,6 +75,13 @@ local function xentry(h, f, ...)
 end
 
 local function xpcall_(f, h, ...)
+	if type(h) ~= "function" then
+		local got = type(h)
+		if h == nil and select("#", ...) == 0 then got = "no value" end
+		error("bad argument #2 to 'xpcall' (function expected, got " .. got .. ")", 2)
+	end
+	local msg = not_callable(f)
+	if msg then return false, h(msg) end
 	local co = raw_new(xentry)
 	return pfwd(co, raw_resume(co, h, f, ...))
 end
@@ -262,7 +283,11 @@ func (w *Worker) installCoroutines() {
 		L.Remove(1)
 		return n
 	}))
-	L.Call(15, 4)
+	L.Push(L.NewFunction(func(L *lua.LState) int { // the metatable, even a protected one
+		L.Push(L.GetMetatable(L.Get(1)))
+		return 1
+	}))
+	L.Call(16, 4)
 	co := L.Get(-2).(*lua.LTable)
 	w.entry = L.Get(-1).(*lua.LFunction)
 	L.SetGlobal("pcall", L.Get(-4))

@@ -32,6 +32,21 @@ func AppendNumber(b []byte, f float64) []byte {
 	return strconv.AppendFloat(b, f, 'g', 14, 64)
 }
 
+// AppendNumberOut appends f as ngx.say, ngx.print, ngx.log and
+// tcpsock:send write numbers, which is not tostring's way: a whole number
+// that fits 32 bits is printed as an integer (so -0 is "0"), anything else
+// with C's "%.14g", where a NaN with its sign bit set (what 0/0 gives) is
+// "-nan".
+func AppendNumberOut(b []byte, f float64) []byte {
+	if f >= math.MinInt32 && f <= math.MaxInt32 && f == math.Trunc(f) {
+		return strconv.AppendInt(b, int64(f), 10)
+	}
+	if math.IsNaN(f) && math.Signbit(f) {
+		return append(b, "-nan"...)
+	}
+	return AppendNumber(b, f)
+}
+
 // parseNumber converts a string to a number as LuaJIT's lua_tonumber does:
 // surrounding whitespace, decimal with exponent, hex with optional fraction
 // and binary exponent, binary ("0b101"), and "inf", "infinity" and "nan" in
