@@ -306,8 +306,10 @@ func (c *h1conn) serve() {
 			c.rwc.SetReadDeadline(time.Now().Add(keep))
 		}
 		br := c.reader()
+		pipelined := n > 0 && br.Buffered() > 0
 		c.cr.remain = maxHeaderBytes
 		if _, err := br.Peek(1); err != nil {
+			c.logIdleEnd(n, err)
 			return
 		}
 		if !c.state.CompareAndSwap(connWaiting, connActive) {
@@ -319,7 +321,7 @@ func (c *h1conn) serve() {
 		hr, err := c.req.read(br)
 		c.cr.remain = 1<<63 - 1
 		if err != nil {
-			c.badRequest(err)
+			c.badRequest(err, pipelined)
 			return
 		}
 		// the read deadline stays until something reads during the request
@@ -411,13 +413,41 @@ func (c *h1conn) handle(w *h1resp, hr *http.Request) {
 	s.serve(st, g, &c.ci, w, hr)
 }
 
+// logIdleEnd writes the info line nginx writes when a connection ends
+// before a request starts: the client closed it, or client_header_timeout
+// passed before the first request (the end of keepalive_timeout is quiet).
+func (c *h1conn) logIdleEnd(n int, err error) {
+	lg := c.h.s.log
+	if !lg.Enabled(errlog.Info) || c.state.Load() != connWaiting {
+		return // closed by goresty (a stop, a reload)
+	}
+	var ne net.Error
+	timeout := errors.As(err, &ne) && ne.Timeout()
+	eof := errors.Is(err, io.EOF)
+	client, _, _ := net.SplitHostPort(c.raddr)
+	ctx := &errlog.Context{Conn: c.ci.id, Client: client, Server: strings.TrimPrefix(c.h.key, "tcp:")}
+	switch {
+	case n > 0 && eof:
+		lg.Log(errlog.Info, &errlog.Context{Conn: c.ci.id}, "client "+client+" closed keepalive connection")
+	case n == 0 && eof:
+		lg.Log(errlog.Info, ctx, "client closed connection while waiting for request")
+	case n == 0 && timeout:
+		lg.Log(errlog.Info, ctx, "client timed out (110: Connection timed out) while waiting for request")
+	}
+}
+
 // badRequest answers a request head net/http could not read (the checker
 // answers the malformed ones nginx refuses; this is what is left).
-func (c *h1conn) badRequest(err error) {
+func (c *h1conn) badRequest(err error, pipelined bool) {
 	// the client closed or reset the connection, timed out, or was
-	// already answered by the checker: nothing to say
+	// already answered by the checker: nothing to answer
 	var oe *net.OpError
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, errRejected) || errors.As(err, &oe) {
+		var ne net.Error
+		timeout := errors.As(err, &ne) && ne.Timeout()
+		if cc, ok := c.rwc.(*checkConn); ok && !errors.Is(err, errRejected) && (timeout || oe == nil) {
+			cc.logCutShort(timeout, pipelined)
+		}
 		return
 	}
 	code := http.StatusBadRequest

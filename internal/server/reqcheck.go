@@ -508,12 +508,40 @@ const maxLogLine = 2048
 var logPrefixLen = len("2006/01/02 15:04:05 [info] ") + 2*len(strconv.Itoa(os.Getpid())) + len("#: ")
 
 func (c *checkConn) logRefusal(f *refusal) {
+	c.logHead(f.msg, f.where, string(c.reqLine))
+}
+
+// logCutShort writes nginx's info line for a request head the client
+// left unfinished: it closed the connection (or client_header_timeout
+// passed) inside the request line or the headers. pipelined: the line
+// came with the bytes of the request before.
+func (c *checkConn) logCutShort(timeout, pipelined bool) {
+	if !c.s.log.Enabled(errlog.Info) {
+		return
+	}
+	msg := "client prematurely closed connection"
+	if timeout {
+		msg = "client timed out (110: Connection timed out)"
+	}
+	switch {
+	case c.started:
+		c.logHead(msg, inHeaders, string(c.reqLine))
+	case len(c.partial) == 0:
+		// nothing of a request yet
+	case pipelined:
+		c.logHead(msg, inPipelinedLine, string(bytes.TrimSuffix(c.partial, []byte("\r"))))
+	default:
+		c.logHead(msg, inRequestLine, string(bytes.TrimSuffix(c.partial, []byte("\r"))))
+	}
+}
+
+// logHead logs msg, said while reading a request head, at info level.
+func (c *checkConn) logHead(msg string, where int, reqLine string) {
 	lg := c.s.log
 	if !lg.Enabled(errlog.Info) {
 		return
 	}
-	msg := f.msg
-	switch f.where {
+	switch where {
 	case inRequestLine:
 		msg += " while reading client request line"
 	case inPipelinedLine:
@@ -521,7 +549,7 @@ func (c *checkConn) logRefusal(f *refusal) {
 	default:
 		msg += " while reading client request headers"
 	}
-	ctx := &errlog.Context{Conn: c.id, Request: string(c.reqLine)}
+	ctx := &errlog.Context{Conn: c.id, Request: reqLine}
 	if host, _, err := net.SplitHostPort(c.RemoteAddr().String()); err == nil {
 		ctx.Client = host
 	}
