@@ -119,7 +119,7 @@ co.wrap = function(f)
 	local c = new_co(f)
 	return function(...) return wrapped(fwd(c, raw_resume(c, ...))) end
 end
-return pcall_, xpcall_, co, entry
+return pcall_, xpcall_, co, entry, tramp, xentry
 `
 
 // installCoroutines replaces pcall, xpcall and coroutine.* with the
@@ -287,12 +287,17 @@ func (w *Worker) installCoroutines() {
 		L.Push(L.GetMetatable(L.Get(1)))
 		return 1
 	}))
-	L.Call(16, 4)
-	co := L.Get(-2).(*lua.LTable)
-	w.entry = L.Get(-1).(*lua.LFunction)
-	L.SetGlobal("pcall", L.Get(-4))
-	L.SetGlobal("xpcall", L.Get(-3))
-	L.Pop(4)
+	L.Call(16, 6)
+	w.tramp = L.Get(-2).(*lua.LFunction)
+	w.xentry = L.Get(-1).(*lua.LFunction)
+	co := L.Get(-4).(*lua.LTable)
+	w.entry = L.Get(-3).(*lua.LFunction)
+	L.SetGlobal("pcall", L.Get(-6))
+	L.SetGlobal("xpcall", L.Get(-5))
+	L.Pop(6)
+	if dbg, ok := L.GetGlobal("debug").(*lua.LTable); ok {
+		dbg.RawSetString("traceback", L.NewFunction(w.debugTraceback))
+	}
 	cot := L.GetGlobal("coroutine").(*lua.LTable)
 	co.ForEach(func(k, v lua.LValue) { cot.RawSet(k, v) })
 }
