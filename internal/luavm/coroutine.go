@@ -320,13 +320,21 @@ func baseError(L *lua.LState) int {
 // luaWhere is "chunk:line:" of the Lua function at level (1 = the caller
 // of the running Go function), skipping Go functions as gopher-lua does.
 func luaWhere(L *lua.LState, level int) string {
+	var prev uintptr
+	if dbg, ok := L.GetStack(level - 1); ok {
+		prev = framePtr(dbg)
+	}
 	for l := level; l < level+64; l++ {
 		dbg, ok := L.GetStack(l)
-		if !ok {
-			return ""
+		if !ok || framePtr(dbg) == prev {
+			return "" // past the bottom (gopher-lua hands it again after a tail call)
 		}
+		prev = framePtr(dbg)
 		if _, err := L.GetInfo("Sl", dbg, lua.LNil); err != nil {
 			return ""
+		}
+		if dbg.Source == "[goresty]" {
+			return "" // the layer stands for a C function (pcall, the entry)
 		}
 		if dbg.What == "G" || dbg.CurrentLine <= 0 {
 			if l == level {

@@ -21,15 +21,22 @@ const defaultPath = "$prefix/lua/?.lua;$prefix/lua/?/init.lua;$prefix/lib/?.lua;
 
 func (w *Worker) setupPackagePath() {
 	mc := w.RT.Main
-	path := mc.PackagePath
-	if path == "" {
-		path = defaultPath
-	} else if strings.Contains(path, ";;") {
-		path = strings.Replace(path, ";;", ";"+defaultPath+";", 1)
+	// nginx puts the prefix in with its trailing slash, so the common
+	// "$prefix/lua/?.lua" gives ".../prefix//lua/m.lua" in module names,
+	// error messages and tracebacks; goresty's own entries have one slash
+	prefix := w.RT.Plan.Prefix
+	if !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
 	}
-	prefix := strings.TrimSuffix(w.RT.Plan.Prefix, "/")
-	path = strings.ReplaceAll(path, "$prefix", prefix)
+	path := mc.PackagePath
 	path = strings.ReplaceAll(path, "${prefix}", prefix)
+	path = strings.ReplaceAll(path, "$prefix", prefix)
+	def := strings.ReplaceAll(defaultPath, "$prefix/", prefix)
+	if path == "" {
+		path = def
+	} else if strings.Contains(path, ";;") {
+		path = strings.Replace(path, ";;", ";"+def+";", 1)
+	}
 	if pkg, ok := w.L.GetGlobal("package").(*lua.LTable); ok {
 		pkg.RawSetString("path", lua.LString(path))
 		cpath := mc.PackageCPath

@@ -3,6 +3,7 @@ package luavm
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -190,47 +191,24 @@ func (w *Worker) logTask(t *Task, lv errlog.Level, msg string) {
 	w.RT.Log.Log(lv, nil, msg)
 }
 
-// traceback builds "stack traceback:" lines for the running thread L.
-func traceback(L *lua.LState) string {
+// logTraceMax is how many frames of a coroutine nginx's log shows.
+const logTraceMax = 22
+
+// traceback builds the "stack traceback:" of an error for the log, as
+// nginx writes it: "coroutine 0:" with the frames of the coroutine that
+// failed, then one section per coroutine that resumed it.
+func (w *Worker) traceback(L *lua.LState) string {
 	var b strings.Builder
-	b.WriteString("stack traceback:\ncoroutine 0:")
-	last := ""
-	for level := 0; level < 30; level++ {
-		dbg, ok := L.GetStack(level)
-		if !ok {
-			break
+	b.WriteString("stack traceback:")
+	for i, sec := range w.traceSections(L, 0, true) {
+		b.WriteString("\ncoroutine " + strconv.Itoa(i) + ":")
+		if len(sec) > logTraceMax {
+			sec = append(sec[:logTraceMax:logTraceMax], "...") // nginx keeps the top only
 		}
-		f, err := L.GetInfo("Slnf", dbg, lua.LNil)
-		if err != nil {
-			break
+		for _, l := range sec {
+			b.WriteString("\n\t")
+			b.WriteString(l)
 		}
-		var line string
-		if fn, _ := f.(*lua.LFunction); stdlib.IsConcat(fn) {
-			continue // the `..` operator: no frame in LuaJIT
-		} else if dbg.What == "G" || dbg.Source == "<G>" {
-			line = "[C]: in function <?>"
-			if dbg.Name != "" {
-				line = "[C]: in function '" + dbg.Name + "'"
-			}
-		} else if dbg.Source == "[goresty]" {
-			continue // the yield-safe layer's own frames
-		} else {
-			line = fmt.Sprintf("%s:%d: in ", dbg.Source, dbg.CurrentLine)
-			switch {
-			case dbg.What == "main" && dbg.LineDefined <= 0:
-				line += "main chunk"
-			case dbg.Name != "":
-				line += "function '" + dbg.Name + "'"
-			default:
-				line += fmt.Sprintf("function <%s:%d>", dbg.Source, dbg.LineDefined)
-			}
-		}
-		if line == last {
-			continue
-		}
-		last = line
-		b.WriteString("\n\t")
-		b.WriteString(line)
 	}
 	return b.String()
 }
@@ -271,7 +249,7 @@ func callerTrace(L *lua.LState) string {
 func (w *Worker) tracePanic(L *lua.LState) {
 	stdlib.TranslateVMError(L)
 	if t := w.cur; t != nil && t.trace == "" {
-		t.trace = traceback(L)
+		t.trace = w.traceback(L)
 	}
 	panic(&lua.ApiError{Type: lua.ApiErrorRun, Object: L.Get(-1)})
 }

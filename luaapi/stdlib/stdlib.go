@@ -40,6 +40,7 @@ func Open(L *lua.LState) {
 	}
 	openLibFixes(L)
 	openOS(L)
+	openRequire(L)
 	if str, ok := L.GetGlobal("string").(*lua.LTable); ok {
 		// last: find, match and gmatch are the fixed versions by now
 		for _, name := range []string{"find", "match", "gmatch", "gsub"} {
