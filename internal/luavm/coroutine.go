@@ -297,6 +297,7 @@ func (w *Worker) installCoroutines() {
 	L.Pop(6)
 	if dbg, ok := L.GetGlobal("debug").(*lua.LTable); ok {
 		dbg.RawSetString("traceback", L.NewFunction(w.debugTraceback))
+		dbg.RawSetString("getinfo", L.NewFunction(w.debugGetinfo))
 	}
 	cot := L.GetGlobal("coroutine").(*lua.LTable)
 	co.ForEach(func(k, v lua.LValue) { cot.RawSet(k, v) })

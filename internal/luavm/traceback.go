@@ -82,19 +82,62 @@ func (w *Worker) traceLines(th *lua.LState, level int) []string {
 	return w.traceSections(th, level, false)[0]
 }
 
-// traceSections walks th's frames from level on, in LuaJIT's words. A
-// pcall's coroutine goes on in its caller's section; with all set (the
+// vframe is a frame as LuaJIT would have it.
+type vframe struct {
+	c        bool // a builtin: a Go function, or a function of goresty's layer standing for one
+	dbg      *lua.Debug
+	fn       *lua.LFunction
+	name     string // as the caller called it ("" when unknown)
+	namewhat string // "global", "local", "method", "field", "upvalue", "metamethod" or ""
+	noLine   bool   // the top frame of an error the VM raised: nginx's log shows no line
+}
+
+// line is the frame's traceback line.
+func (f *vframe) line() string {
+	if f.c {
+		return cFrame(f.name)
+	}
+	dbg := f.dbg
+	line := dbg.Source + ":" + strconv.Itoa(dbg.CurrentLine) + ": in "
+	if f.noLine {
+		line = dbg.Source + ": in "
+	}
+	switch {
+	case dbg.LineDefined <= 0:
+		return line + "main chunk"
+	case f.name != "":
+		return line + "function '" + f.name + "'"
+	}
+	return line + "function <" + dbg.Source + ":" + strconv.Itoa(dbg.LineDefined) + ">"
+}
+
+// traceSections walks th's frames from level on, as text lines; see
+// frameSections.
+func (w *Worker) traceSections(th *lua.LState, level int, all bool) [][]string {
+	var out [][]string
+	for _, sec := range w.frameSections(th, level, all) {
+		lines := make([]string, len(sec))
+		for i := range sec {
+			lines[i] = sec[i].line()
+		}
+		out = append(out, lines)
+	}
+	return out
+}
+
+// frameSections walks th's frames from level on as LuaJIT would have them.
+// A pcall's coroutine goes on in its caller's section; with all set (the
 // error log's traceback), the coroutine that resumed a user coroutine or
 // a light thread gets a section of its own ("coroutine 1:"), and a frame
-// that raised an error itself (not through a builtin) shows no line, as
-// in nginx's log; without all the walk ends at a user coroutine, as
-// LuaJIT's debug.traceback does.
-func (w *Worker) traceSections(th *lua.LState, level int, all bool) [][]string {
+// that raised an error itself (not through a builtin) shows no line, as in
+// nginx's log; without all the walk ends at a user coroutine, as LuaJIT's
+// debug.traceback does.
+func (w *Worker) frameSections(th *lua.LState, level int, all bool) [][]vframe {
 	type frame struct {
 		dbg *lua.Debug
 		fn  *lua.LFunction
 	}
-	sections := [][]string{nil}
+	sections := [][]vframe{nil}
 	for cur := th; cur != nil; {
 		var frames []frame
 		var want uintptr // the frame the last one was called from
@@ -119,7 +162,7 @@ func (w *Worker) traceSections(th *lua.LState, level int, all bool) [][]string {
 				break
 			}
 		}
-		var seen []string // the frames LuaJIT would have, top first
+		var seen []vframe // the frames LuaJIT would have, top first
 		for i, fr := range frames {
 			dbg, fn := fr.dbg, fr.fn
 			if stdlib.IsConcat(fn) {
@@ -136,16 +179,17 @@ func (w *Worker) traceSections(th *lua.LState, level int, all bool) [][]string {
 			// a Lua function whose last act was `return gofunc(...)` keeps
 			// its frame in gopher-lua; LuaJIT's tail call left none
 			tailCalled := callerFn != nil && !callerFn.IsG && inTailCall(caller)
-			name := ""
-			if caller != nil {
-				name = calledAs(caller)
-			}
+			namedBy := caller
 			if tailCalled {
 				// it took the frame over, and the name it was called by
-				name = ""
+				namedBy = nil
 				if i+2 < len(frames) && frames[i+2].dbg.Source != "[goresty]" {
-					name = calledAs(frames[i+2].dbg)
+					namedBy = frames[i+2].dbg
 				}
+			}
+			v := vframe{dbg: dbg, fn: fn}
+			if namedBy != nil && namedBy.Source != "[goresty]" {
+				v.name, v.namewhat = calledAs(namedBy)
 			}
 			switch {
 			case dbg.Source == "[goresty]":
@@ -154,30 +198,22 @@ func (w *Worker) traceSections(th *lua.LState, level int, all bool) [][]string {
 				if caller == nil || layerCalled || caller.What == "G" {
 					continue
 				}
-				seen = append(seen, cFrame(name))
+				v.c = true
 			case isG:
 				if layerCalled {
 					continue // raw_resume and the layer's other helpers
 				}
-				seen = append(seen, cFrame(name))
+				v.c = true
 			default:
 				if i > 0 && inTailCall(dbg) && (frames[i-1].fn == nil || frames[i-1].fn.IsG) {
 					continue // see tailCalled
 				}
-				line := dbg.Source + ":" + strconv.Itoa(dbg.CurrentLine) + ": in "
-				if all && i == 0 && cur == th {
-					line = dbg.Source + ": in " // the error was raised here, not in a builtin
+				if layerCalled || caller == nil {
+					v.name, v.namewhat = "", ""
 				}
-				switch {
-				case dbg.LineDefined <= 0:
-					line += "main chunk"
-				case name != "" && !layerCalled:
-					line += "function '" + name + "'"
-				default:
-					line += "function <" + dbg.Source + ":" + strconv.Itoa(dbg.LineDefined) + ">"
-				}
-				seen = append(seen, line)
+				v.noLine = all && i == 0 && cur == th // the error was raised here, not in a builtin
 			}
+			seen = append(seen, v)
 		}
 		if level > 0 {
 			seen = seen[min(level, len(seen)):]
@@ -218,36 +254,37 @@ func inTailCall(dbg *lua.Debug) bool {
 	return int(fn.Proto.Code[pc-1]>>26) == lua.OP_TAILCALL
 }
 
-// calledAs is the name the frame caller called its callee by, read off
-// the instruction it is executing as LuaJIT reads it: the name of a
-// variable or field for a call, the metamethod's for an operator ("" when
-// unknown).
-func calledAs(caller *lua.Debug) string {
+// calledAs is how the frame caller called its callee, read off the
+// instruction it is executing as LuaJIT reads it: the name of a variable
+// or field for a call ("global", "local", "method", "field", "upvalue"),
+// the event for a metamethod ("__index", "metamethod"); "" when unknown.
+func calledAs(caller *lua.Debug) (name, namewhat string) {
 	fn, pc := frameFnPc(caller)
 	if fn == nil || fn.IsG || fn.Proto == nil || pc <= 0 || pc > len(fn.Proto.Code) {
-		return ""
+		return "", ""
 	}
 	switch op := int(fn.Proto.Code[pc-1] >> 26); op {
 	case lua.OP_CALL, lua.OP_TAILCALL:
+		what, n := stdlib.CalleeName(fn.Proto, pc-1)
+		if n != "" {
+			return n, what
+		}
 		for _, c := range fn.Proto.DbgCalls {
-			if c.Pc == pc-1 {
-				if c.Name == "?" {
-					return ""
-				}
-				return c.Name
+			if c.Pc == pc-1 && c.Name != "?" {
+				return c.Name, ""
 			}
 		}
-		return ""
+		return "", ""
 	case lua.OP_GETGLOBAL, lua.OP_GETTABLE, lua.OP_GETTABLEKS, lua.OP_SELF:
-		return "__index"
+		return "__index", "metamethod"
 	case lua.OP_SETGLOBAL, lua.OP_SETTABLE, lua.OP_SETTABLEKS:
-		return "__newindex"
+		return "__newindex", "metamethod"
 	default:
 		if mm, ok := metaNames[op]; ok {
-			return mm
+			return mm, "metamethod"
 		}
 	}
-	return ""
+	return "", ""
 }
 
 var metaNames = map[int]string{
@@ -281,4 +318,124 @@ func parentPtr(dbg *lua.Debug) uintptr {
 // keeps it unexported).
 func framePtr(dbg *lua.Debug) uintptr {
 	return reflect.ValueOf(dbg).Elem().FieldByName("frame").Pointer()
+}
+
+// debugGetinfo is debug.getinfo([thread,] f | level [, what]) with LuaJIT's
+// fields: levels counted as in LuaJIT (goresty's pcall coroutines and
+// layer are not frames), "source" as compiled ("@file", "=name"),
+// "short_src", "what" of "Lua", "C" or "main", "namewhat".
+func (w *Worker) debugGetinfo(L *lua.LState) int {
+	th, arg := L, 1
+	if co, ok := L.Get(1).(*lua.LState); ok {
+		th, arg = co, 2
+	}
+	what := "flnSu"
+	if v := L.Get(arg + 1); v != lua.LNil {
+		s, ok := v.(lua.LString)
+		if !ok {
+			L.ArgError(arg+1, "string expected, got "+v.Type().String())
+		}
+		what = string(s)
+	}
+	for _, c := range what {
+		if !strings.ContainsRune("SlnufL", c) {
+			L.ArgError(arg+1, "invalid option")
+		}
+	}
+	var f vframe
+	switch v := L.Get(arg).(type) {
+	case *lua.LFunction:
+		dbg := &lua.Debug{}
+		if _, err := L.GetInfo(">S", dbg, v); err != nil {
+			L.Push(lua.LNil)
+			return 1
+		}
+		f = vframe{c: v.IsG, fn: v, dbg: dbg}
+		dbg.CurrentLine = -1
+	case lua.LNumber:
+		level := int(v)
+		if th != L {
+			level++ // a coroutine's level 0 is its top
+		}
+		var frames []vframe
+		if secs := w.frameSections(th, 0, false); len(secs) > 0 {
+			frames = secs[0]
+		}
+		if th != L {
+			frames = append([]vframe{{}}, frames...)
+		}
+		if level < 0 || level >= len(frames) || frames[level].dbg == nil {
+			L.Push(lua.LNil)
+			return 1
+		}
+		f = frames[level]
+		if f.fn != nil && !f.fn.IsG && f.dbg.Source == "[goresty]" {
+			f.c = true
+		}
+	default:
+		L.ArgError(arg, "function or level expected")
+	}
+	t := L.CreateTable(0, 12)
+	for _, c := range what {
+		switch c {
+		case 'S':
+			if f.c {
+				t.RawSetString("source", lua.LString("=[C]"))
+				t.RawSetString("short_src", lua.LString("[C]"))
+				t.RawSetString("what", lua.LString("C"))
+				t.RawSetString("linedefined", lua.LNumber(-1))
+				t.RawSetString("lastlinedefined", lua.LNumber(-1))
+				continue
+			}
+			whatS := "Lua"
+			if f.dbg.LineDefined <= 0 {
+				whatS = "main"
+			}
+			t.RawSetString("source", lua.LString(stdlib.ChunkSource(f.dbg.Source)))
+			t.RawSetString("short_src", lua.LString(f.dbg.Source))
+			t.RawSetString("what", lua.LString(whatS))
+			t.RawSetString("linedefined", lua.LNumber(f.dbg.LineDefined))
+			t.RawSetString("lastlinedefined", lua.LNumber(f.dbg.LastLineDefined))
+		case 'l':
+			line := -1
+			if !f.c && f.dbg.CurrentLine > 0 {
+				line = f.dbg.CurrentLine
+			}
+			t.RawSetString("currentline", lua.LNumber(line))
+		case 'u':
+			n := 0
+			if f.fn != nil {
+				n = len(f.fn.Upvalues)
+				if !f.fn.IsG && f.fn.Proto != nil {
+					n = int(f.fn.Proto.NumUpvalues)
+				}
+			}
+			t.RawSetString("nups", lua.LNumber(n))
+			nparams, vararg := 0, true
+			if f.fn != nil && !f.fn.IsG && !f.c && f.fn.Proto != nil {
+				nparams, vararg = int(f.fn.Proto.NumParameters), f.fn.Proto.IsVarArg != 0
+			}
+			t.RawSetString("nparams", lua.LNumber(nparams))
+			t.RawSetString("isvararg", lua.LBool(vararg))
+		case 'n':
+			if f.name != "" {
+				t.RawSetString("name", lua.LString(f.name))
+			}
+			t.RawSetString("namewhat", lua.LString(f.namewhat))
+		case 'f':
+			if f.fn != nil {
+				t.RawSetString("func", f.fn)
+			}
+		case 'L':
+			if f.fn != nil && !f.fn.IsG && !f.c {
+				lines := L.CreateTable(0, len(f.fn.Proto.DbgSourcePositions))
+				for _, l := range f.fn.Proto.DbgSourcePositions {
+					lines.RawSetInt(l, lua.LTrue)
+				}
+				t.RawSetString("activelines", lines)
+			}
+		}
+	}
+	L.Push(t)
+	return 1
 }

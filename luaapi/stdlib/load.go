@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/goresty/goresty/internal/luasrc"
 	lua "github.com/yuin/gopher-lua"
@@ -41,6 +43,49 @@ func ChunkID(name string) string {
 	return `[string "` + line + `"]`
 }
 
+// sources maps a chunk's id (its name in messages) to the name it was
+// compiled under, for debug.getinfo's "source"; only "@file" and "=name"
+// chunks, whose number is bounded by the files and the configuration.
+var (
+	sources  sync.Map
+	nSources atomic.Int32
+)
+
+func rememberSource(id, name string) {
+	if !strings.HasPrefix(name, "@") && !strings.HasPrefix(name, "=") || nSources.Load() > 1<<16 {
+		return
+	}
+	if _, loaded := sources.LoadOrStore(id, name); !loaded {
+		nSources.Add(1)
+	}
+}
+
+// ChunkSource is debug.getinfo's "source" of the chunk with id: the name
+// it was compiled under ("@/path/m.lua", "=content_by_lua(nginx.conf:3)"),
+// or id itself for a string chunk, whose source LuaJIT gives as its code.
+func ChunkSource(id string) string {
+	if v, ok := sources.Load(id); ok {
+		return v.(string)
+	}
+	return id
+}
+
+// CalleeName names the function a call instruction at pc calls, as LuaJIT's
+// debug.getinfo does: namewhat "global", "local", "method", "field" or
+// "upvalue", and the name ("", "" when unknown).
+func CalleeName(p *lua.FunctionProto, pc int) (namewhat, name string) {
+	if pc < 0 || pc >= len(p.Code) {
+		return "", ""
+	}
+	a := int(p.Code[pc]>>18) & 0xff
+	d := regName(p, pc, a)
+	what, q, ok := strings.Cut(d, " '")
+	if !ok {
+		return "", ""
+	}
+	return what, strings.TrimSuffix(q, "'")
+}
+
 func truncate(s string, n int) string {
 	if len(s) > n {
 		return s[:n]
@@ -54,6 +99,7 @@ func truncate(s string, n int) string {
 // gopher-lua's can be mapped.
 func Compile(src []byte, chunkname string) (*lua.FunctionProto, error) {
 	id := ChunkID(chunkname)
+	rememberSource(id, chunkname)
 	code, err := luasrc.Rewrite(src)
 	if err != nil {
 		var se *luasrc.SyntaxError

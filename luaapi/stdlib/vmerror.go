@@ -236,7 +236,23 @@ func regName(p *lua.FunctionProto, pc, reg int) string {
 	if name := localName(p, pc, reg); name != "" {
 		return "local '" + name + "'"
 	}
+	// the MOVE/GETUPVAL words after a CLOSURE describe its upvalues: they
+	// are not instructions
+	pseudo := map[int]bool{}
+	for i := 0; i < pc && i < len(p.Code); i++ {
+		if int(p.Code[i]>>26) == lua.OP_CLOSURE {
+			if bx := int(p.Code[i] & 0x3ffff); bx < len(p.FunctionPrototypes) {
+				for k := 1; k <= int(p.FunctionPrototypes[bx].NumUpvalues); k++ {
+					pseudo[i+k] = true
+				}
+				i += int(p.FunctionPrototypes[bx].NumUpvalues)
+			}
+		}
+	}
 	for i := pc - 1; i >= 0; i-- {
+		if pseudo[i] {
+			continue
+		}
 		inst := p.Code[i]
 		op, a, b, c := int(inst>>26), int(inst>>18)&0xff, int(inst&0x1ff), int(inst>>9)&0x1ff
 		switch op {
