@@ -35,7 +35,10 @@ type tcpSock struct {
 	// sendBroken is set by a send timeout: OpenResty closes the writing
 	// side then, the engine keeps it open.
 	sendBroken atomic.Bool
-	sessUD     *lua.LUserData // the session last handed to Lua
+	// eof is set when a read met the end of the stream, and kept until
+	// the next connect: OpenResty's closed-socket log lines show it.
+	eof    atomic.Bool
+	sessUD *lua.LUserData // the session last handed to Lua
 }
 
 // connectLua is ngx.socket.connect: tcp() then connect().
@@ -120,15 +123,28 @@ func (sa *sockAPI) nextID() uint64 {
 func (sa *sockAPI) checkTCP(L *lua.LState, method string) *tcpSock {
 	tb, ok := L.Get(1).(*lua.LTable)
 	if !ok {
-		sockArgError(L, 2, method, "table expected, got "+L.Get(1).Type().String())
+		selfArgError(L, method, "table expected, got "+L.Get(1).Type().String())
 	}
 	if ud, ok := tb.RawGetInt(1).(*lua.LUserData); ok {
 		if ts, ok := ud.Value.(*tcpSock); ok {
 			return ts
 		}
 	}
-	sockRaise(L, "bad tcp socket")
-	return nil
+	// any other table is a socket that never connected, as in OpenResty:
+	// its methods answer "closed"
+	return &tcpSock{s: cosocket.NewTCP(nil, nil), conf: sa.a.sockConfFor(sa.a.task())}
+}
+
+// closedRecv answers a receive on a socket with nothing to read: OpenResty
+// checks this before it looks at the pattern.
+func (sa *sockAPI) closedRecv(L *lua.LState, ts *tcpSock) (int, bool) {
+	if !ts.s.ReadClosed() {
+		return 0, false
+	}
+	sa.a.sockLog(sa.a.task(), ts.conf, errlog.Error, ts.closedLine("receive"))
+	L.Push(lua.LNil)
+	L.Push(lua.LString("closed"))
+	return 2, true
 }
 
 // connectOptions reads the options table of connect (argument n).
@@ -183,6 +199,11 @@ func (sa *sockAPI) tcpConnect(L *lua.LState) int {
 	}
 	port, optArg := 0, 4
 	if strings.HasPrefix(string(host), "unix:") {
+		if host == "unix:" {
+			L.Push(lua.LNil)
+			L.Push(lua.LString(`failed to parse host name "unix:": no path in the unix domain socket`))
+			return 2
+		}
 		optArg = 3
 	} else {
 		p, ok := luaInt(L.Get(3))
@@ -214,6 +235,7 @@ func (sa *sockAPI) tcpConnect(L *lua.LState) int {
 		opts.Pool = cosocket.PoolKey(h, port)
 	}
 	ts.sendBroken.Store(false)
+	ts.eof.Store(false)
 	if !needsResolve(h) {
 		// a pool hit takes no wait, so no yield
 		if ok, err := ts.s.ConnectPooled(h, port, opts); err != nil || ok {
@@ -256,14 +278,22 @@ func (sa *sockAPI) logConnect(t *luavm.Task, c *sockConf, host string, port int,
 	sa.a.sockLog(t, c, lv, fmt.Sprintf("connect() failed (%d: %s)", int(errno), strerror(errno)))
 }
 
+// sawEOF records that a read met the end of the stream (a socket that
+// never connected has none).
+func (ts *tcpSock) sawEOF() {
+	if _, err := ts.s.GetReusedTimes(); err == nil {
+		ts.eof.Store(true)
+	}
+}
+
 // closedLine is the text OpenResty logs for I/O on a closed socket.
 func (ts *tcpSock) closedLine(what string) string {
 	var c, eof uint64
 	if _, err := ts.s.GetReusedTimes(); err == nil {
-		c, eof = ts.id.Load()|0x8, 1
+		c = ts.id.Load() | 0x8
 	}
-	if what == "send" {
-		eof = 0
+	if ts.eof.Load() {
+		eof = 1
 	}
 	return fmt.Sprintf("attempt to %s data on a closed socket: u:%016X, c:%016X, ft:0 eof:%d", what, ts.id.Load(), c, eof)
 }
@@ -274,14 +304,14 @@ func (sa *sockAPI) tcpSend(L *lua.LState) int {
 		sockRaise(L, "expecting 2 arguments (including the object), but got %d", n)
 	}
 	ts := sa.checkTCP(L, "send")
-	data := appendSendData(L, nil, L.Get(2), true)
 	t := sa.a.task()
-	if ts.sendBroken.Load() {
+	if ts.sendBroken.Load() || ts.s.WriteClosed() {
 		sa.a.sockLog(t, ts.conf, errlog.Error, ts.closedLine("send"))
 		L.Push(lua.LNil)
 		L.Push(lua.LString("closed"))
 		return 2
 	}
+	data := appendSendData(L, nil, L.Get(2), true)
 	// what the connection takes at once goes out without a yield, as in
 	// OpenResty; the rest waits
 	sent, done, err := ts.s.TrySend(data)
@@ -312,6 +342,9 @@ func (sa *sockAPI) tcpSend(L *lua.LState) int {
 // recvFailed builds the results of a failed read and logs it.
 func (sa *sockAPI) recvFailed(t *luavm.Task, ts *tcpSock, partial string, err error) []lua.LValue {
 	errno, isErrno := errnoOf(err)
+	if errors.Is(err, cosocket.ErrClosed) {
+		ts.sawEOF()
+	}
 	switch {
 	case errors.Is(err, cosocket.ErrTimeout):
 		sa.a.sockLog(t, ts.conf, errlog.Error, "lua tcp socket read timed out")
@@ -333,6 +366,9 @@ func (sa *sockAPI) tcpReceive(L *lua.LState) int {
 		sockRaise(L, "expecting 1 or 2 arguments (including the object), but got %d", n)
 	}
 	ts := sa.checkTCP(L, "receive")
+	if n, ok := sa.closedRecv(L, ts); ok {
+		return n
+	}
 	mode, size := byte('l'), 0
 	if n == 2 {
 		switch v := L.Get(2).(type) {
@@ -387,6 +423,9 @@ func (sa *sockAPI) tcpReceiveAny(L *lua.LState) int {
 		sockRaise(L, "expecting 2 arguments (including the object), but got %d", n)
 	}
 	ts := sa.checkTCP(L, "receiveany")
+	if n, ok := sa.closedRecv(L, ts); ok {
+		return n
+	}
 	max, ok := luaInt(L.Get(2))
 	if !ok || max <= 0 {
 		sockArgError(L, 2, "receiveany", "bad max argument")
@@ -457,6 +496,7 @@ func (sa *sockAPI) tcpReceiveUntil(L *lua.LState) int {
 			switch {
 			case err != nil && errors.Is(err, cosocket.ErrClosed) && !cosocket.HasPartial(err):
 				// OpenResty's iterator does not log a closed socket
+				ts.sawEOF()
 				return errVals("closed")
 			case err != nil:
 				return sa.recvFailed(t, ts, data, err)

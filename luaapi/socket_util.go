@@ -220,6 +220,26 @@ func sockArgError(L *lua.LState, n int, method, msg string) {
 	L.Error(lua.LString(fmt.Sprintf("bad argument #%d to '?' (%s)", n, msg)), 0)
 }
 
+// selfArgError is luaL_argerror for a method's object (argument 1): it is
+// argument #1 whether Lua code or pcall calls the method, since a method
+// call (sock:m()) cannot pass a bad object.
+func selfArgError(L *lua.LState, method, msg string) {
+	if pos := callerPos(L); pos != "" {
+		L.Error(lua.LString(fmt.Sprintf("%s bad argument #1 to '%s' (%s)", pos, method, msg)), 0)
+	}
+	L.Error(lua.LString("bad argument #1 to '?' ("+msg+")"), 0)
+}
+
+// funcArgError is luaL_argerror for argument n of a plain function that
+// goresty wraps in Lua: LuaJIT names the function when Lua code calls it,
+// and says '?' when pcall calls it directly.
+func funcArgError(L *lua.LState, n int, name, msg string) {
+	if pos := callerPos(L); pos != "" {
+		L.Error(lua.LString(fmt.Sprintf("%s bad argument #%d to '%s' (%s)", pos, n, name, msg)), 0)
+	}
+	L.Error(lua.LString(fmt.Sprintf("bad argument #%d to '?' (%s)", n, msg)), 0)
+}
+
 // appendSendData renders a send() argument: strings, numbers, booleans,
 // nil, and (nested) array tables of strings and numbers.
 func appendSendData(L *lua.LState, b []byte, v lua.LValue, top bool) []byte {
