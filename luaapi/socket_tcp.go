@@ -41,16 +41,10 @@ type tcpSock struct {
 	sessUD *lua.LUserData // the session last handed to Lua
 }
 
-// connectLua is ngx.socket.connect: tcp() then connect().
-const connectLua = `local tcp = ...
-return function(...)
-	local sock = tcp()
-	local ok, err = sock:connect(...)
-	if not ok then
-		return nil, err
-	end
-	return sock
-end`
+// connectLua is ngx.socket.connect: tcp() then connect(), all on line 1
+// of a chunk named as OpenResty's, whose errors point at
+// "ngx.socket.connect:1:".
+const connectLua = `local tcp = ... return function(...) local sock = tcp() local ok, err = sock:connect(...) if not ok then return nil, err end return sock end`
 
 func openSocket(a *api) {
 	L := a.L
@@ -60,7 +54,7 @@ func openSocket(a *api) {
 	t.RawSetString("tcp", tcp)
 	t.RawSetString("stream", tcp)
 	t.RawSetString("udp", L.NewFunction(sa.socketUDP))
-	p, err := stdlib.Compile([]byte(connectLua), "=[goresty]")
+	p, err := stdlib.Compile([]byte(connectLua), "=ngx.socket.connect")
 	if err != nil {
 		panic(err)
 	}
@@ -91,6 +85,7 @@ func openSocket(a *api) {
 
 // socketTCP is ngx.socket.tcp (and ngx.socket.stream).
 func (sa *sockAPI) socketTCP(L *lua.LState) int {
+	noArgs(L)
 	t, c := sa.a.checkSocketPhase(L)
 	ts := &tcpSock{s: cosocket.NewTCP(c.cfg, sa.st.pool), conf: c}
 	L.Push(sa.object(L, t, ts, sa.tcpMT, func() { ts.s.Close() }))

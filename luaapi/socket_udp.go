@@ -34,6 +34,7 @@ func (sa *sockAPI) openUDP() {
 
 // socketUDP is ngx.socket.udp.
 func (sa *sockAPI) socketUDP(L *lua.LState) int {
+	noArgs(L)
 	t, c := sa.a.checkSocketPhase(L)
 	us := &udpSock{u: cosocket.NewUDP(c.cfg), conf: c}
 	L.Push(sa.object(L, t, us, sa.udpMT, func() { us.u.Close() }))

@@ -137,6 +137,9 @@ const (
 func (a *api) checkSocketPhase(L *lua.LState) (*luavm.Task, *sockConf) {
 	t := a.task()
 	ph := a.phase()
+	if ph == phases.Init {
+		sockRaise(L, "no request found")
+	}
 	if pSocket.Has(ph) {
 		return t, a.sockConfFor(t)
 	}
@@ -345,6 +348,30 @@ func resolveHost(ctx context.Context, host string, timeout time.Duration) (strin
 
 // luaInt reads an integer argument the way lua_tointeger does: numbers
 // and numeric strings; ok is false for anything else.
+// noArgs raises OpenResty's error for ngx.socket.tcp(x) and udp(x).
+func noArgs(L *lua.LState) {
+	if n := L.GetTop(); n != 0 {
+		sockRaise(L, "expecting zero arguments, but got %d", n)
+	}
+}
+
+// luaNumber is lua_tonumber: a number, or a string that reads as one.
+func luaNumber(v lua.LValue) (float64, bool) {
+	switch x := v.(type) {
+	case lua.LNumber:
+		return float64(x), true
+	case lua.LString:
+		s := strings.TrimSpace(string(x))
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return f, true
+		}
+		if i, err := strconv.ParseInt(s, 0, 64); err == nil {
+			return float64(i), true
+		}
+	}
+	return 0, false
+}
+
 func luaInt(v lua.LValue) (int64, bool) {
 	switch x := v.(type) {
 	case lua.LNumber:

@@ -204,7 +204,7 @@ func (w *Worker) installCoroutines() {
 		if !ok {
 			L.ArgError(1, "coroutine expected")
 		}
-		L.Push(lua.LString(L.Status(co)))
+		L.Push(lua.LString(w.coStatus(L, co)))
 		return 1
 	}
 	rawRunning := func(L *lua.LState) int {
