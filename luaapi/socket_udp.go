@@ -44,15 +44,16 @@ func (sa *sockAPI) socketUDP(L *lua.LState) int {
 func (sa *sockAPI) checkUDP(L *lua.LState, method string) *udpSock {
 	tb, ok := L.Get(1).(*lua.LTable)
 	if !ok {
-		sockArgError(L, 2, method, "table expected, got "+L.Get(1).Type().String())
+		selfArgError(L, method, "table expected, got "+L.Get(1).Type().String())
 	}
 	if ud, ok := tb.RawGetInt(1).(*lua.LUserData); ok {
 		if us, ok := ud.Value.(*udpSock); ok {
 			return us
 		}
 	}
-	sockRaise(L, "bad udp socket")
-	return nil
+	// any other table is a socket without a peer, as in OpenResty
+	c := sa.a.sockConfFor(sa.a.task())
+	return &udpSock{u: cosocket.NewUDP(c.cfg), conf: c}
 }
 
 func (us *udpSock) closedLine(what string) string {
@@ -69,6 +70,11 @@ func (sa *sockAPI) udpSetPeerName(L *lua.LState) int {
 	us := sa.checkUDP(L, "setpeername")
 	host := L.OptString(2, "")
 	port := 0
+	if host == "unix:" {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(`failed to parse host name "unix:": no path in the unix domain socket`))
+		return 2
+	}
 	if !strings.HasPrefix(host, "unix:") {
 		if p, ok := luaInt(L.Get(3)); ok {
 			if p < 0 || p > 65535 {
@@ -134,7 +140,11 @@ func (sa *sockAPI) udpReceive(L *lua.LState) int {
 	}
 	us := sa.checkUDP(L, "receive")
 	size := 0
-	if v, ok := luaInt(L.Get(2)); ok {
+	if n == 2 {
+		v, ok := luaNumber(L.Get(2))
+		if !ok {
+			sockArgError(L, 2, "receive", "number expected, got "+L.Get(2).Type().String())
+		}
 		size = int(v)
 	}
 	t := sa.a.task()
@@ -165,7 +175,7 @@ func (sa *sockAPI) udpClose(L *lua.LState) int {
 // udpSetTimeout is udpsock:settimeout(ms).
 func (sa *sockAPI) udpSetTimeout(L *lua.LState) int {
 	if n := L.GetTop(); n != 2 {
-		sockRaise(L, "ngx.socket settimeout: expecting 2 arguments (including the object) but seen %d", n)
+		sockRaise(L, "ngx.socket settimeout: expecting at least 2 arguments (including the object) but seen %d", n)
 	}
 	us := sa.checkUDP(L, "settimeout")
 	us.u.SetTimeout(timeoutArg(L, 2))
