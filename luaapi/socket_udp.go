@@ -119,6 +119,13 @@ func (sa *sockAPI) udpSend(L *lua.LState) int {
 		sockRaise(L, "expecting 2 arguments (including the object), but got %d", n)
 	}
 	us := sa.checkUDP(L, "send")
+	if us.u.Closed() {
+		// OpenResty answers this before it looks at the data
+		sa.a.sockLog(sa.a.task(), us.conf, errlog.Error, us.closedLine("send"))
+		L.Push(lua.LNil)
+		L.Push(lua.LString("closed"))
+		return 2
+	}
 	data := appendSendData(L, nil, L.Get(2), true)
 	err := us.u.Send(data)
 	if err != nil {
@@ -139,6 +146,13 @@ func (sa *sockAPI) udpReceive(L *lua.LState) int {
 		sockRaise(L, "expecting 1 or 2 arguments (including the object), but got %d", n)
 	}
 	us := sa.checkUDP(L, "receive")
+	if us.u.Closed() {
+		// OpenResty answers this before it looks at the size
+		sa.a.sockLog(sa.a.task(), us.conf, errlog.Error, us.closedLine("receive"))
+		L.Push(lua.LNil)
+		L.Push(lua.LString("closed"))
+		return 2
+	}
 	size := 0
 	if n == 2 {
 		v, ok := luaNumber(L.Get(2))
