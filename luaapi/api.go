@@ -179,7 +179,7 @@ func (a *api) log(lv errlog.Level, msg string) {
 			ctx.Action = "logging request"
 		}
 	} else if t != nil && t.Phase == phases.Timer {
-		ctx = &errlog.Context{Extra: "context: ngx.timer"}
+		ctx = t.TimerLogContext()
 	}
 	a.w.RT.Log.Log(lv, ctx, msg)
 }

@@ -52,25 +52,30 @@ func (a *api) sockets() *sockState {
 }
 
 // sockConfFor returns the socket configuration of the running task: its
-// request's location, or the http block for timers and init_worker.
+// request's location (for a timer, the location of the request that
+// started it), or the http block for init_worker and timers started there.
 func (a *api) sockConfFor(t *luavm.Task) *sockConf {
 	st := a.sockets()
+	var where any
 	if t != nil && t.R != nil {
-		if loc, ok := t.R.Loc.(*config.Location); ok && loc != nil {
-			lc := luavm.Loc(loc)
-			st.mu.Lock()
-			defer st.mu.Unlock()
-			if c := st.confs[lc]; c != nil {
-				return c
-			}
-			if st.confs == nil {
-				st.confs = map[*luavm.LocConf]*sockConf{}
-			}
-			res, _ := loc.Ext["resolver"].([]string)
-			c := a.buildSockConf(lc.Settings, res)
-			st.confs[lc] = c
+		where = t.R.Loc
+	} else if t != nil {
+		where = t.TimerLoc
+	}
+	if loc, ok := where.(*config.Location); ok && loc != nil {
+		lc := luavm.Loc(loc)
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		if c := st.confs[lc]; c != nil {
 			return c
 		}
+		if st.confs == nil {
+			st.confs = map[*luavm.LocConf]*sockConf{}
+		}
+		res, _ := loc.Ext["resolver"].([]string)
+		c := a.buildSockConf(lc.Settings, res)
+		st.confs[lc] = c
+		return c
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -176,7 +181,7 @@ func (a *api) sockLog(t *luavm.Task, c *sockConf, lv errlog.Level, msg string) {
 	if t != nil && t.R != nil {
 		ctx = errlog.ForRequest(t.R)
 	} else if t != nil && t.Phase == phases.Timer {
-		msg += ", context: ngx.timer"
+		ctx = t.TimerLogContext()
 	}
 	a.w.RT.Log.Log(lv, ctx, msg)
 }

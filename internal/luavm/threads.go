@@ -287,7 +287,7 @@ func spawn(L *lua.LState, w *Worker, fn *lua.LFunction, args []lua.LValue, backg
 	}
 	g := parent.g
 	t := &Task{W: w, Co: w.NewThread(), R: parent.R, Phase: parent.Phase, g: g, thread: &threadState{},
-		parentTask: parent, background: background}
+		parentTask: parent, background: background, timerFrom: parent.timerFrom, TimerLoc: parent.TimerLoc}
 	if g.threads == nil {
 		g.threads = map[*lua.LState]*Task{}
 	}
