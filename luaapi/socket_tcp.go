@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -193,12 +192,7 @@ func (sa *sockAPI) tcpConnect(L *lua.LState) int {
 		}
 	}
 	port, optArg := 0, 4
-	if strings.HasPrefix(string(host), "unix:") {
-		if host == "unix:" {
-			L.Push(lua.LNil)
-			L.Push(lua.LString(`failed to parse host name "unix:": no path in the unix domain socket`))
-			return 2
-		}
+	if isUnix(string(host)) {
 		optArg = 3
 	} else {
 		p, ok := luaInt(L.Get(3))
@@ -219,16 +213,23 @@ func (sa *sockAPI) tcpConnect(L *lua.LState) int {
 	if ts.id.Load() == 0 {
 		ts.id.Store(sa.nextID())
 	}
-	h := string(host)
-	if needsResolve(h) && ts.conf.resolver == nil {
+	arg := string(host)
+	h, dport, perr := parseHost(arg, port)
+	if perr != "" {
 		L.Push(lua.LNil)
-		L.Push(lua.LString(`no resolver defined to resolve "` + h + `"`))
+		L.Push(lua.LString(`failed to parse host name "` + arg + `": ` + perr))
 		return 2
 	}
-	if opts.Pool == "" && needsResolve(h) {
-		// the pool is named after the name, not the address it resolves to
-		opts.Pool = cosocket.PoolKey(h, port)
+	if needsResolve(h) && ts.conf.resolver == nil {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(`no resolver defined to resolve "` + arg + `"`))
+		return 2
 	}
+	if opts.Pool == "" && (needsResolve(h) || h != arg && !isUnix(h)) {
+		// the pool is named after the arguments, not the address dialled
+		opts.Pool = cosocket.PoolKey(arg, port)
+	}
+	port = dport
 	ts.sendBroken.Store(false)
 	ts.eof.Store(false)
 	if !needsResolve(h) {
@@ -248,6 +249,9 @@ func (sa *sockAPI) tcpConnect(L *lua.LState) int {
 			addr = ip
 		}
 		if err := ts.s.Connect(context.Background(), addr, port, opts); err != nil {
+			if isUnix(arg) {
+				addr = arg // nginx names the path as given
+			}
 			sa.logConnect(t, ts.conf, addr, port, err)
 			return errVals(cosocket.ErrString(err))
 		}
@@ -266,7 +270,7 @@ func (sa *sockAPI) logConnect(t *luavm.Task, c *sockConf, host string, port int,
 		return
 	}
 	lv := connectLogLevel(errno)
-	if strings.HasPrefix(host, "unix:") {
+	if isUnix(host) {
 		sa.a.sockLog(t, c, lv, fmt.Sprintf("connect() to %s failed (%d: %s)", host, int(errno), strerror(errno)))
 		return
 	}
@@ -366,7 +370,11 @@ func (sa *sockAPI) tcpReceive(L *lua.LState) int {
 	}
 	mode, size := byte('l'), 0
 	if n == 2 {
-		switch v := L.Get(2).(type) {
+		v := L.Get(2)
+		if f, ok := luaNumber(v); ok {
+			v = lua.LNumber(f) // a numeric string is a size, as lua_isnumber has it
+		}
+		switch v := v.(type) {
 		case lua.LString:
 			if len(v) != 2 || v[0] != '*' {
 				sockArgError(L, 2, "receive", "bad pattern argument: "+string(v))

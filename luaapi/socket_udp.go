@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync/atomic"
 
 	"github.com/goresty/goresty/cosocket"
@@ -68,14 +67,9 @@ func (sa *sockAPI) udpSetPeerName(L *lua.LState) int {
 		sockRaise(L, "ngx.socket.udp setpeername: expecting 2 or 3 arguments (including the object), but seen %d", n)
 	}
 	us := sa.checkUDP(L, "setpeername")
-	host := L.OptString(2, "")
+	arg := L.OptString(2, "")
 	port := 0
-	if host == "unix:" {
-		L.Push(lua.LNil)
-		L.Push(lua.LString(`failed to parse host name "unix:": no path in the unix domain socket`))
-		return 2
-	}
-	if !strings.HasPrefix(host, "unix:") {
+	if !isUnix(arg) {
 		if p, ok := luaInt(L.Get(3)); ok {
 			if p < 0 || p > 65535 {
 				L.Push(lua.LNil)
@@ -85,9 +79,15 @@ func (sa *sockAPI) udpSetPeerName(L *lua.LState) int {
 			port = int(p)
 		}
 	}
+	host, port, perr := parseHost(arg, port)
+	if perr != "" {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(`failed to parse host name "` + arg + `": ` + perr))
+		return 2
+	}
 	if needsResolve(host) && us.conf.resolver == nil {
 		L.Push(lua.LNil)
-		L.Push(lua.LString(`no resolver defined to resolve "` + host + `"`))
+		L.Push(lua.LString(`no resolver defined to resolve "` + arg + `"`))
 		return 2
 	}
 	if us.id.Load() == 0 {

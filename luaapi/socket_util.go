@@ -317,8 +317,75 @@ func connectLogLevel(errno syscall.Errno) errlog.Level {
 
 // needsResolve reports whether host is a name (not an IP literal nor a
 // unix socket path).
+// isUnix reports whether a host argument names a unix-domain socket
+// ("unix:" in any case, as nginx reads it).
+func isUnix(h string) bool { return len(h) >= 5 && strings.EqualFold(h[:5], "unix:") }
+
+// parseHost reads the host argument of tcpsock:connect and
+// udpsock:setpeername as nginx's URL parser does: "unix:/path", "[v6]",
+// and a ":port" in the host that overrides the port argument. It returns
+// the host to dial ("unix:/path", an address, or a name to resolve) and
+// the port, or nginx's reason for refusing the host.
+func parseHost(h string, port int) (string, int, string) {
+	switch {
+	case isUnix(h):
+		if len(h) == 5 {
+			return "", 0, "no path in the unix domain socket"
+		}
+		return "unix:" + h[5:], 0, ""
+	case h == "":
+		return "", 0, "no host"
+	case h[0] == '[':
+		end := strings.IndexByte(h, ']')
+		if end < 0 {
+			return "", 0, "invalid host"
+		}
+		ip := h[1:end]
+		if net.ParseIP(ip) == nil || !strings.Contains(ip, ":") {
+			return "", 0, "invalid IPv6 address"
+		}
+		switch rest := h[end+1:]; {
+		case rest == "":
+		case rest[0] == ':':
+			p, ok := urlPort(rest[1:])
+			if !ok {
+				return "", 0, "invalid port"
+			}
+			port = p
+		default:
+			return "", 0, "invalid host"
+		}
+		return ip, port, ""
+	case strings.IndexByte(h, '/') >= 0:
+		return "", 0, "invalid host"
+	}
+	if i := strings.IndexByte(h, ':'); i >= 0 {
+		p, ok := urlPort(h[i+1:])
+		if !ok {
+			return "", 0, "invalid port"
+		}
+		return h[:i], p, ""
+	}
+	return h, port, ""
+}
+
+// urlPort reads the port of a "host:port" as nginx does: 1 to 65535.
+func urlPort(s string) (int, bool) {
+	if s == "" || len(s) > 5 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, n >= 1 && n <= 65535
+}
+
 func needsResolve(host string) bool {
-	if strings.HasPrefix(host, "unix:") {
+	if isUnix(host) {
 		return false
 	}
 	h := strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
