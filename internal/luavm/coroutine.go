@@ -306,7 +306,7 @@ func (w *Worker) installCoroutines() {
 // Lua function is at the requested level (error called straight from
 // pcall, say); LuaJIT adds no position then.
 func baseError(L *lua.LState) int {
-	obj := L.CheckAny(1)
+	obj := L.Get(1) // error() raises nil, as in Lua 5.1
 	level := L.OptInt(2, 1)
 	if s, ok := obj.(lua.LString); ok && level > 0 {
 		if w := luaWhere(L, level); w != "" {

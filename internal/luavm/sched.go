@@ -174,11 +174,7 @@ func errorText(err error, trace string) string {
 		case lua.LNumber:
 			msg = v.String()
 		default:
-			if v == lua.LNil {
-				msg = "nil"
-			} else {
-				msg = "unknown reason"
-			}
+			msg = "unknown reason" // nil and tables too, as lua-nginx-module logs them
 		}
 	} else {
 		msg = err.Error()
