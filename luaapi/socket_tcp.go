@@ -623,6 +623,11 @@ func (ts *tcpSock) mustBeConnected(L *lua.LState) {
 func (sa *sockAPI) tcpSetOption(L *lua.LState) int {
 	ts := sa.checkTCP(L, "setoption")
 	ts.mustBeConnected(L)
+	if L.Get(2) == lua.LNil {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(`missing the "option" argument`))
+		return 2
+	}
 	name := L.OptString(2, "")
 	var v int
 	switch x := L.Get(3).(type) {
@@ -655,6 +660,11 @@ func (sa *sockAPI) tcpSetOption(L *lua.LState) int {
 func (sa *sockAPI) tcpGetOption(L *lua.LState) int {
 	ts := sa.checkTCP(L, "getoption")
 	ts.mustBeConnected(L)
+	if L.Get(2) == lua.LNil {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(`missing the "option" argument`))
+		return 2
+	}
 	name := L.OptString(2, "")
 	if !sockOptions[name] {
 		L.Push(lua.LNil)
@@ -698,6 +708,7 @@ func (sa *sockAPI) tcpSSLHandshake(L *lua.LState) int {
 		sockRaise(L, "ngx.socket sslhandshake: expecting 1 ~ 5 arguments (including the object), but seen %d", n)
 	}
 	ts := sa.checkTCP(L, "sslhandshake")
+	ts.mustBeConnected(L)
 	var o cosocket.TLSOptions
 	noSession := L.Get(2) == lua.LFalse
 	if ud, ok := L.Get(2).(*lua.LUserData); ok {
@@ -725,6 +736,9 @@ func (sa *sockAPI) tcpSSLHandshake(L *lua.LState) int {
 			switch {
 			case errors.As(err, &ve):
 				sa.a.sockLog(t, ts.conf, errlog.Error, "lua ssl certificate verify error: ("+ve.Error()+")")
+			case errors.Is(err, cosocket.ErrNotTLS):
+				// OpenSSL 3's words for a peer that answers in plain text
+				sa.a.sockLog(t, ts.conf, errlog.Error, "SSL_do_handshake() failed (SSL: error:0A00010B:SSL routines::wrong version number)")
 			case errors.Is(err, cosocket.ErrHostMismatch):
 				sa.a.sockLog(t, ts.conf, errlog.Error, `lua ssl certificate does not match host "`+o.ServerName+`"`)
 			}
