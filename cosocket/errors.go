@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -38,6 +39,9 @@ var (
 	// ErrHandshakeFailed is a TLS handshake that failed for a reason other
 	// than certificate verification.
 	ErrHandshakeFailed = errors.New("handshake failed")
+	// ErrNotTLS is ErrHandshakeFailed because the peer did not answer with
+	// TLS records (OpenSSL's "wrong version number").
+	ErrNotTLS = fmt.Errorf("%w: the peer does not speak TLS", ErrHandshakeFailed)
 	// ErrHostMismatch is a verified certificate that does not match the
 	// requested server name.
 	ErrHostMismatch = errors.New("certificate host mismatch")

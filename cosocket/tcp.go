@@ -351,6 +351,21 @@ func (s *TCPSocket) GetReusedTimes() (int, error) {
 	return s.reused, nil
 }
 
+// ReadClosed reports whether a receive would fail at once with ErrClosed:
+// there is no connection, or its reading side is closed.
+func (s *TCPSocket) ReadClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conn == nil || s.readClosed
+}
+
+// WriteClosed reports whether a send would fail at once with ErrClosed.
+func (s *TCPSocket) WriteClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conn == nil || s.writeClosed
+}
+
 // SetOption sets a socket option on the connected socket
 // (tcpsock:setoption): "keepalive", "reuseaddr", "tcp-nodelay" (booleans as
 // 0/1), "sndbuf", "rcvbuf" (bytes).

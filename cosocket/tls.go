@@ -95,6 +95,10 @@ func (s *TCPSocket) SSLHandshake(ctx context.Context, o TLSOptions) (*Session, e
 		if errors.As(err, &ve) || errors.Is(err, ErrHostMismatch) {
 			return nil, err
 		}
+		var re tls.RecordHeaderError
+		if errors.As(err, &re) {
+			return nil, ErrNotTLS
+		}
 		return nil, ErrHandshakeFailed
 	}
 	s.mu.Lock()

@@ -80,6 +80,9 @@ func (u *UDPSocket) current() net.Conn {
 	return u.conn
 }
 
+// Closed reports whether the socket has no peer (never set, or closed).
+func (u *UDPSocket) Closed() bool { return u.current() == nil }
+
 // Send sends one datagram (udpsock:send).
 func (u *UDPSocket) Send(p []byte) error {
 	c := u.current()

@@ -148,6 +148,16 @@ func (a *api) check(L *lua.LState, allowed phases.Mask) {
 	}
 }
 
+// checkReq is check for the APIs that first look for a request, as their
+// C functions in lua-nginx-module do: init_by_lua has none, so they raise
+// noReq ("no request found", or "no request" for the timer APIs) there.
+func (a *api) checkReq(L *lua.LState, allowed phases.Mask, noReq string) {
+	if a.phase() == phases.Init {
+		L.RaiseError("%s", noReq)
+	}
+	a.check(L, allowed)
+}
+
 // req returns the running request or raises "no request found".
 func (a *api) req(L *lua.LState) *phases.Request {
 	if t := a.w.Current(); t != nil && t.R != nil {
@@ -169,7 +179,7 @@ func (a *api) log(lv errlog.Level, msg string) {
 			ctx.Action = "logging request"
 		}
 	} else if t != nil && t.Phase == phases.Timer {
-		ctx = &errlog.Context{Extra: "context: ngx.timer"}
+		ctx = t.TimerLogContext()
 	}
 	a.w.RT.Log.Log(lv, ctx, msg)
 }

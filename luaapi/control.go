@@ -40,7 +40,7 @@ func openControl(a *api) {
 	a.fn(a.ngx, "exit", pAll, a.controlExit)
 	a.fn(a.ngx, "exec", pRewrite, a.controlExec)
 	a.fn(a.ngx, "redirect", pRewrite, a.controlRedirect)
-	a.yfn(a.ngx, "sleep", pYield, a.controlSleep)
+	a.yfn(a.ngx, "sleep", pAll, a.controlSleep) // checks its phase itself
 	a.fn(a.ngx, "log", pAll, a.controlLog)
 	a.fn(a.ngx, "get_phase", pAll, func(L *lua.LState) int {
 		L.Push(lua.LString(a.phase().String()))
@@ -211,16 +211,26 @@ func (a *api) controlRedirect(L *lua.LState) int {
 	return luavm.Exit(L, a.w, code)
 }
 
+// controlSleep is ngx.sleep(seconds). Its checks come in OpenResty's
+// order: the argument count, a request, the number, then the phase.
 func (a *api) controlSleep(L *lua.LState) int {
+	if n := L.GetTop(); n != 1 {
+		L.RaiseError("attempt to pass %d arguments, but accepted 1", n)
+	}
+	if a.phase() == phases.Init {
+		L.RaiseError("no request found")
+	}
 	v := L.Get(1)
-	n, ok := v.(lua.LNumber)
+	n, ok := luaNumber(v)
 	if !ok {
-		L.ArgError(1, "number expected, got "+v.Type().String())
+		funcArgError(L, 1, "sleep", "number expected, got "+v.Type().String())
 	}
-	if n < 0 {
-		L.RaiseError("invalid sleep duration \"%s\"", stdlib.FormatNumber(float64(n)))
+	ms := int64(n * 1000) // whole milliseconds, as OpenResty counts them
+	if ms < 0 {
+		L.RaiseError("invalid sleep duration \"%d\"", ms)
 	}
-	d := time.Duration(float64(n) * float64(time.Second))
+	a.check(L, pYield)
+	d := time.Duration(ms) * time.Millisecond
 	stop := a.w.RT.Stopped()
 	return luavm.Await(L, a.w, 0, func() []lua.LValue {
 		if d <= 0 {

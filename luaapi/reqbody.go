@@ -70,6 +70,7 @@ type reqState struct {
 	building  bool   // between init_body and finish_body
 	buf       []byte // the body being built
 	bufMax    int64  // init_body's buffer size
+	rawSocket bool   // ngx.req.socket(true) took the connection
 }
 
 func stateOf(r *phases.Request) *reqState {

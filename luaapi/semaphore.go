@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/goresty/goresty/internal/luavm"
+	"github.com/goresty/goresty/phases"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -41,21 +42,27 @@ func openSemaphore(a *api) {
 	mt := L.NewTable()
 	methods := L.NewTable()
 	mt.RawSetString("__index", methods)
+	// a semaphore is a table whose "sem" field holds the Go semaphore, as
+	// lua-resty-core's holds a cdata; anything else is refused
 	check := func(L *lua.LState) *semaphore {
-		ud, ok := L.Get(1).(*lua.LUserData)
-		if ok {
-			if s, ok := ud.Value.(*semaphore); ok {
-				return s
+		if tb, ok := L.Get(1).(*lua.LTable); ok {
+			if ud, ok := tb.RawGetString("sem").(*lua.LUserData); ok {
+				if s, ok := ud.Value.(*semaphore); ok {
+					return s
+				}
 			}
 		}
-		L.RaiseError("semaphore: bad sema object")
+		L.RaiseError("not a semaphore instance")
 		return nil
 	}
 	a.fn(methods, "post", pAll, func(L *lua.LState) int {
 		s := check(L)
-		n := L.OptInt(2, 1)
-		if n < 0 {
-			L.RaiseError("semaphore: bad argument #1 to 'post' (resource count must not be negative)")
+		n := 1
+		if v, ok := luaNumber(L.Get(2)); ok {
+			n = int(v)
+		}
+		if n < 1 {
+			L.RaiseError("positive number required")
 		}
 		s.post(n)
 		L.Push(lua.LTrue)
@@ -69,11 +76,51 @@ func openSemaphore(a *api) {
 		L.Push(lua.LNumber(n))
 		return 1
 	})
-	a.yfn(methods, "wait", pYield, func(L *lua.LState) int {
+	a.yfn(methods, "wait", pAll, a.semaWait(check))
+	mod := L.NewTable()
+	a.fn(mod, "new", pAll, func(L *lua.LState) int {
+		n := 0
+		if v, ok := luaNumber(L.Get(1)); ok {
+			n = int(v)
+		}
+		if n < 0 {
+			L.RaiseError("no negative number")
+		}
+		ud := L.NewUserData()
+		ud.Value = &semaphore{count: n}
+		tb := L.CreateTable(0, 1)
+		tb.RawSetString("sem", ud)
+		tb.Metatable = mt
+		L.Push(tb)
+		return 1
+	})
+	mod.RawSetString("version", lua.LNumber(1))
+	L.PreloadModule("ngx.semaphore", func(L *lua.LState) int {
+		L.Push(mod)
+		return 1
+	})
+}
+
+// semaWait is sema:wait(seconds), with lua-resty-core's results: true when
+// a resource is free at once; nil, "timeout" for a zero timeout; after a
+// wait, true, nil or false, "timeout". Where a request cannot yield it
+// returns nil and the "API disabled" message instead of raising it.
+func (a *api) semaWait(check func(*lua.LState) *semaphore) lua.LGFunction {
+	return func(L *lua.LState) int {
 		s := check(L)
-		timeout := float64(L.OptNumber(2, 0))
+		timeout, ok := luaNumber(L.Get(2))
+		if !ok {
+			L.RaiseError("attempt to perform arithmetic on a nil value")
+		}
 		if timeout < 0 {
-			L.RaiseError("semaphore: bad argument #1 to 'wait' (timeout must not be negative)")
+			L.RaiseError("no negative number")
+		}
+		if ph := a.phase(); ph == phases.Init {
+			L.RaiseError("no request found")
+		} else if !pYield.Has(ph) {
+			L.Push(lua.LNil)
+			L.Push(lua.LString("API disabled in the context of " + ph.Context()))
+			return 2
 		}
 		s.mu.Lock()
 		if s.count > 0 {
@@ -98,14 +145,14 @@ func openSemaphore(a *api) {
 			defer tm.Stop()
 			select {
 			case <-w.ch:
-				return []lua.LValue{lua.LTrue}
+				return []lua.LValue{lua.LTrue, lua.LNil}
 			case <-tm.C:
 			case <-stop:
 			}
 			s.mu.Lock()
 			defer s.mu.Unlock()
 			if w.posted {
-				return []lua.LValue{lua.LTrue}
+				return []lua.LValue{lua.LTrue, lua.LNil}
 			}
 			for i, x := range s.waiters {
 				if x == w {
@@ -113,26 +160,7 @@ func openSemaphore(a *api) {
 					break
 				}
 			}
-			return []lua.LValue{lua.LNil, lua.LString("timeout")}
+			return []lua.LValue{lua.LFalse, lua.LString("timeout")}
 		})
-	})
-	mod := L.NewTable()
-	a.fn(mod, "new", pAll, func(L *lua.LState) int {
-		n := L.OptInt(1, 0)
-		if n < 0 {
-			L.Push(lua.LNil)
-			L.Push(lua.LString("no memory"))
-			return 2
-		}
-		ud := L.NewUserData()
-		ud.Value = &semaphore{count: n}
-		ud.Metatable = mt
-		L.Push(ud)
-		return 1
-	})
-	mod.RawSetString("version", lua.LNumber(1))
-	L.PreloadModule("ngx.semaphore", func(L *lua.LState) int {
-		L.Push(mod)
-		return 1
-	})
+	}
 }

@@ -36,12 +36,15 @@ func openReqSocket(a *api) {
 	}
 	raw.RawSetString("send", a.wrapYield(a.L.NewFunction(sa.tcpSend)))
 	a.yfn(a.sub("req"), "socket", pRewrite, func(L *lua.LState) int {
+		if n := L.GetTop(); n > 1 {
+			L.RaiseError("expecting zero arguments, but got %d", n) // sic: OpenResty's words
+		}
 		t, c := a.checkSocketPhase(L)
 		r := t.R
 		if r == nil {
 			L.RaiseError("no request found")
 		}
-		if L.OptBool(1, false) {
+		if lua.LVAsBool(L.Get(1)) { // any true value asks for the raw socket
 			return a.rawReqSocket(L, sa, t, c)
 		}
 		if r.BodyRead {
@@ -101,6 +104,13 @@ func (a *api) rawReqSocket(L *lua.LState, sa *sockAPI, t *luavm.Task, c *sockCon
 		L.Push(lua.LNil)
 		L.Push(lua.LString("raw request socket is not available here"))
 		return 2
+	}
+	if st := stateOf(r); st.rawSocket {
+		L.Push(lua.LNil)
+		L.Push(lua.LString("duplicate call"))
+		return 2
+	} else {
+		st.rawSocket = true
 	}
 	cfg := *c.cfg
 	ts := &tcpSock{s: cosocket.NewTCP(&cfg, nil), conf: c}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -35,19 +34,16 @@ type tcpSock struct {
 	// sendBroken is set by a send timeout: OpenResty closes the writing
 	// side then, the engine keeps it open.
 	sendBroken atomic.Bool
-	sessUD     *lua.LUserData // the session last handed to Lua
+	// eof is set when a read met the end of the stream, and kept until
+	// the next connect: OpenResty's closed-socket log lines show it.
+	eof    atomic.Bool
+	sessUD *lua.LUserData // the session last handed to Lua
 }
 
-// connectLua is ngx.socket.connect: tcp() then connect().
-const connectLua = `local tcp = ...
-return function(...)
-	local sock = tcp()
-	local ok, err = sock:connect(...)
-	if not ok then
-		return nil, err
-	end
-	return sock
-end`
+// connectLua is ngx.socket.connect: tcp() then connect(), all on line 1
+// of a chunk named as OpenResty's, whose errors point at
+// "ngx.socket.connect:1:".
+const connectLua = `local tcp = ... return function(...) local sock = tcp() local ok, err = sock:connect(...) if not ok then return nil, err end return sock end`
 
 func openSocket(a *api) {
 	L := a.L
@@ -57,7 +53,7 @@ func openSocket(a *api) {
 	t.RawSetString("tcp", tcp)
 	t.RawSetString("stream", tcp)
 	t.RawSetString("udp", L.NewFunction(sa.socketUDP))
-	p, err := stdlib.Compile([]byte(connectLua), "=[goresty]")
+	p, err := stdlib.Compile([]byte(connectLua), "=ngx.socket.connect")
 	if err != nil {
 		panic(err)
 	}
@@ -88,6 +84,7 @@ func openSocket(a *api) {
 
 // socketTCP is ngx.socket.tcp (and ngx.socket.stream).
 func (sa *sockAPI) socketTCP(L *lua.LState) int {
+	noArgs(L)
 	t, c := sa.a.checkSocketPhase(L)
 	ts := &tcpSock{s: cosocket.NewTCP(c.cfg, sa.st.pool), conf: c}
 	L.Push(sa.object(L, t, ts, sa.tcpMT, func() { ts.s.Close() }))
@@ -120,15 +117,28 @@ func (sa *sockAPI) nextID() uint64 {
 func (sa *sockAPI) checkTCP(L *lua.LState, method string) *tcpSock {
 	tb, ok := L.Get(1).(*lua.LTable)
 	if !ok {
-		sockArgError(L, 2, method, "table expected, got "+L.Get(1).Type().String())
+		selfArgError(L, method, "table expected, got "+L.Get(1).Type().String())
 	}
 	if ud, ok := tb.RawGetInt(1).(*lua.LUserData); ok {
 		if ts, ok := ud.Value.(*tcpSock); ok {
 			return ts
 		}
 	}
-	sockRaise(L, "bad tcp socket")
-	return nil
+	// any other table is a socket that never connected, as in OpenResty:
+	// its methods answer "closed"
+	return &tcpSock{s: cosocket.NewTCP(nil, nil), conf: sa.a.sockConfFor(sa.a.task())}
+}
+
+// closedRecv answers a receive on a socket with nothing to read: OpenResty
+// checks this before it looks at the pattern.
+func (sa *sockAPI) closedRecv(L *lua.LState, ts *tcpSock) (int, bool) {
+	if !ts.s.ReadClosed() {
+		return 0, false
+	}
+	sa.a.sockLog(sa.a.task(), ts.conf, errlog.Error, ts.closedLine("receive"))
+	L.Push(lua.LNil)
+	L.Push(lua.LString("closed"))
+	return 2, true
 }
 
 // connectOptions reads the options table of connect (argument n).
@@ -182,7 +192,7 @@ func (sa *sockAPI) tcpConnect(L *lua.LState) int {
 		}
 	}
 	port, optArg := 0, 4
-	if strings.HasPrefix(string(host), "unix:") {
+	if isUnix(string(host)) {
 		optArg = 3
 	} else {
 		p, ok := luaInt(L.Get(3))
@@ -203,17 +213,25 @@ func (sa *sockAPI) tcpConnect(L *lua.LState) int {
 	if ts.id.Load() == 0 {
 		ts.id.Store(sa.nextID())
 	}
-	h := string(host)
-	if needsResolve(h) && ts.conf.resolver == nil {
+	arg := string(host)
+	h, dport, perr := parseHost(arg, port)
+	if perr != "" {
 		L.Push(lua.LNil)
-		L.Push(lua.LString(`no resolver defined to resolve "` + h + `"`))
+		L.Push(lua.LString(`failed to parse host name "` + arg + `": ` + perr))
 		return 2
 	}
-	if opts.Pool == "" && needsResolve(h) {
-		// the pool is named after the name, not the address it resolves to
-		opts.Pool = cosocket.PoolKey(h, port)
+	if needsResolve(h) && ts.conf.resolver == nil {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(`no resolver defined to resolve "` + arg + `"`))
+		return 2
 	}
+	if opts.Pool == "" && (needsResolve(h) || h != arg && !isUnix(h)) {
+		// the pool is named after the arguments, not the address dialled
+		opts.Pool = cosocket.PoolKey(arg, port)
+	}
+	port = dport
 	ts.sendBroken.Store(false)
+	ts.eof.Store(false)
 	if !needsResolve(h) {
 		// a pool hit takes no wait, so no yield
 		if ok, err := ts.s.ConnectPooled(h, port, opts); err != nil || ok {
@@ -231,6 +249,9 @@ func (sa *sockAPI) tcpConnect(L *lua.LState) int {
 			addr = ip
 		}
 		if err := ts.s.Connect(context.Background(), addr, port, opts); err != nil {
+			if isUnix(arg) {
+				addr = arg // nginx names the path as given
+			}
 			sa.logConnect(t, ts.conf, addr, port, err)
 			return errVals(cosocket.ErrString(err))
 		}
@@ -249,21 +270,29 @@ func (sa *sockAPI) logConnect(t *luavm.Task, c *sockConf, host string, port int,
 		return
 	}
 	lv := connectLogLevel(errno)
-	if strings.HasPrefix(host, "unix:") {
+	if isUnix(host) {
 		sa.a.sockLog(t, c, lv, fmt.Sprintf("connect() to %s failed (%d: %s)", host, int(errno), strerror(errno)))
 		return
 	}
 	sa.a.sockLog(t, c, lv, fmt.Sprintf("connect() failed (%d: %s)", int(errno), strerror(errno)))
 }
 
+// sawEOF records that a read met the end of the stream (a socket that
+// never connected has none).
+func (ts *tcpSock) sawEOF() {
+	if _, err := ts.s.GetReusedTimes(); err == nil {
+		ts.eof.Store(true)
+	}
+}
+
 // closedLine is the text OpenResty logs for I/O on a closed socket.
 func (ts *tcpSock) closedLine(what string) string {
 	var c, eof uint64
 	if _, err := ts.s.GetReusedTimes(); err == nil {
-		c, eof = ts.id.Load()|0x8, 1
+		c = ts.id.Load() | 0x8
 	}
-	if what == "send" {
-		eof = 0
+	if ts.eof.Load() {
+		eof = 1
 	}
 	return fmt.Sprintf("attempt to %s data on a closed socket: u:%016X, c:%016X, ft:0 eof:%d", what, ts.id.Load(), c, eof)
 }
@@ -274,14 +303,14 @@ func (sa *sockAPI) tcpSend(L *lua.LState) int {
 		sockRaise(L, "expecting 2 arguments (including the object), but got %d", n)
 	}
 	ts := sa.checkTCP(L, "send")
-	data := appendSendData(L, nil, L.Get(2), true)
 	t := sa.a.task()
-	if ts.sendBroken.Load() {
+	if ts.sendBroken.Load() || ts.s.WriteClosed() {
 		sa.a.sockLog(t, ts.conf, errlog.Error, ts.closedLine("send"))
 		L.Push(lua.LNil)
 		L.Push(lua.LString("closed"))
 		return 2
 	}
+	data := appendSendData(L, nil, L.Get(2), true)
 	// what the connection takes at once goes out without a yield, as in
 	// OpenResty; the rest waits
 	sent, done, err := ts.s.TrySend(data)
@@ -312,6 +341,9 @@ func (sa *sockAPI) tcpSend(L *lua.LState) int {
 // recvFailed builds the results of a failed read and logs it.
 func (sa *sockAPI) recvFailed(t *luavm.Task, ts *tcpSock, partial string, err error) []lua.LValue {
 	errno, isErrno := errnoOf(err)
+	if errors.Is(err, cosocket.ErrClosed) {
+		ts.sawEOF()
+	}
 	switch {
 	case errors.Is(err, cosocket.ErrTimeout):
 		sa.a.sockLog(t, ts.conf, errlog.Error, "lua tcp socket read timed out")
@@ -333,9 +365,16 @@ func (sa *sockAPI) tcpReceive(L *lua.LState) int {
 		sockRaise(L, "expecting 1 or 2 arguments (including the object), but got %d", n)
 	}
 	ts := sa.checkTCP(L, "receive")
+	if n, ok := sa.closedRecv(L, ts); ok {
+		return n
+	}
 	mode, size := byte('l'), 0
 	if n == 2 {
-		switch v := L.Get(2).(type) {
+		v := L.Get(2)
+		if f, ok := luaNumber(v); ok {
+			v = lua.LNumber(f) // a numeric string is a size, as lua_isnumber has it
+		}
+		switch v := v.(type) {
 		case lua.LString:
 			if len(v) != 2 || v[0] != '*' {
 				sockArgError(L, 2, "receive", "bad pattern argument: "+string(v))
@@ -387,6 +426,9 @@ func (sa *sockAPI) tcpReceiveAny(L *lua.LState) int {
 		sockRaise(L, "expecting 2 arguments (including the object), but got %d", n)
 	}
 	ts := sa.checkTCP(L, "receiveany")
+	if n, ok := sa.closedRecv(L, ts); ok {
+		return n
+	}
 	max, ok := luaInt(L.Get(2))
 	if !ok || max <= 0 {
 		sockArgError(L, 2, "receiveany", "bad max argument")
@@ -457,6 +499,7 @@ func (sa *sockAPI) tcpReceiveUntil(L *lua.LState) int {
 			switch {
 			case err != nil && errors.Is(err, cosocket.ErrClosed) && !cosocket.HasPartial(err):
 				// OpenResty's iterator does not log a closed socket
+				ts.sawEOF()
 				return errVals("closed")
 			case err != nil:
 				return sa.recvFailed(t, ts, data, err)
@@ -580,6 +623,11 @@ func (ts *tcpSock) mustBeConnected(L *lua.LState) {
 func (sa *sockAPI) tcpSetOption(L *lua.LState) int {
 	ts := sa.checkTCP(L, "setoption")
 	ts.mustBeConnected(L)
+	if L.Get(2) == lua.LNil {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(`missing the "option" argument`))
+		return 2
+	}
 	name := L.OptString(2, "")
 	var v int
 	switch x := L.Get(3).(type) {
@@ -612,6 +660,11 @@ func (sa *sockAPI) tcpSetOption(L *lua.LState) int {
 func (sa *sockAPI) tcpGetOption(L *lua.LState) int {
 	ts := sa.checkTCP(L, "getoption")
 	ts.mustBeConnected(L)
+	if L.Get(2) == lua.LNil {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(`missing the "option" argument`))
+		return 2
+	}
 	name := L.OptString(2, "")
 	if !sockOptions[name] {
 		L.Push(lua.LNil)
@@ -655,6 +708,7 @@ func (sa *sockAPI) tcpSSLHandshake(L *lua.LState) int {
 		sockRaise(L, "ngx.socket sslhandshake: expecting 1 ~ 5 arguments (including the object), but seen %d", n)
 	}
 	ts := sa.checkTCP(L, "sslhandshake")
+	ts.mustBeConnected(L)
 	var o cosocket.TLSOptions
 	noSession := L.Get(2) == lua.LFalse
 	if ud, ok := L.Get(2).(*lua.LUserData); ok {
@@ -682,6 +736,9 @@ func (sa *sockAPI) tcpSSLHandshake(L *lua.LState) int {
 			switch {
 			case errors.As(err, &ve):
 				sa.a.sockLog(t, ts.conf, errlog.Error, "lua ssl certificate verify error: ("+ve.Error()+")")
+			case errors.Is(err, cosocket.ErrNotTLS):
+				// OpenSSL 3's words for a peer that answers in plain text
+				sa.a.sockLog(t, ts.conf, errlog.Error, "SSL_do_handshake() failed (SSL: error:0A00010B:SSL routines::wrong version number)")
 			case errors.Is(err, cosocket.ErrHostMismatch):
 				sa.a.sockLog(t, ts.conf, errlog.Error, `lua ssl certificate does not match host "`+o.ServerName+`"`)
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync/atomic"
 
 	"github.com/goresty/goresty/cosocket"
@@ -34,6 +33,7 @@ func (sa *sockAPI) openUDP() {
 
 // socketUDP is ngx.socket.udp.
 func (sa *sockAPI) socketUDP(L *lua.LState) int {
+	noArgs(L)
 	t, c := sa.a.checkSocketPhase(L)
 	us := &udpSock{u: cosocket.NewUDP(c.cfg), conf: c}
 	L.Push(sa.object(L, t, us, sa.udpMT, func() { us.u.Close() }))
@@ -43,15 +43,16 @@ func (sa *sockAPI) socketUDP(L *lua.LState) int {
 func (sa *sockAPI) checkUDP(L *lua.LState, method string) *udpSock {
 	tb, ok := L.Get(1).(*lua.LTable)
 	if !ok {
-		sockArgError(L, 2, method, "table expected, got "+L.Get(1).Type().String())
+		selfArgError(L, method, "table expected, got "+L.Get(1).Type().String())
 	}
 	if ud, ok := tb.RawGetInt(1).(*lua.LUserData); ok {
 		if us, ok := ud.Value.(*udpSock); ok {
 			return us
 		}
 	}
-	sockRaise(L, "bad udp socket")
-	return nil
+	// any other table is a socket without a peer, as in OpenResty
+	c := sa.a.sockConfFor(sa.a.task())
+	return &udpSock{u: cosocket.NewUDP(c.cfg), conf: c}
 }
 
 func (us *udpSock) closedLine(what string) string {
@@ -66,9 +67,9 @@ func (sa *sockAPI) udpSetPeerName(L *lua.LState) int {
 		sockRaise(L, "ngx.socket.udp setpeername: expecting 2 or 3 arguments (including the object), but seen %d", n)
 	}
 	us := sa.checkUDP(L, "setpeername")
-	host := L.OptString(2, "")
+	arg := L.OptString(2, "")
 	port := 0
-	if !strings.HasPrefix(host, "unix:") {
+	if !isUnix(arg) {
 		if p, ok := luaInt(L.Get(3)); ok {
 			if p < 0 || p > 65535 {
 				L.Push(lua.LNil)
@@ -78,9 +79,15 @@ func (sa *sockAPI) udpSetPeerName(L *lua.LState) int {
 			port = int(p)
 		}
 	}
+	host, port, perr := parseHost(arg, port)
+	if perr != "" {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(`failed to parse host name "` + arg + `": ` + perr))
+		return 2
+	}
 	if needsResolve(host) && us.conf.resolver == nil {
 		L.Push(lua.LNil)
-		L.Push(lua.LString(`no resolver defined to resolve "` + host + `"`))
+		L.Push(lua.LString(`no resolver defined to resolve "` + arg + `"`))
 		return 2
 	}
 	if us.id.Load() == 0 {
@@ -112,6 +119,13 @@ func (sa *sockAPI) udpSend(L *lua.LState) int {
 		sockRaise(L, "expecting 2 arguments (including the object), but got %d", n)
 	}
 	us := sa.checkUDP(L, "send")
+	if us.u.Closed() {
+		// OpenResty answers this before it looks at the data
+		sa.a.sockLog(sa.a.task(), us.conf, errlog.Error, us.closedLine("send"))
+		L.Push(lua.LNil)
+		L.Push(lua.LString("closed"))
+		return 2
+	}
 	data := appendSendData(L, nil, L.Get(2), true)
 	err := us.u.Send(data)
 	if err != nil {
@@ -132,8 +146,19 @@ func (sa *sockAPI) udpReceive(L *lua.LState) int {
 		sockRaise(L, "expecting 1 or 2 arguments (including the object), but got %d", n)
 	}
 	us := sa.checkUDP(L, "receive")
+	if us.u.Closed() {
+		// OpenResty answers this before it looks at the size
+		sa.a.sockLog(sa.a.task(), us.conf, errlog.Error, us.closedLine("receive"))
+		L.Push(lua.LNil)
+		L.Push(lua.LString("closed"))
+		return 2
+	}
 	size := 0
-	if v, ok := luaInt(L.Get(2)); ok {
+	if n == 2 {
+		v, ok := luaNumber(L.Get(2))
+		if !ok {
+			sockArgError(L, 2, "receive", "number expected, got "+L.Get(2).Type().String())
+		}
 		size = int(v)
 	}
 	t := sa.a.task()
@@ -164,7 +189,7 @@ func (sa *sockAPI) udpClose(L *lua.LState) int {
 // udpSetTimeout is udpsock:settimeout(ms).
 func (sa *sockAPI) udpSetTimeout(L *lua.LState) int {
 	if n := L.GetTop(); n != 2 {
-		sockRaise(L, "ngx.socket settimeout: expecting 2 arguments (including the object) but seen %d", n)
+		sockRaise(L, "ngx.socket settimeout: expecting at least 2 arguments (including the object) but seen %d", n)
 	}
 	us := sa.checkUDP(L, "settimeout")
 	us.u.SetTimeout(timeoutArg(L, 2))

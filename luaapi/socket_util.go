@@ -52,25 +52,30 @@ func (a *api) sockets() *sockState {
 }
 
 // sockConfFor returns the socket configuration of the running task: its
-// request's location, or the http block for timers and init_worker.
+// request's location (for a timer, the location of the request that
+// started it), or the http block for init_worker and timers started there.
 func (a *api) sockConfFor(t *luavm.Task) *sockConf {
 	st := a.sockets()
+	var where any
 	if t != nil && t.R != nil {
-		if loc, ok := t.R.Loc.(*config.Location); ok && loc != nil {
-			lc := luavm.Loc(loc)
-			st.mu.Lock()
-			defer st.mu.Unlock()
-			if c := st.confs[lc]; c != nil {
-				return c
-			}
-			if st.confs == nil {
-				st.confs = map[*luavm.LocConf]*sockConf{}
-			}
-			res, _ := loc.Ext["resolver"].([]string)
-			c := a.buildSockConf(lc.Settings, res)
-			st.confs[lc] = c
+		where = t.R.Loc
+	} else if t != nil {
+		where = t.TimerLoc
+	}
+	if loc, ok := where.(*config.Location); ok && loc != nil {
+		lc := luavm.Loc(loc)
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		if c := st.confs[lc]; c != nil {
 			return c
 		}
+		if st.confs == nil {
+			st.confs = map[*luavm.LocConf]*sockConf{}
+		}
+		res, _ := loc.Ext["resolver"].([]string)
+		c := a.buildSockConf(lc.Settings, res)
+		st.confs[lc] = c
+		return c
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -137,6 +142,9 @@ const (
 func (a *api) checkSocketPhase(L *lua.LState) (*luavm.Task, *sockConf) {
 	t := a.task()
 	ph := a.phase()
+	if ph == phases.Init {
+		sockRaise(L, "no request found")
+	}
 	if pSocket.Has(ph) {
 		return t, a.sockConfFor(t)
 	}
@@ -173,7 +181,7 @@ func (a *api) sockLog(t *luavm.Task, c *sockConf, lv errlog.Level, msg string) {
 	if t != nil && t.R != nil {
 		ctx = errlog.ForRequest(t.R)
 	} else if t != nil && t.Phase == phases.Timer {
-		msg += ", context: ngx.timer"
+		ctx = t.TimerLogContext()
 	}
 	a.w.RT.Log.Log(lv, ctx, msg)
 }
@@ -216,6 +224,26 @@ func sockRaise(L *lua.LState, format string, args ...any) {
 func sockArgError(L *lua.LState, n int, method, msg string) {
 	if pos := callerPos(L); pos != "" {
 		L.Error(lua.LString(fmt.Sprintf("%s bad argument #%d to '%s' (%s)", pos, n-1, method, msg)), 0)
+	}
+	L.Error(lua.LString(fmt.Sprintf("bad argument #%d to '?' (%s)", n, msg)), 0)
+}
+
+// selfArgError is luaL_argerror for a method's object (argument 1): it is
+// argument #1 whether Lua code or pcall calls the method, since a method
+// call (sock:m()) cannot pass a bad object.
+func selfArgError(L *lua.LState, method, msg string) {
+	if pos := callerPos(L); pos != "" {
+		L.Error(lua.LString(fmt.Sprintf("%s bad argument #1 to '%s' (%s)", pos, method, msg)), 0)
+	}
+	L.Error(lua.LString("bad argument #1 to '?' ("+msg+")"), 0)
+}
+
+// funcArgError is luaL_argerror for argument n of a plain function that
+// goresty wraps in Lua: LuaJIT names the function when Lua code calls it,
+// and says '?' when pcall calls it directly.
+func funcArgError(L *lua.LState, n int, name, msg string) {
+	if pos := callerPos(L); pos != "" {
+		L.Error(lua.LString(fmt.Sprintf("%s bad argument #%d to '%s' (%s)", pos, n, name, msg)), 0)
 	}
 	L.Error(lua.LString(fmt.Sprintf("bad argument #%d to '?' (%s)", n, msg)), 0)
 }
@@ -289,8 +317,75 @@ func connectLogLevel(errno syscall.Errno) errlog.Level {
 
 // needsResolve reports whether host is a name (not an IP literal nor a
 // unix socket path).
+// isUnix reports whether a host argument names a unix-domain socket
+// ("unix:" in any case, as nginx reads it).
+func isUnix(h string) bool { return len(h) >= 5 && strings.EqualFold(h[:5], "unix:") }
+
+// parseHost reads the host argument of tcpsock:connect and
+// udpsock:setpeername as nginx's URL parser does: "unix:/path", "[v6]",
+// and a ":port" in the host that overrides the port argument. It returns
+// the host to dial ("unix:/path", an address, or a name to resolve) and
+// the port, or nginx's reason for refusing the host.
+func parseHost(h string, port int) (string, int, string) {
+	switch {
+	case isUnix(h):
+		if len(h) == 5 {
+			return "", 0, "no path in the unix domain socket"
+		}
+		return "unix:" + h[5:], 0, ""
+	case h == "":
+		return "", 0, "no host"
+	case h[0] == '[':
+		end := strings.IndexByte(h, ']')
+		if end < 0 {
+			return "", 0, "invalid host"
+		}
+		ip := h[1:end]
+		if net.ParseIP(ip) == nil || !strings.Contains(ip, ":") {
+			return "", 0, "invalid IPv6 address"
+		}
+		switch rest := h[end+1:]; {
+		case rest == "":
+		case rest[0] == ':':
+			p, ok := urlPort(rest[1:])
+			if !ok {
+				return "", 0, "invalid port"
+			}
+			port = p
+		default:
+			return "", 0, "invalid host"
+		}
+		return ip, port, ""
+	case strings.IndexByte(h, '/') >= 0:
+		return "", 0, "invalid host"
+	}
+	if i := strings.IndexByte(h, ':'); i >= 0 {
+		p, ok := urlPort(h[i+1:])
+		if !ok {
+			return "", 0, "invalid port"
+		}
+		return h[:i], p, ""
+	}
+	return h, port, ""
+}
+
+// urlPort reads the port of a "host:port" as nginx does: 1 to 65535.
+func urlPort(s string) (int, bool) {
+	if s == "" || len(s) > 5 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, n >= 1 && n <= 65535
+}
+
 func needsResolve(host string) bool {
-	if strings.HasPrefix(host, "unix:") {
+	if isUnix(host) {
 		return false
 	}
 	h := strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
@@ -325,6 +420,30 @@ func resolveHost(ctx context.Context, host string, timeout time.Duration) (strin
 
 // luaInt reads an integer argument the way lua_tointeger does: numbers
 // and numeric strings; ok is false for anything else.
+// noArgs raises OpenResty's error for ngx.socket.tcp(x) and udp(x).
+func noArgs(L *lua.LState) {
+	if n := L.GetTop(); n != 0 {
+		sockRaise(L, "expecting zero arguments, but got %d", n)
+	}
+}
+
+// luaNumber is lua_tonumber: a number, or a string that reads as one.
+func luaNumber(v lua.LValue) (float64, bool) {
+	switch x := v.(type) {
+	case lua.LNumber:
+		return float64(x), true
+	case lua.LString:
+		s := strings.TrimSpace(string(x))
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return f, true
+		}
+		if i, err := strconv.ParseInt(s, 0, 64); err == nil {
+			return float64(i), true
+		}
+	}
+	return 0, false
+}
+
 func luaInt(v lua.LValue) (int64, bool) {
 	switch x := v.(type) {
 	case lua.LNumber:

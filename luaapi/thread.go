@@ -9,13 +9,20 @@ func init() { register(openThread) }
 
 func openThread(a *api) {
 	t := a.sub("thread")
-	a.fn(t, "spawn", pYield, func(L *lua.LState) int {
-		fn := L.CheckFunction(1)
+	// these check their arguments before the phase, and look for a
+	// request first, as OpenResty does
+	a.fn(t, "spawn", pAll, func(L *lua.LState) int {
+		fn, ok := L.Get(1).(*lua.LFunction)
+		if !ok || fn.IsG {
+			L.ArgError(1, "Lua function expected")
+		}
+		a.checkReq(L, pYield, "no request found")
 		args := argsFrom(L, 2)
 		L.Push(luavm.Spawn(L, a.w, fn, args))
 		return 1
 	})
-	a.yfn(t, "wait", pYield, func(L *lua.LState) int {
+	a.yfn(t, "wait", pAll, func(L *lua.LState) int {
+		a.checkReq(L, pYield, "no request found")
 		n := L.GetTop()
 		if n == 0 {
 			L.RaiseError("at least one coroutine should be specified")
@@ -24,16 +31,17 @@ func openThread(a *api) {
 		for i := 1; i <= n; i++ {
 			co, ok := L.Get(i).(*lua.LState)
 			if !ok {
-				L.ArgError(i, "coroutine expected, got "+L.Get(i).Type().String())
+				funcArgError(L, i, "wait", "lua thread expected")
 			}
 			cos = append(cos, co)
 		}
 		return luavm.Wait(L, a.w, cos)
 	})
-	a.fn(t, "kill", pYield, func(L *lua.LState) int {
+	a.fn(t, "kill", pAll, func(L *lua.LState) int {
+		a.checkReq(L, pYield, "no request found")
 		co, ok := L.Get(1).(*lua.LState)
 		if !ok {
-			L.ArgError(1, "coroutine expected, got "+L.Get(1).Type().String())
+			L.ArgError(1, "lua thread expected")
 		}
 		return luavm.Kill(L, a.w, co)
 	})

@@ -14,34 +14,40 @@ const pTimer = phases.AllPhases &^ (1 << phases.Init)
 
 func openTimer(a *api) {
 	t := a.sub("timer")
-	a.fn(t, "at", pTimer, func(L *lua.LState) int { return a.timerStart(L, false) })
-	a.fn(t, "every", pTimer, func(L *lua.LState) int { return a.timerStart(L, true) })
+	// the timer functions check their arguments before the phase
+	a.fn(t, "at", pAll, func(L *lua.LState) int { return a.timerStart(L, false) })
+	a.fn(t, "every", pAll, func(L *lua.LState) int { return a.timerStart(L, true) })
 	a.fn(t, "running_count", pAll, func(L *lua.LState) int {
+		a.checkReq(L, pAll, "no request")
 		L.Push(lua.LNumber(a.w.RT.RunningTimers()))
 		return 1
 	})
 	a.fn(t, "pending_count", pAll, func(L *lua.LState) int {
+		a.checkReq(L, pAll, "no request")
 		L.Push(lua.LNumber(a.w.RT.PendingTimers()))
 		return 1
 	})
 }
 
+// timerStart is ngx.timer.at and ngx.timer.every. As in OpenResty 0.10.23,
+// a negative delay is taken (the timer is due at once).
 func (a *api) timerStart(L *lua.LState, every bool) int {
-	v, ok := L.Get(1).(lua.LNumber)
+	if n := L.GetTop(); n < 2 {
+		L.RaiseError("expecting at least 2 arguments but got %d", n)
+	}
+	a.checkReq(L, pTimer, "no request")
+	v, ok := luaNumber(L.Get(1))
 	if !ok {
 		L.ArgError(1, "number expected, got "+L.Get(1).Type().String())
 	}
-	fn, ok := L.Get(2).(*lua.LFunction)
-	if !ok {
-		L.ArgError(2, "function expected, got "+L.Get(2).Type().String())
-	}
-	if v < 0 {
-		L.ArgError(1, "delay must not be negative")
-	}
 	if every && v == 0 {
-		L.ArgError(1, "delay cannot be zero")
+		L.RaiseError("delay cannot be zero")
 	}
-	d := time.Duration(float64(v) * float64(time.Second))
+	fn, ok := L.Get(2).(*lua.LFunction)
+	if !ok || fn.IsG {
+		L.ArgError(2, "Lua function expected")
+	}
+	d := time.Duration(max(v, 0) * float64(time.Second))
 	if err := a.w.StartTimer(d, fn, argsFrom(L, 3), every); err != nil {
 		L.Push(lua.LNil)
 		L.Push(lua.LString(err.Error()))

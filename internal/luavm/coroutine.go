@@ -204,7 +204,7 @@ func (w *Worker) installCoroutines() {
 		if !ok {
 			L.ArgError(1, "coroutine expected")
 		}
-		L.Push(lua.LString(L.Status(co)))
+		L.Push(lua.LString(w.coStatus(L, co)))
 		return 1
 	}
 	rawRunning := func(L *lua.LState) int {
@@ -307,7 +307,7 @@ func (w *Worker) installCoroutines() {
 // Lua function is at the requested level (error called straight from
 // pcall, say); LuaJIT adds no position then.
 func baseError(L *lua.LState) int {
-	obj := L.CheckAny(1)
+	obj := L.Get(1) // error() raises nil, as in Lua 5.1
 	level := L.OptInt(2, 1)
 	if s, ok := obj.(lua.LString); ok && level > 0 {
 		if w := luaWhere(L, level); w != "" {

@@ -44,6 +44,13 @@ type Task struct {
 	parentTask *Task
 	background bool // a light thread the handler does not wait for
 	waitOn     []*Task
+	// timerFrom is ", client: ..., server: ..." of the request that
+	// started the timer this task runs (inherited by the timers it starts).
+	timerFrom string
+	// TimerLoc is the location configuration (phases.Request.Loc) of the
+	// request that started the timer this task runs: nginx's timers keep
+	// it, so lua_socket_* settings of that location apply.
+	TimerLoc any
 
 	// Args is ngx.arg (set_by_lua arguments, body_filter chunk and eof).
 	Args    []lua.LValue
@@ -167,11 +174,7 @@ func errorText(err error, trace string) string {
 		case lua.LNumber:
 			msg = v.String()
 		default:
-			if v == lua.LNil {
-				msg = "nil"
-			} else {
-				msg = "unknown reason"
-			}
+			msg = "unknown reason" // nil and tables too, as lua-nginx-module logs them
 		}
 	} else {
 		msg = err.Error()
@@ -186,6 +189,10 @@ func errorText(err error, trace string) string {
 func (w *Worker) logTask(t *Task, lv errlog.Level, msg string) {
 	if t != nil && t.R != nil {
 		w.RT.Log.Log(lv, errlog.ForRequest(t.R), msg)
+		return
+	}
+	if t != nil && t.Phase == phases.Timer {
+		w.RT.Log.Log(lv, t.TimerLogContext(), msg)
 		return
 	}
 	w.RT.Log.Log(lv, nil, msg)

@@ -34,7 +34,7 @@ type threadState struct {
 	dead    bool
 	ok      bool
 	vals    []lua.LValue
-	err     string
+	err     lua.LValue // the error value, as error() raised it (a table stays a table)
 	waiters []*Task
 	waited  bool
 }
@@ -185,7 +185,7 @@ func (g *group) finish(t *Task, res runResult) {
 	ts := t.thread
 	ts.dead = true
 	if res.err != nil {
-		ts.err = errorText(res.err, "")
+		ts.err = errorValue(res.err)
 		g.w.logTask(t, errlog.Error, "lua user thread aborted: runtime error: "+errorText(res.err, t.trace))
 	} else {
 		ts.ok = true
@@ -207,7 +207,7 @@ func (g *group) finish(t *Task, res runResult) {
 
 func (ts *threadState) results() []lua.LValue {
 	if !ts.ok {
-		return []lua.LValue{lua.LFalse, lua.LString(ts.err)}
+		return []lua.LValue{lua.LFalse, ts.err}
 	}
 	out := make([]lua.LValue, 0, len(ts.vals)+1)
 	out = append(out, lua.LTrue)
@@ -215,6 +215,34 @@ func (ts *threadState) results() []lua.LValue {
 		return out // gopher-lua reports "no values" as a single nil
 	}
 	return append(out, ts.vals...)
+}
+
+// coStatus is coroutine.status(co). A light thread reads as OpenResty
+// shows it: "running" while it waits for an operation (the scheduler, not
+// Lua, resumes it), "zombie" once it ended until it is waited for, then
+// "dead".
+func (w *Worker) coStatus(L *lua.LState, co *lua.LState) string {
+	if t := w.cur; t != nil && t.g != nil {
+		if th := t.g.threads[co]; th != nil && th.thread != nil {
+			switch {
+			case !th.thread.dead:
+				return "running"
+			case th.thread.waited:
+				return "dead"
+			default:
+				return "zombie"
+			}
+		}
+	}
+	return L.Status(co)
+}
+
+// errorValue is the value a failed coroutine raised.
+func errorValue(err error) lua.LValue {
+	if ae, ok := err.(*lua.ApiError); ok && ae.Object != nil {
+		return ae.Object
+	}
+	return lua.LString(errorText(err, ""))
 }
 
 func removeTask(ts []*Task, t *Task) []*Task {
@@ -259,7 +287,7 @@ func spawn(L *lua.LState, w *Worker, fn *lua.LFunction, args []lua.LValue, backg
 	}
 	g := parent.g
 	t := &Task{W: w, Co: w.NewThread(), R: parent.R, Phase: parent.Phase, g: g, thread: &threadState{},
-		parentTask: parent, background: background}
+		parentTask: parent, background: background, timerFrom: parent.timerFrom, TimerLoc: parent.TimerLoc}
 	if g.threads == nil {
 		g.threads = map[*lua.LState]*Task{}
 	}
@@ -282,10 +310,10 @@ func Wait(L *lua.LState, w *Worker, cos []*lua.LState) int {
 		L.RaiseError("no request found")
 	}
 	var targets []*Task
-	for i, co := range cos {
+	for _, co := range cos {
 		th := t.g.threads[co]
 		if th == nil {
-			L.ArgError(i+1, "not a user thread")
+			L.RaiseError("attempt to wait on a coroutine that is not a user thread")
 		}
 		if th.parentTask != t {
 			L.RaiseError("only the parent coroutine can wait on the thread")
@@ -319,11 +347,13 @@ func Kill(L *lua.LState, w *Worker, co *lua.LState) int {
 	t := w.cur
 	th := t.g.threads[co]
 	if th == nil {
-		L.ArgError(1, "not a user thread")
+		L.Push(lua.LNil)
+		L.Push(lua.LString("not user thread"))
+		return 2
 	}
 	if th.parentTask != t {
 		L.Push(lua.LNil)
-		L.Push(lua.LString("not user thread's parent"))
+		L.Push(lua.LString("killer not parent"))
 		return 2
 	}
 	if th.dead {

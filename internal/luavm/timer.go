@@ -39,11 +39,30 @@ func (w *Worker) StartTimer(delay time.Duration, fn *lua.LFunction, args []lua.L
 	}
 	rt.timerN.pending.Add(1)
 	w.timers.Add(1)
-	go w.timerLoop(delay, fn, args, every)
+	from, loc := "", any(nil)
+	if cur := w.cur; cur != nil && cur.R != nil {
+		loc = cur.R.Loc
+		// nginx gives the timer a fake connection with the client and
+		// listening address of the request's one
+		from = ", client: " + cur.R.RemoteAddr
+		if a := cur.R.LocalAddr; a != nil {
+			from += ", server: " + a.String()
+		}
+	} else if cur != nil {
+		from, loc = cur.timerFrom, cur.TimerLoc
+	}
+	go w.timerLoop(delay, fn, args, every, from, loc)
 	return nil
 }
 
-func (w *Worker) timerLoop(delay time.Duration, fn *lua.LFunction, args []lua.LValue, every bool) {
+// TimerLogContext is the error-log context of a timer's lines, as nginx
+// prints it: "context: ngx.timer", then the client and server of the
+// request that started the timer.
+func (t *Task) TimerLogContext() *errlog.Context {
+	return &errlog.Context{Extra: "context: ngx.timer" + t.timerFrom}
+}
+
+func (w *Worker) timerLoop(delay time.Duration, fn *lua.LFunction, args []lua.LValue, every bool, from string, loc any) {
 	rt := w.RT
 	defer w.timers.Done()
 	pending := true
@@ -71,7 +90,7 @@ func (w *Worker) timerLoop(delay time.Duration, fn *lua.LFunction, args []lua.LV
 		rt.timerN.pending.Add(-1)
 		pending = false
 		rt.timerN.running.Add(1)
-		w.runTimer(fn, premature, args)
+		w.runTimer(fn, premature, args, from, loc)
 		rt.timerN.running.Add(-1)
 		if !every || premature {
 			return
@@ -81,19 +100,20 @@ func (w *Worker) timerLoop(delay time.Duration, fn *lua.LFunction, args []lua.LV
 	}
 }
 
-func (w *Worker) runTimer(fn *lua.LFunction, premature bool, args []lua.LValue) {
+func (w *Worker) runTimer(fn *lua.LFunction, premature bool, args []lua.LValue, from string, loc any) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
 		return
 	}
 	t := w.newTask(nil, phases.Timer)
+	t.timerFrom, t.TimerLoc = from, loc
 	all := make([]lua.LValue, 0, len(args)+1)
 	all = append(all, lua.LBool(premature))
 	all = append(all, args...)
 	res := w.runEntry(t, fn, all...)
 	if res.err != nil {
-		w.RT.Log.Log(errlog.Error, &errlog.Context{Extra: "context: ngx.timer"},
+		w.RT.Log.Log(errlog.Error, t.TimerLogContext(),
 			"lua entry thread aborted: runtime error: "+errorText(res.err, t.trace))
 	}
 	w.freeTask(t)
