@@ -85,6 +85,15 @@ func (a *api) varGet(L *lua.LState, cache *varCache) int {
 		}
 		s, ok := v.Get(r)
 		if !ok {
+			if v.User >= 0 && v.User < len(r.UserVars) && r.UserVars[v.User] != unsetByLua && r.Srv != nil {
+				// a "set" variable this request never set: nginx's
+				// rewrite module warns and gives "", which is then the
+				// variable's value (a second read does not warn)
+				r.Srv.Uninitialized(r, name)
+				r.SetUserVar(v.User, "")
+				L.Push(lua.LString(""))
+				return 1
+			}
 			L.Push(lua.LNil)
 			return 1
 		}
@@ -94,6 +103,11 @@ func (a *api) varGet(L *lua.LState, cache *varCache) int {
 	L.RaiseError("bad variable name")
 	return 0
 }
+
+// unsetByLua marks, in Request.UserVars, a user variable that Lua set to
+// nil: nginx then has it "not found" (ngx.var gives nil, without the
+// warning a never-set variable gets).
+const unsetByLua = "\x00unset"
 
 // notChangeable are built-ins that have a setter in the variable table but
 // that nginx refuses to change from Lua.
@@ -113,7 +127,7 @@ func (a *api) varSet(L *lua.LState, cache *varCache) int {
 	case v == nil:
 	case v.User >= 0 && v.User < len(r.UserVars):
 		if isNil {
-			r.UserVars[v.User], r.UserSet[v.User] = "", false
+			r.UserVars[v.User], r.UserSet[v.User] = unsetByLua, false
 		} else {
 			r.SetUserVar(v.User, val)
 		}

@@ -46,6 +46,13 @@ type Plan struct {
 	Vars    *phases.VarTable
 	Formats map[string]*LogFormat
 
+	// RewriteNoPostpone and AccessNoPostpone are rewrite_by_lua_no_postpone
+	// and access_by_lua_no_postpone: the Lua handlers of the rewrite (access)
+	// phase run before the rewrite module's directives (allow/deny) instead
+	// of after them.
+	RewriteNoPostpone bool
+	AccessNoPostpone  bool
+
 	// Ext holds module-level data (the Lua runtime's main configuration...).
 	Ext map[string]any
 	// Hooks run after the whole configuration is built (e.g. to compile Lua).

@@ -73,10 +73,13 @@ func init() {
 		"lua_socket_buffer_size", "lua_socket_pool_size", "lua_socket_keepalive_timeout", "lua_socket_log_errors",
 		"lua_ssl_trusted_certificate", "lua_ssl_verify_depth", "lua_need_request_body",
 		"lua_transform_underscores_in_response_headers", "lua_use_default_type", "lua_check_client_abort",
-		"lua_http10_buffering", "rewrite_by_lua_no_postpone", "access_by_lua_no_postpone", "lua_ssl_protocols",
+		"lua_http10_buffering", "lua_ssl_protocols",
 		"lua_ssl_ciphers", "lua_socket_send_lowat", "lua_cosocket_in_all_phases"} {
 		specs = append(specs, setting(n, all))
 	}
+	specs = append(specs,
+		noPostpone("rewrite_by_lua_no_postpone", func(p *config.Plan) *bool { return &p.RewriteNoPostpone }),
+		noPostpone("access_by_lua_no_postpone", func(p *config.Plan) *bool { return &p.AccessNoPostpone }))
 	for _, n := range []string{"lua_malloc_trim", "lua_thread_cache_max_entries", "lua_sa_restart", "lua_load_resty_core",
 		"lua_capture_error_log", "lua_worker_thread_vm_pool_size"} {
 		specs = append(specs, &config.Spec{Name: n, Ctx: http, Args: config.Take1, Set: func(*config.Ctx, *nginxconf.Directive) error { return nil }})
@@ -92,6 +95,19 @@ func init() {
 			&config.Spec{Name: name + "_file", Ctx: all | config.CtxUpstream, Args: config.Take1, Set: unsupported})
 	}
 	config.Register(specs...)
+}
+
+// noPostpone is an http-level flag that moves a phase's Lua handler ahead
+// of the phase's nginx directives.
+func noPostpone(name string, flag func(*config.Plan) *bool) *config.Spec {
+	return &config.Spec{Name: name, Ctx: config.CtxHTTP, Args: config.Flag, Set: func(c *config.Ctx, d *nginxconf.Directive) error {
+		on, err := config.FlagValue(d)
+		if err != nil {
+			return err
+		}
+		*flag(c.Plan) = on
+		return nil
+	}}
 }
 
 func intMain(name string, set func(*MainConf, int)) *config.Spec {
@@ -111,8 +127,7 @@ var settingKinds = map[string]string{
 	"lua_socket_keepalive_timeout": "time", "lua_socket_buffer_size": "size", "lua_socket_pool_size": "number",
 	"lua_socket_log_errors": "flag", "lua_ssl_verify_depth": "number", "lua_need_request_body": "flag",
 	"lua_transform_underscores_in_response_headers": "flag", "lua_use_default_type": "flag",
-	"lua_check_client_abort": "flag", "lua_http10_buffering": "flag", "rewrite_by_lua_no_postpone": "flag",
-	"access_by_lua_no_postpone": "flag", "lua_cosocket_in_all_phases": "flag", "lua_socket_send_lowat": "size",
+	"lua_check_client_abort": "flag", "lua_http10_buffering": "flag", "lua_cosocket_in_all_phases": "flag", "lua_socket_send_lowat": "size",
 }
 
 // checkSetting validates a setting's value as nginx would.

@@ -181,6 +181,15 @@ func (rt *Runtime) EndRequest(r *phases.Request) {
 	}
 }
 
+// Redirected is called on an internal redirect (ngx.exec, error_page,
+// try_files, index): nginx clears the request's module contexts, so
+// ngx.ctx starts afresh in the new location.
+func (rt *Runtime) Redirected(r *phases.Request) {
+	if s, ok := r.LuaState.(*ReqState); ok {
+		s.Ctx = nil
+	}
+}
+
 // Close stops the workers: exit_worker_by_lua runs in each; timers see
 // premature = true. graceful waits for running timers.
 func (rt *Runtime) Close(graceful bool) {

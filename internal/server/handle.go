@@ -143,15 +143,17 @@ func (s *Server) process(st *state, r *phases.Request) int {
 	return s.fromFindConfig(st, r, srv)
 }
 
+// serverRewrite runs server_rewrite_by_lua, then the rewrite module's
+// server-level directives: lua-nginx-module does not postpone its
+// server-rewrite handler, and nginx runs it first.
 func (s *Server) serverRewrite(r *phases.Request, srv *config.Server) int {
 	r.Loc = srv.Conf
 	r.Phase = phases.ServerRewrite
-	code, _ := s.runScript(r, srv.Conf.Script)
-	if code != config.Continue {
+	if code := runHandlers(r, srv.Conf.Handlers[phases.ServerRewrite]); code != config.Continue || r.ExecSet {
 		return code
 	}
-	// an "if" at server level may have switched r.Loc; its handlers run too
-	return runHandlers(r, r.Loc.(*config.Location).Handlers[phases.ServerRewrite])
+	code, _ := s.runScript(r, srv.Conf.Script)
+	return code
 }
 
 func (s *Server) fromFindConfig(st *state, r *phases.Request, srv *config.Server) int {
@@ -169,8 +171,7 @@ func (s *Server) fromFindConfig(st *state, r *phases.Request, srv *config.Server
 			s.logReq(r, errlog.Error, "client intended to send too large body: "+strconv.FormatInt(r.HTTP.ContentLength, 10)+" bytes")
 			return http.StatusRequestEntityTooLarge
 		}
-		r.Phase = phases.Rewrite
-		code, again := s.runScript(r, loc.Script)
+		code, again := s.rewritePhase(st, r, loc)
 		if again {
 			r.Redirects++
 			if r.Redirects > maxRedirects {
@@ -179,11 +180,32 @@ func (s *Server) fromFindConfig(st *state, r *phases.Request, srv *config.Server
 			}
 			continue
 		}
-		if code != config.Continue {
+		if code != config.Continue || r.ExecSet {
 			return s.afterExec(st, r, code)
 		}
-		return s.fromRewrite(st, r)
+		return s.fromAccess(st, r)
 	}
+}
+
+// rewritePhase runs the rewrite module's directives of loc and the Lua
+// rewrite handlers: after the directives (lua-nginx-module postpones its
+// handler to the end of the phase), or before them with
+// rewrite_by_lua_no_postpone on. again reports a "rewrite ... last".
+func (s *Server) rewritePhase(st *state, r *phases.Request, loc *config.Location) (code int, again bool) {
+	r.Phase = phases.Rewrite
+	early := st.plan.RewriteNoPostpone
+	if early {
+		if code := runHandlers(r, loc.Handlers[phases.Rewrite]); code != config.Continue || r.ExecSet {
+			return code, false
+		}
+	}
+	code, again = s.runScript(r, loc.Script)
+	if again || code != config.Continue || early {
+		return code, again
+	}
+	// an "if" may have switched r.Loc: its handlers run
+	r.Phase = phases.Rewrite
+	return runHandlers(r, r.Loc.(*config.Location).Handlers[phases.Rewrite]), false
 }
 
 func (s *Server) setLoc(r *phases.Request, loc *config.Location) {
@@ -196,19 +218,24 @@ func (s *Server) setLoc(r *phases.Request, loc *config.Location) {
 	}
 }
 
-// fromRewrite runs the Lua rewrite handlers and everything after.
-func (s *Server) fromRewrite(st *state, r *phases.Request) int {
+// fromAccess runs the access phase and everything after: allow/deny, then
+// the Lua access handlers (before allow/deny with access_by_lua_no_postpone
+// on, as lua-nginx-module's handler then runs first).
+func (s *Server) fromAccess(st *state, r *phases.Request) int {
 	loc := r.Loc.(*config.Location)
-	r.Phase = phases.Rewrite
-	if code := runHandlers(r, loc.Handlers[phases.Rewrite]); code != config.Continue {
-		return s.afterExec(st, r, code)
-	}
 	r.Phase = phases.Access
+	if st.plan.AccessNoPostpone {
+		if code := runHandlers(r, loc.Handlers[phases.Access]); code != config.Continue || r.ExecSet {
+			return s.afterExec(st, r, code)
+		}
+	}
 	if code := s.checkAccess(r, loc); code != config.Continue {
 		return code
 	}
-	if code := runHandlers(r, loc.Handlers[phases.Access]); code != config.Continue {
-		return s.afterExec(st, r, code)
+	if !st.plan.AccessNoPostpone {
+		if code := runHandlers(r, loc.Handlers[phases.Access]); code != config.Continue || r.ExecSet {
+			return s.afterExec(st, r, code)
+		}
 	}
 	r.Phase = phases.Precontent
 	if tf := loc.TryFiles; tf != nil {
@@ -245,6 +272,9 @@ func (s *Server) internalRedirect(st *state, r *phases.Request, uri, args string
 	r.Internal = true
 	srv := r.Server.(*config.Server)
 	r.Ctx = nil
+	if rd, ok := st.rt.(redirectHook); ok {
+		rd.Redirected(r)
+	}
 	if strings.HasPrefix(uri, "@") {
 		loc := srv.Named[uri]
 		if loc == nil {
@@ -252,12 +282,11 @@ func (s *Server) internalRedirect(st *state, r *phases.Request, uri, args string
 			return http.StatusInternalServerError
 		}
 		s.setLoc(r, loc)
-		r.Phase = phases.Rewrite
-		code, _ := s.runScript(r, loc.Script)
-		if code != config.Continue {
+		code, _ := s.rewritePhase(st, r, loc)
+		if code != config.Continue || r.ExecSet {
 			return s.afterExec(st, r, code)
 		}
-		return s.fromRewrite(st, r)
+		return s.fromAccess(st, r)
 	}
 	r.URI = uri
 	if args != "" {
@@ -268,6 +297,13 @@ func (s *Server) internalRedirect(st *state, r *phases.Request, uri, args string
 		return s.afterExec(st, r, code)
 	}
 	return s.fromFindConfig(st, r, srv)
+}
+
+// redirectHook is implemented by a Runtime that keeps per-request state an
+// internal redirect must drop (nginx clears every module's request context:
+// ngx.ctx starts afresh).
+type redirectHook interface {
+	Redirected(r *phases.Request)
 }
 
 func runHandlers(r *phases.Request, hs []config.Handler) int {
