@@ -122,9 +122,13 @@ func (w *Worker) phaseResult(t *Task, res runResult) int {
 	r := t.R
 	if res.err != nil {
 		msg := errorText(res.err, t.trace)
-		if t.Aborted {
+		switch {
+		case t.Aborted:
 			w.logTask(t, errlog.Error, msg)
-		} else {
+		case t.Phase == phases.Log:
+			// log_by_lua runs by a plain pcall, not as an entry thread
+			w.logTask(t, errlog.Error, "failed to run log_by_lua*: "+msg)
+		default:
 			w.logTask(t, errlog.Error, "lua entry thread aborted: runtime error: "+msg)
 		}
 		if r.HeaderSent {

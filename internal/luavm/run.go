@@ -2,7 +2,6 @@ package luavm
 
 import (
 	"errors"
-	"net/http"
 	"strings"
 
 	"github.com/goresty/goresty/internal/config"
@@ -79,7 +78,7 @@ func (w *Worker) runDetached(c *Chunk, ph phases.Phase) {
 	t.noYield = ph == phases.ExitWorker
 	res := w.runEntry(t, fn)
 	if res.err != nil {
-		w.RT.Log.Log(errlog.Error, nil, "lua entry thread aborted: runtime error: "+errorText(res.err, t.trace))
+		w.RT.Log.Log(errlog.Error, nil, ph.String()+"_by_lua error: "+errorText(res.err, t.trace))
 	}
 	w.freeTask(t)
 }
@@ -178,20 +177,33 @@ func setByLua(ctx config.Context) []*config.Spec {
 // Filters runs Lua header and body filters for the server.
 type Filters struct{ RT *Runtime }
 
-// HeaderFilter runs header_filter_by_lua handlers.
-func (f Filters) HeaderFilter(r *phases.Request, hs []config.Handler) {
+// errFilter is what a filter that raised an error makes of the response:
+// nginx's filter chain fails and the connection is closed.
+var errFilter = errors.New("nginx output filter error")
+
+// HeaderFilter runs header_filter_by_lua handlers. It returns the status a
+// handler gave ngx.exit (0 for none), or an error when one failed.
+func (f Filters) HeaderFilter(r *phases.Request, hs []config.Handler) (int, error) {
+	exit := 0
 	for _, h := range hs {
 		ph, ok := h.(*PhaseHandler)
 		if !ok {
 			continue
 		}
 		w := r.Worker.(*Worker)
-		w.runFilter(r, ph.Chunk, phases.HeaderFilter, nil)
+		_, code, err := w.runFilter(r, ph.Chunk, phases.HeaderFilter, nil)
+		if err != nil {
+			return 0, err
+		}
+		if code != 0 {
+			exit = code
+		}
 	}
+	return exit, nil
 }
 
 // BodyFilter runs body_filter_by_lua handlers on one chunk.
-func (f Filters) BodyFilter(r *phases.Request, hs []config.Handler, chunk []byte, eof bool) ([]byte, bool) {
+func (f Filters) BodyFilter(r *phases.Request, hs []config.Handler, chunk []byte, eof bool) ([]byte, bool, error) {
 	for _, h := range hs {
 		ph, ok := h.(*PhaseHandler)
 		if !ok {
@@ -199,19 +211,21 @@ func (f Filters) BodyFilter(r *phases.Request, hs []config.Handler, chunk []byte
 		}
 		w := r.Worker.(*Worker)
 		args := []lua.LValue{lua.LString(chunk), lua.LBool(eof)}
-		out := w.runFilter(r, ph.Chunk, phases.BodyFilter, args)
-		if out != nil {
-			chunk = []byte(lua.LVAsString(out[0]))
-			if len(out) > 1 {
-				eof = lua.LVAsBool(out[1])
-			}
+		out, _, err := w.runFilter(r, ph.Chunk, phases.BodyFilter, args)
+		if err != nil {
+			return nil, false, err
+		}
+		chunk = []byte(lua.LVAsString(out[0]))
+		if len(out) > 1 {
+			eof = lua.LVAsBool(out[1])
 		}
 	}
-	return chunk, eof
+	return chunk, eof, nil
 }
 
-// runFilter runs a filter chunk; it returns ngx.arg after the run.
-func (w *Worker) runFilter(r *phases.Request, c *Chunk, ph phases.Phase, args []lua.LValue) []lua.LValue {
+// runFilter runs a filter chunk; it returns ngx.arg after the run and the
+// status given to ngx.exit (0 for none).
+func (w *Worker) runFilter(r *phases.Request, c *Chunk, ph phases.Phase, args []lua.LValue) ([]lua.LValue, int, error) {
 	rs := State(r)
 	took := w.lock(rs)
 	defer w.unlock(rs, took)
@@ -221,7 +235,7 @@ func (w *Worker) runFilter(r *phases.Request, c *Chunk, ph phases.Phase, args []
 	fn, err := w.function(c)
 	if err != nil {
 		w.RT.Log.Log(errlog.Error, errlog.ForRequest(r), err.Error())
-		return args
+		return nil, 0, errFilter
 	}
 	t := w.newTask(r, ph)
 	t.noYield, t.Args = true, args
@@ -229,15 +243,10 @@ func (w *Worker) runFilter(r *phases.Request, c *Chunk, ph phases.Phase, args []
 	res := w.runEntry(t, fn)
 	if res.err != nil {
 		w.logTask(t, errlog.Error, "failed to run "+ph.String()+"_by_lua*: "+errorText(res.err, t.trace))
-		if ph == phases.HeaderFilter && !r.Finished {
-			r.Status = http.StatusInternalServerError
-		}
-		return nil
+		return nil, 0, errFilter
 	}
-	if ok, code := t.Exited(); ok && ph == phases.BodyFilter && code != CodeOK {
-		return []lua.LValue{lua.LString(""), lua.LTrue}
-	}
-	return t.Args
+	_, code := t.Exited()
+	return t.Args, code, nil
 }
 
 // NewFilters returns the filter runner of rt.

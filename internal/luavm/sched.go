@@ -112,6 +112,17 @@ func Await(L *lua.LState, w *Worker, nret int, op Op) int {
 // and is never resumed.
 func Exit(L *lua.LState, w *Worker, code int) int {
 	t := w.cur
+	switch t.Phase {
+	case phases.BodyFilter:
+		// lua-nginx-module 0.10.23 refuses ngx.exit in body filters
+		L.RaiseError("API disabled in the context of %s", t.Phase.Context())
+	case phases.HeaderFilter:
+		// a header filter runs to its end: ngx.exit only records the
+		// status the response is to be replaced with (the last one wins)
+		t.exited = true
+		t.code = code
+		return 0
+	}
 	t.exited = true
 	t.code = code
 	t.op = nil
@@ -188,7 +199,11 @@ func errorText(err error, trace string) string {
 // logTask writes an error-log line in the context of t's request.
 func (w *Worker) logTask(t *Task, lv errlog.Level, msg string) {
 	if t != nil && t.R != nil {
-		w.RT.Log.Log(lv, errlog.ForRequest(t.R), msg)
+		ctx := errlog.ForRequest(t.R)
+		if t.Phase == phases.Log {
+			ctx.Action = "logging request"
+		}
+		w.RT.Log.Log(lv, ctx, msg)
 		return
 	}
 	if t != nil && t.Phase == phases.Timer {
@@ -207,8 +222,17 @@ const logTraceMax = 22
 func (w *Worker) traceback(L *lua.LState) string {
 	var b strings.Builder
 	b.WriteString("stack traceback:")
+	flat := w.cur != nil && !coroutinePhase(w.cur.Phase)
 	for i, sec := range w.traceSections(L, 0, true) {
-		b.WriteString("\ncoroutine " + strconv.Itoa(i) + ":")
+		if flat {
+			// lua-nginx-module runs these handlers by a plain pcall: the
+			// traceback of the one stack, without "coroutine 0:"
+			if i > 0 {
+				break
+			}
+		} else {
+			b.WriteString("\ncoroutine " + strconv.Itoa(i) + ":")
+		}
 		if len(sec) > logTraceMax {
 			sec = append(sec[:logTraceMax:logTraceMax], "...") // nginx keeps the top only
 		}
@@ -218,6 +242,18 @@ func (w *Worker) traceback(L *lua.LState) string {
 		}
 	}
 	return b.String()
+}
+
+// coroutinePhase reports whether lua-nginx-module runs the handlers of ph
+// in a coroutine of their own (which its error-log tracebacks show as
+// "coroutine 0:"); the others (set, filters, log, init*, exit_worker) are
+// called by a plain pcall.
+func coroutinePhase(ph phases.Phase) bool {
+	switch ph {
+	case phases.ServerRewrite, phases.Rewrite, phases.Access, phases.Content, phases.Timer, phases.Balancer:
+		return true
+	}
+	return false
 }
 
 // callerTrace is debug.traceback("", 2) as seen from a Go function: the

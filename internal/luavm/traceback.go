@@ -211,7 +211,9 @@ func (w *Worker) frameSections(th *lua.LState, level int, all bool) [][]vframe {
 				if layerCalled || caller == nil {
 					v.name, v.namewhat = "", ""
 				}
-				v.noLine = all && i == 0 && cur == th // the error was raised here, not in a builtin
+				// the error was raised here, not in a builtin; only a
+				// coroutine's log traceback loses the line (a pcall's keeps it)
+				v.noLine = all && i == 0 && cur == th && (w.cur == nil || coroutinePhase(w.cur.Phase))
 			}
 			seen = append(seen, v)
 		}

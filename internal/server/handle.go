@@ -73,7 +73,7 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 	}
 	code := s.process(st, r)
 	s.finish(st, r, code)
-	if loc, ok := r.Loc.(*config.Location); ok && len(loc.Handlers[phases.Log]) > 0 && !out.aborted && !out.hijacked {
+	if loc, ok := r.Loc.(*config.Location); ok && len(loc.Handlers[phases.Log]) > 0 && !out.aborted && !out.hijacked && !out.failed {
 		// as nginx: the client has its whole response before log_by_lua
 		// runs (a body still in hand goes with a Content-Length, so the
 		// response is complete on the wire now)
@@ -84,6 +84,9 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 	s.logPhase(st, r)
 	if st.rt != nil {
 		st.rt.EndRequest(r)
+	}
+	if out.failed && !out.hijacked {
+		out.closeFailed()
 	}
 	if out.aborted {
 		// the status is out: all nginx can do is cut the body short

@@ -17,12 +17,18 @@ import (
 // FilterRunner runs the Lua header and body filters of a location; the Lua
 // runtime provides it. A nil FilterRunner means no Lua filters.
 type FilterRunner interface {
-	// HeaderFilter runs header_filter handlers; it may change r.Status and r.Header.
-	HeaderFilter(r *phases.Request, hs []config.Handler)
+	// HeaderFilter runs header_filter handlers; it may change r.Status and
+	// r.Header. It returns the status a handler gave ngx.exit (0 for none),
+	// and an error when a handler failed.
+	HeaderFilter(r *phases.Request, hs []config.Handler) (exit int, err error)
 	// BodyFilter runs body_filter handlers on one chunk and returns the new
-	// chunk and eof flag.
-	BodyFilter(r *phases.Request, hs []config.Handler, chunk []byte, eof bool) ([]byte, bool)
+	// chunk and eof flag, or an error when a handler failed.
+	BodyFilter(r *phases.Request, hs []config.Handler, chunk []byte, eof bool) ([]byte, bool, error)
 }
+
+// errOutput is what writes get once a filter failed or replaced the
+// response, as ngx.say reports nginx's failing filter chain.
+var errOutput = errors.New("nginx output filter error")
 
 // response implements phases.Output for one request: it runs the filters
 // and keeps the bytes until the connection's goroutine writes them.
@@ -36,6 +42,13 @@ type response struct {
 	aborted  bool
 	hijacked bool // the handler took the connection (raw request socket)
 	eof      bool
+	// failed: a Lua filter raised an error; nginx closes the connection
+	// (what it had sent stays sent, nothing more goes out)
+	failed bool
+	// replaced: a header filter's ngx.exit swapped the response for the
+	// special response of its status; the handler's output is refused
+	replaced bool
+	special  bool // pending holds the special response's body, not filtered yet
 }
 
 func (o *response) loc() *config.Location {
@@ -62,12 +75,64 @@ func (o *response) SendHeader(r *phases.Request) error {
 		if hs := loc.Handlers[phases.HeaderFilter]; len(hs) > 0 && o.s.filters != nil {
 			saved := r.Phase
 			r.Phase = phases.HeaderFilter
-			o.s.filters.HeaderFilter(r, hs)
+			exit, err := o.s.filters.HeaderFilter(r, hs)
+			if err == nil && exit != 0 {
+				err = o.filterFinalize(r, loc, hs, exit)
+			}
 			r.Phase = saved
+			if err != nil {
+				o.failed = true
+				o.pending = o.pending[:0]
+				return err
+			}
 		}
 		o.coreHeaders(loc)
+		if page, ok := o.page(); ok {
+			// the special response's body goes through the body filters
+			o.Write(r, page, true)
+			o.replaced = true
+		}
 	}
 	return nil
+}
+
+// filterFinalize replaces the response by the special response of code,
+// as nginx does for ngx.exit(code) in a header filter: the headers are
+// cleared, the header filters run again on the new response (their
+// ngx.exit now ignored), and the body is the built-in page of code (empty
+// for a 2xx). A negative code (ngx.ERROR) fails the request.
+func (o *response) filterFinalize(r *phases.Request, loc *config.Location, hs []config.Handler, code int) error {
+	if code < 0 {
+		return errOutput
+	}
+	for k := range r.Header {
+		delete(r.Header, k)
+	}
+	r.Status = code
+	if _, err := o.s.filters.HeaderFilter(r, hs); err != nil {
+		return err
+	}
+	body := errorPageBody(code, loc.ServerTokens)
+	if body != nil {
+		r.Header.Set("Content-Type", "text/html")
+		r.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	} else if code >= 200 && code != 204 && code != 304 {
+		r.Header.Set("Content-Length", "0")
+	}
+	o.special = true
+	o.pending = append(o.pending[:0], body...)
+	return nil
+}
+
+// page takes the body filterFinalize left in pending.
+func (o *response) page() ([]byte, bool) {
+	if !o.special {
+		return nil, false
+	}
+	o.special = false
+	body := append([]byte(nil), o.pending...)
+	o.pending = o.pending[:0]
+	return body, true
 }
 
 // coreHeaders applies add_header and expires (nginx's headers filter).
@@ -119,12 +184,21 @@ func (o *response) Write(r *phases.Request, chunk []byte, eof bool) error {
 	if !r.HeaderSent {
 		o.SendHeader(r)
 	}
+	if o.failed || o.replaced {
+		return errOutput
+	}
 	if loc := o.loc(); loc != nil && o.s.filters != nil {
 		if hs := loc.Handlers[phases.BodyFilter]; len(hs) > 0 {
 			saved := r.Phase
 			r.Phase = phases.BodyFilter
-			chunk, eof = o.s.filters.BodyFilter(r, hs, chunk, eof)
+			var err error
+			chunk, eof, err = o.s.filters.BodyFilter(r, hs, chunk, eof)
 			r.Phase = saved
+			if err != nil {
+				o.failed = true
+				o.pending = o.pending[:0]
+				return err
+			}
 		}
 	}
 	if !o.headOnly {
@@ -163,7 +237,7 @@ func (o *response) Hijack() (net.Conn, *bufio.Reader, error) {
 // Drain writes the pending bytes to the client. Only the goroutine that
 // owns the connection calls it, never while a VM is held.
 func (o *response) Drain() {
-	if !o.r.HeaderSent || o.hijacked {
+	if !o.r.HeaderSent || o.hijacked || o.failed {
 		return
 	}
 	o.writeHeader()
@@ -252,6 +326,20 @@ var (
 	serverFull  = []string{"goresty/" + phases.Version}
 	serverShort = []string{"goresty"}
 )
+
+// closeFailed ends a connection whose response a filter failed: without a
+// word when nothing was sent yet, else by cutting the body short.
+func (o *response) closeFailed() {
+	if !o.wrote {
+		if hj, ok := o.w.(http.Hijacker); ok {
+			if c, _, err := hj.Hijack(); err == nil {
+				c.Close()
+				return
+			}
+		}
+	}
+	panic(http.ErrAbortHandler)
+}
 
 // Finish sends the whole response now (ngx.eof): when the headers are not
 // out yet the body's length is known and goes in Content-Length, so the
