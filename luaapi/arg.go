@@ -1,6 +1,9 @@
 package luaapi
 
 import (
+	"strconv"
+	"strings"
+
 	"github.com/goresty/goresty/phases"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -40,7 +43,13 @@ func (a *api) argSet(L *lua.LState) int {
 	if t == nil || t.Phase != phases.BodyFilter {
 		L.RaiseError("API disabled in the context of %s", a.phase().Context())
 	}
-	n, _ := L.Get(2).(lua.LNumber)
+	n, ok := L.Get(2).(lua.LNumber)
+	if s, isStr := L.Get(2).(lua.LString); isStr && !ok {
+		// lua-resty-core compares the index as a number: ngx.arg["1"] is ngx.arg[1]
+		if f, err := strconv.ParseFloat(strings.TrimSpace(string(s)), 64); err == nil {
+			n = lua.LNumber(f)
+		}
+	}
 	v := L.Get(3)
 	switch {
 	case n == 1 && len(t.Args) > 0:
@@ -54,17 +63,42 @@ func (a *api) argSet(L *lua.LState) int {
 }
 
 // chunkValue converts what is assigned to ngx.arg[1] to the new chunk:
-// nil empties it; strings, numbers and arrays of them are accepted as by
-// ngx.print.
+// nil empties it; strings, numbers and arrays of them (nested arrays too)
+// are accepted, with lua-resty-core's errors for anything else.
 func (a *api) chunkValue(L *lua.LState, v lua.LValue) lua.LValue {
 	switch x := v.(type) {
 	case *lua.LNilType:
 		return lua.LString("")
 	case lua.LString:
 		return x
-	case lua.LNumber, *lua.LTable:
+	case lua.LNumber:
 		return lua.LString(a.appendValue(L, 1, nil, v, 0))
+	case *lua.LTable:
+		return lua.LString(a.chunkTable(L, nil, x, 0))
 	}
-	L.RaiseError("bad argument #3 to '?' (string, number, nil, or array table expected, got %s)", v.Type().String())
+	L.RaiseError("bad chunk data type: %s", v.Type().String())
 	return nil
+}
+
+// chunkTable flattens an array table assigned to ngx.arg[1]: unlike
+// ngx.print, only strings, numbers and arrays of them are taken.
+func (a *api) chunkTable(L *lua.LState, b []byte, t *lua.LTable, depth int) []byte {
+	if depth >= maxTableDepth {
+		L.RaiseError("bad argument #3 to '__newindex' (table nested too deeply)")
+	}
+	n, ok := arrayLen(t)
+	if !ok {
+		L.RaiseError("bad argument #3 to '__newindex' (non-array table found)")
+	}
+	for i := 1; i <= n; i++ {
+		switch e := t.RawGetInt(i).(type) {
+		case lua.LString, lua.LNumber:
+			b = a.appendValue(L, 3, b, e, depth+1)
+		case *lua.LTable:
+			b = a.chunkTable(L, b, e, depth+1)
+		default:
+			L.RaiseError("bad argument #3 to '__newindex' (bad data type %s found)", e.Type().String())
+		}
+	}
+	return b
 }

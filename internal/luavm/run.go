@@ -169,7 +169,7 @@ func setByLua(ctx config.Context) []*config.Spec {
 	}
 	return []*config.Spec{
 		{Name: "set_by_lua", Ctx: ctx, Args: config.TwoMore, Set: set},
-		{Name: "set_by_lua_block", Ctx: ctx, Args: config.OneMore, Block: true, Set: set},
+		{Name: "set_by_lua_block", Ctx: ctx, Args: config.Take1, Block: true, Set: set},
 		{Name: "set_by_lua_file", Ctx: ctx, Args: config.TwoMore, Set: set},
 	}
 }
