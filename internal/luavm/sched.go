@@ -256,33 +256,15 @@ func coroutinePhase(ph phases.Phase) bool {
 	return false
 }
 
-// callerTrace is debug.traceback("", 2) as seen from a Go function: the
-// Lua frames of its callers.
-func callerTrace(L *lua.LState) string {
+// writerTrace is the guard's debug.traceback("", 2) as seen from the Go
+// function that stands for it: the frames of the code that wrote, in
+// LuaJIT's words (an unnamed function is "function <chunk:line>").
+func (w *Worker) writerTrace(L *lua.LState) string {
 	var b strings.Builder
 	b.WriteString("stack traceback:")
-	last := ""
-	for level := 1; level < 30; level++ {
-		dbg, ok := L.GetStack(level)
-		if !ok {
-			break
-		}
-		if _, err := L.GetInfo("Sln", dbg, lua.LNil); err != nil || dbg.What == "G" || dbg.Source == "[goresty]" {
-			continue
-		}
-		line := fmt.Sprintf("\n\t%s:%d: in ", dbg.Source, dbg.CurrentLine)
-		switch {
-		case dbg.What == "main" && dbg.LineDefined <= 0:
-			line += "main chunk"
-		case dbg.Name != "":
-			line += "function '" + dbg.Name + "'"
-		default:
-			line += fmt.Sprintf("function <%s:%d>", dbg.Source, dbg.LineDefined)
-		}
-		if line != last { // a tail call shows its frame twice
-			b.WriteString(line)
-			last = line
-		}
+	for _, l := range w.traceLines(L, 1) {
+		b.WriteString("\n\t")
+		b.WriteString(l)
 	}
 	return b.String()
 }

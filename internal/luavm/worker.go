@@ -157,7 +157,7 @@ func (w *Worker) globalWrite(L *lua.LState) int {
 	if task := w.cur; task != nil && task.Phase != phases.Init && task.Phase != phases.InitWorker {
 		w.logTask(task, errlog.Warn, "[lua] _G write guard:12: __newindex(): writing a global Lua variable ('"+
 			lua.LVAsString(k)+"') which may lead to race conditions between concurrent requests, so prefer the use of 'local' variables\n"+
-			callerTrace(L))
+			w.writerTrace(L))
 	}
 	t.RawSet(k, L.Get(3))
 	return 0
