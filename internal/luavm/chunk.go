@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -19,6 +20,11 @@ type Chunk struct {
 	File string // for *_by_lua_file: the path (may contain variables: not supported)
 	// NoCache re-reads and recompiles the file on every use (lua_code_cache off).
 	NoCache bool
+	// codeKey is, for inline code, the directive kind and the source:
+	// lua-nginx-module caches inline code by these, so identical code of
+	// one kind (content_by_lua...) is one function, named after the
+	// directive whose request loaded it first.
+	codeKey string
 
 	mu    sync.Mutex
 	proto *lua.FunctionProto
@@ -30,6 +36,9 @@ var chunkSeq atomic.Int64
 // such as "content_by_lua(nginx.conf:42)".
 func NewInlineChunk(name string, src string) (*Chunk, error) {
 	c := &Chunk{ID: int(chunkSeq.Add(1)), Name: "=" + name}
+	if i := strings.IndexByte(name, '('); i > 0 {
+		c.codeKey = name[:i] + "\x00" + src
+	}
 	p, err := stdlib.Compile([]byte(src), c.Name)
 	if err != nil {
 		return nil, err

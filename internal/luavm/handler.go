@@ -62,6 +62,13 @@ func (w *Worker) function(c *Chunk) (*lua.LFunction, error) {
 	if fn := w.fns[c]; fn != nil {
 		return fn, nil
 	}
+	cacheByCode := c.codeKey != "" && w.RT.Main.CodeCache
+	if cacheByCode {
+		if fn := w.byCode[c.codeKey]; fn != nil {
+			w.fns[c] = fn
+			return fn, nil
+		}
+	}
 	p, err := c.Proto()
 	if err != nil {
 		return nil, err
@@ -69,6 +76,9 @@ func (w *Worker) function(c *Chunk) (*lua.LFunction, error) {
 	fn := w.L.NewFunctionFromProto(p)
 	if !c.NoCache {
 		w.fns[c] = fn
+	}
+	if cacheByCode {
+		w.byCode[c.codeKey] = fn
 	}
 	return fn, nil
 }

@@ -45,6 +45,7 @@ type Worker struct {
 	free    []*lua.LState             // finished threads kept for reuse (pool.go)
 	tasks   []*Task                   // finished tasks kept for reuse
 	fns     map[*Chunk]*lua.LFunction // handler closures, made once per VM
+	byCode  map[string]*lua.LFunction // inline handlers by kind and code (Chunk.codeKey)
 	panicFn func(*lua.LState)         // w.tracePanic, bound once
 
 	kill atomic.Pointer[chan struct{}] // closed to stop a runaway handler
@@ -132,6 +133,7 @@ func (rt *Runtime) newWorker(id int, open Opener) (*Worker, error) {
 	}
 	w.installCoroutines()
 	w.fns = map[*Chunk]*lua.LFunction{}
+	w.byCode = map[string]*lua.LFunction{}
 	if rt.Main.Init != nil {
 		// init_by_lua runs in every VM, before any request: what it loads
 		// and sets globally is visible in every worker, as after nginx's fork
