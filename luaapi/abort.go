@@ -4,6 +4,7 @@ import (
 	"github.com/goresty/goresty/internal/config"
 	"github.com/goresty/goresty/internal/luavm"
 	"github.com/goresty/goresty/luaapi/stdlib"
+	"github.com/goresty/goresty/phases"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -41,7 +42,12 @@ func (a *api) openOnAbort() {
 	L.Call(1, 1)
 	watcher := L.Get(-1).(*lua.LFunction)
 	L.Pop(1)
-	a.fn(a.ngx, "on_abort", pRewrite, func(L *lua.LState) int {
+	a.fn(a.ngx, "on_abort", pAll, func(L *lua.LState) int {
+		// lua-nginx-module's order: a request (none in init_worker and
+		// timers), the directive, and only then the phase
+		if t := a.task(); t != nil && t.R == nil && a.phase() != phases.Init {
+			a.check(L, pRewrite)
+		}
 		r := a.req(L)
 		f := L.CheckFunction(1)
 		if loc, _ := r.Loc.(*config.Location); loc == nil || luavm.Loc(loc).Settings["lua_check_client_abort"] != "on" {
@@ -50,6 +56,7 @@ func (a *api) openOnAbort() {
 			L.Push(lua.LString("lua_check_client_abort is off"))
 			return 2
 		}
+		a.check(L, pRewrite)
 		rs := luavm.State(r)
 		if rs.AbortSet {
 			L.Push(lua.LNil)
