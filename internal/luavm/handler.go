@@ -155,6 +155,10 @@ func (w *Worker) phaseResult(t *Task, res runResult) int {
 			return config.Continue
 		case code == CodeDone:
 			return config.Done
+		case code == CodeError:
+			// nginx finalizes with NGX_ERROR: the connection is closed,
+			// with what was not sent yet
+			return config.Abort
 		case code < 0:
 			if r.HeaderSent {
 				return config.Done

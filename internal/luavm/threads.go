@@ -93,9 +93,9 @@ func (g *group) run() runResult {
 		}
 		w.cur = prev
 		if r := g.entry.R; r != nil {
-			if d, ok := r.Out.(interface{ Drain() }); ok {
+			if d, ok := r.Out.(atWaitDrainer); ok {
 				w.mu.Unlock()
-				d.Drain()
+				d.DrainAtWait()
 				w.mu.Lock()
 			}
 		}
@@ -142,8 +142,8 @@ func (g *group) after(t *Task, st lua.ResumeState, err error, vals []lua.LValue,
 			w.cur = nil
 			w.mu.Unlock()
 			if r := t.R; r != nil {
-				if d, ok := r.Out.(interface{ Drain() }); ok {
-					d.Drain()
+				if d, ok := r.Out.(atWaitDrainer); ok {
+					d.DrainAtWait()
 				}
 			}
 			res := op()
@@ -370,3 +370,7 @@ func Kill(L *lua.LState, w *Worker, co *lua.LState) int {
 	L.Push(lua.LNumber(1))
 	return 1
 }
+
+// atWaitDrainer is the server's output while a handler waits: it sends
+// what nginx's write filter would send by then.
+type atWaitDrainer interface{ DrainAtWait() }

@@ -73,24 +73,25 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 	}
 	code := s.process(st, r)
 	s.finish(st, r, code)
-	if loc, ok := r.Loc.(*config.Location); ok && len(loc.Handlers[phases.Log]) > 0 && !out.aborted && !out.hijacked && !out.failed {
+	switch {
+	case out.aborted || out.failed:
+		// what nginx still held (not flushed) is dropped: a response
+		// nothing of which went out yet ends with the connection, unanswered
+	case hasLogPhase(r) && !out.hijacked:
 		// as nginx: the client has its whole response before log_by_lua
 		// runs (a body still in hand goes with a Content-Length, so the
 		// response is complete on the wire now)
 		out.Finish()
-	} else {
+	default:
 		out.Drain()
 	}
 	s.logPhase(st, r)
 	if st.rt != nil {
 		st.rt.EndRequest(r)
 	}
-	if out.failed && !out.hijacked {
+	if (out.failed || out.aborted) && !out.hijacked {
+		// cut the body short, or close unanswered when nothing went out
 		out.closeFailed()
-	}
-	if out.aborted {
-		// the status is out: all nginx can do is cut the body short
-		panic(http.ErrAbortHandler)
 	}
 }
 
@@ -462,4 +463,10 @@ func (s *Server) sendSpecial(r *phases.Request, code int) (int, bool) {
 // logReq writes an error-log line with the request's context.
 func (s *Server) logReq(r *phases.Request, lv errlog.Level, msg string) {
 	s.log.Log(lv, errlog.ForRequest(r), msg)
+}
+
+// hasLogPhase reports whether r's location has log_by_lua handlers.
+func hasLogPhase(r *phases.Request) bool {
+	loc, ok := r.Loc.(*config.Location)
+	return ok && len(loc.Handlers[phases.Log]) > 0
 }

@@ -49,6 +49,10 @@ type response struct {
 	// special response of its status; the handler's output is refused
 	replaced bool
 	special  bool // pending holds the special response's body, not filtered yet
+	// due is how much of pending nginx would have sent already (its write
+	// filter sends once postpone_output bytes are pending): what a failed
+	// response still gets before the connection is cut
+	due int
 }
 
 func (o *response) loc() *config.Location {
@@ -82,7 +86,7 @@ func (o *response) SendHeader(r *phases.Request) error {
 			r.Phase = saved
 			if err != nil {
 				o.failed = true
-				o.pending = o.pending[:0]
+				o.pending = o.pending[:o.due]
 				return err
 			}
 		}
@@ -196,13 +200,16 @@ func (o *response) Write(r *phases.Request, chunk []byte, eof bool) error {
 			r.Phase = saved
 			if err != nil {
 				o.failed = true
-				o.pending = o.pending[:0]
+				o.pending = o.pending[:o.due]
 				return err
 			}
 		}
 	}
 	if !o.headOnly {
 		o.pending = append(o.pending, chunk...)
+		if len(o.pending)-o.due >= postponeOutput {
+			o.due = len(o.pending) // nginx's write filter would send it now
+		}
 	}
 	r.BodySent += int64(len(chunk))
 	if eof {
@@ -245,6 +252,25 @@ func (o *response) Drain() {
 		o.w.Write(o.pending)
 		o.pending = o.pending[:0]
 	}
+	o.due = 0
+}
+
+// postponeOutput is nginx's postpone_output default: its write filter
+// holds back less than this many bytes until a flush or the end.
+const postponeOutput = 1460
+
+// DrainAtWait is Drain for a handler that waits (ngx.sleep, a cosocket):
+// as nginx, what its write filter would have sent by now goes out (see
+// due); the rest waits for ngx.flush or the end (and is lost if the
+// handler then fails).
+func (o *response) DrainAtWait() {
+	if o.due == 0 || o.failed {
+		return
+	}
+	held := append([]byte(nil), o.pending[o.due:]...)
+	o.pending = o.pending[:o.due]
+	o.Drain()
+	o.pending = append(o.pending, held...)
 }
 
 // Flush drains and pushes the bytes to the client.
@@ -330,6 +356,11 @@ var (
 // closeFailed ends a connection whose response a filter failed: without a
 // word when nothing was sent yet, else by cutting the body short.
 func (o *response) closeFailed() {
+	if o.due > 0 {
+		o.pending = o.pending[:o.due]
+		o.failed = false // Drain refuses a failed response
+		o.Drain()
+	}
 	if !o.wrote {
 		if hj, ok := o.w.(http.Hijacker); ok {
 			if c, _, err := hj.Hijack(); err == nil {
