@@ -266,11 +266,16 @@ func (lineEncoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*buff
 // ForRequest is the context nginx prints for a request's error-log lines:
 // connection number, client, server, request line and Host.
 func ForRequest(r *phases.Request) *Context {
-	return &Context{
+	ctx := &Context{
 		Conn:    r.ConnID,
 		Client:  r.RemoteAddr,
 		Server:  r.ServerName,
 		Request: r.HTTP.Method + " " + r.RequestURI + " " + r.Proto,
 		Host:    r.HTTP.Host,
 	}
+	if r.Subrequest {
+		// nginx names the subrequest's URI after the main request's line
+		ctx.Extra = `subrequest: "` + r.URI + `"`
+	}
+	return ctx
 }

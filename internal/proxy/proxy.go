@@ -461,7 +461,10 @@ func reqContext(r *phases.Request, upstream, action string) *errlog.Context {
 	ctx := errlog.ForRequest(r)
 	ctx.Action = action
 	if upstream != "" {
-		ctx.Extra = `upstream: "` + upstream + `"`
+		if ctx.Extra != "" {
+			ctx.Extra += ", " // a subrequest's URI comes first
+		}
+		ctx.Extra += `upstream: "` + upstream + `"`
 	}
 	return ctx
 }

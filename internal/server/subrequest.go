@@ -115,5 +115,7 @@ func (s *Server) capture(st *state, parent *phases.Request, sr *phases.SubReques
 	if w.status != 0 {
 		status = w.status
 	}
-	return &phases.SubResponse{Status: status, Header: w.h, Body: w.body.Bytes()}
+	// a subrequest that failed after its output began is cut short
+	truncated := out.aborted || out.failed
+	return &phases.SubResponse{Status: status, Header: w.h, Body: w.body.Bytes(), Truncated: truncated}
 }
