@@ -72,10 +72,70 @@ func (a *api) fn(t *lua.LTable, name string, allowed phases.Mask, f lua.LGFuncti
 		t.RawSetString(name, a.L.NewFunction(f))
 		return
 	}
+	words, noReq := noRequest[a.qualified(t, name)]
 	t.RawSetString(name, a.L.NewFunction(func(L *lua.LState) int {
+		if noReq {
+			a.checkNoRequest(L, words)
+		}
 		a.check(L, allowed)
 		return f(L)
 	}))
+}
+
+// noRequestWords is how lua-nginx-module 0.10.23 refuses a request API
+// where there is no request: init is the message in init_by_lua, current
+// says whether init_worker_by_lua and timers get "API disabled in the
+// current context" (lua-resty-core's FFI functions and some C ones)
+// rather than the "API disabled in the context of ..." of the others.
+type noRequestWords struct {
+	init    string
+	current bool
+}
+
+const (
+	noReqObject   = "no request object found"
+	noReqFound    = "no request found"
+	reqObjMissing = "request object not found"
+)
+
+// noRequest lists the request APIs by table and name, as observed on
+// nginx + lua-nginx-module 0.10.23 with lua-resty-core 0.1.25.
+var noRequest = map[string]noRequestWords{
+	"say": {noReqObject, false}, "print": {noReqObject, false}, "eof": {noReqObject, false},
+	"send_headers": {noReqFound, false}, "exec": {noReqObject, false}, "redirect": {noReqObject, false},
+	"req.read_body": {reqObjMissing, false}, "req.discard_body": {reqObjMissing, true},
+	"req.get_body_data": {reqObjMissing, true}, "req.get_body_file": {reqObjMissing, true},
+	"req.set_body_data": {reqObjMissing, true}, "req.get_post_args": {noReqObject, true},
+	"req.init_body": {noReqFound, true}, "req.append_body": {noReqFound, true}, "req.finish_body": {noReqFound, true},
+	"location.capture": {noReqObject, false}, "location.capture_multi": {noReqObject, false},
+	"req.set_uri": {noReqFound, true}, "req.set_uri_args": {noReqObject, true}, "req.get_uri_args": {noReqFound, true},
+	"req.set_header": {noReqFound, true}, "req.clear_header": {noReqFound, true}, "req.get_headers": {noReqFound, true},
+	"req.set_method": {noReqFound, true}, "req.get_method": {noReqFound, true},
+	"req.http_version": {noReqObject, true}, "req.raw_header": {noReqObject, true},
+	"req.is_internal": {noReqFound, true}, "resp.get_headers": {noReqObject, true},
+}
+
+// qualified names t[name] for the noRequest table: "req.get_headers".
+func (a *api) qualified(t *lua.LTable, name string) string {
+	for _, sub := range []string{"req", "resp", "location"} {
+		if st, ok := a.ngx.RawGetString(sub).(*lua.LTable); ok && st == t {
+			return sub + "." + name
+		}
+	}
+	return name
+}
+
+// checkNoRequest raises lua-nginx-module's error for a request API run
+// where there is no request (init_by_lua, init_worker_by_lua, timers).
+func (a *api) checkNoRequest(L *lua.LState, w noRequestWords) {
+	switch a.phase() {
+	case phases.Init:
+		L.RaiseError("%s", w.init)
+	case phases.InitWorker, phases.Timer:
+		if w.current {
+			L.RaiseError("API disabled in the current context")
+		}
+	}
 }
 
 // yieldWrap calls a yielding Go function in non-tail position: gopher-lua
@@ -86,8 +146,12 @@ return function(...) return ident(f(...)) end`
 
 // yfn is fn for functions that may yield (they call luavm.Await).
 func (a *api) yfn(t *lua.LTable, name string, allowed phases.Mask, f lua.LGFunction) {
+	words, noReq := noRequest[a.qualified(t, name)]
 	g := a.L.NewFunction(func(L *lua.LState) int {
 		defer fixWrapperPosition(L)
+		if noReq {
+			a.checkNoRequest(L, words)
+		}
 		a.check(L, allowed)
 		return f(L)
 	})
@@ -160,8 +224,13 @@ func (a *api) checkReq(L *lua.LState, allowed phases.Mask, noReq string) {
 
 // req returns the running request or raises "no request found".
 func (a *api) req(L *lua.LState) *phases.Request {
-	if t := a.w.Current(); t != nil && t.R != nil {
+	t := a.w.Current()
+	if t != nil && t.R != nil {
 		return t.R
+	}
+	if t != nil && (t.Phase == phases.InitWorker || t.Phase == phases.Timer) {
+		// lua-resty-core's words: these contexts have a fake request
+		L.RaiseError("API disabled in the current context")
 	}
 	L.RaiseError("no request found")
 	return nil

@@ -25,6 +25,9 @@ func openArg(a *api) {
 
 func (a *api) argGet(L *lua.LState) int {
 	t := a.task()
+	if a.phase() == phases.Init {
+		L.RaiseError("no request found")
+	}
 	if t == nil || t.R == nil || (t.Phase != phases.Set && t.Phase != phases.BodyFilter) {
 		L.RaiseError("API disabled in the current context")
 	}

@@ -38,6 +38,8 @@ end`
 func openReqBody(a *api, t *lua.LTable) {
 	L := a.L
 	read := L.NewFunction(func(L *lua.LState) int {
+		defer fixWrapperPosition(L)
+		a.checkNoRequest(L, noRequest["req.read_body"])
 		a.check(L, pBody)
 		return a.reqReadBody(L)
 	})

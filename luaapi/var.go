@@ -51,6 +51,9 @@ func (a *api) varReq(L *lua.LState) *phases.Request {
 	if t := a.w.Current(); t != nil && t.R != nil {
 		return t.R
 	}
+	if a.phase() == phases.Init {
+		L.RaiseError("no request found")
+	}
 	L.RaiseError("API disabled in the current context")
 	return nil
 }
