@@ -191,6 +191,11 @@ func (o *response) Write(r *phases.Request, chunk []byte, eof bool) error {
 	if o.failed || o.replaced {
 		return errOutput
 	}
+	if len(chunk) == 0 && !eof {
+		// nothing to pass on: nginx's filters never see an empty
+		// ngx.print (a flush is another matter)
+		return nil
+	}
 	if loc := o.loc(); loc != nil && o.s.filters != nil {
 		if hs := loc.Handlers[phases.BodyFilter]; len(hs) > 0 {
 			saved := r.Phase
