@@ -9,8 +9,9 @@ import (
 
 func init() { register(openTimer) }
 
-// timer APIs are refused only in init_by_lua (no worker loop yet).
-const pTimer = phases.AllPhases &^ (1 << phases.Init)
+// timer APIs are refused in init_by_lua (no worker loop yet) and
+// exit_worker_by_lua (the loop is over).
+const pTimer = phases.AllPhases &^ (1<<phases.Init | 1<<phases.ExitWorker)
 
 func openTimer(a *api) {
 	t := a.sub("timer")
