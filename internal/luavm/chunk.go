@@ -1,12 +1,14 @@
 package luavm
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/goresty/goresty/luaapi/stdlib"
 	lua "github.com/yuin/gopher-lua"
@@ -73,7 +75,7 @@ func (c *Chunk) Proto() (*lua.FunctionProto, error) {
 	}
 	src, err := os.ReadFile(c.File)
 	if err != nil {
-		return nil, fmt.Errorf("failed to load external Lua file \"%s\": cannot open %s", c.File, c.File)
+		return nil, fmt.Errorf("failed to load external Lua file \"%s\": %s", c.File, openError(c.File, err))
 	}
 	p, err := stdlib.Compile(src, "@"+shortName(c.File))
 	if err != nil {
@@ -85,4 +87,19 @@ func (c *Chunk) Proto() (*lua.FunctionProto, error) {
 
 func shortName(path string) string {
 	return filepath.Clean(path)
+}
+
+// openError is LuaJIT's loadfile message for a file it cannot open:
+// "cannot open PATH: No such file or directory" (strerror's words).
+func openError(path string, err error) string {
+	msg := "cannot open " + path
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		text := errno.Error()
+		if text != "" {
+			text = strings.ToUpper(text[:1]) + text[1:]
+		}
+		msg += ": " + text
+	}
+	return msg
 }

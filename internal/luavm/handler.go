@@ -116,7 +116,11 @@ func (w *Worker) RunPhase(r *phases.Request, c *Chunk, ph phases.Phase) int {
 	defer func() { r.Phase = saved }()
 	fn, err := w.function(c)
 	if err != nil {
-		w.RT.Log.Log(errlog.Error, errlog.ForRequest(r), err.Error())
+		ctx := errlog.ForRequest(r)
+		if ph == phases.Log {
+			ctx.Action = "logging request"
+		}
+		w.RT.Log.Log(errlog.Error, ctx, err.Error())
 		if c.File != "" {
 			return http.StatusNotFound
 		}

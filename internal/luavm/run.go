@@ -71,7 +71,12 @@ func (w *Worker) runDetached(c *Chunk, ph phases.Phase) {
 	defer w.mu.Unlock()
 	fn, err := w.function(c)
 	if err != nil {
-		w.RT.Log.Log(errlog.Error, nil, err.Error())
+		msg := err.Error()
+		if c.File != "" {
+			// as lua-nginx-module words a file it cannot load here
+			msg = ph.String() + "_by_lua_file error: " + strings.TrimPrefix(msg, `failed to load external Lua file "`+c.File+`": `)
+		}
+		w.RT.Log.Log(errlog.Error, nil, msg)
 		return
 	}
 	t := w.newTask(nil, ph)
