@@ -196,6 +196,15 @@ func (o *response) Write(r *phases.Request, chunk []byte, eof bool) error {
 		// ngx.print (a flush is another matter)
 		return nil
 	}
+	if o.headerOnly(r) {
+		// nginx sends no body for HEAD, 204 and 304: the body filters
+		// are not called and nothing counts as sent
+		if eof {
+			o.eof = true
+			r.Finished = true
+		}
+		return nil
+	}
 	if loc := o.loc(); loc != nil && o.s.filters != nil {
 		if hs := loc.Handlers[phases.BodyFilter]; len(hs) > 0 {
 			saved := r.Phase
@@ -210,11 +219,9 @@ func (o *response) Write(r *phases.Request, chunk []byte, eof bool) error {
 			}
 		}
 	}
-	if !o.headOnly {
-		o.pending = append(o.pending, chunk...)
-		if len(o.pending)-o.due >= postponeOutput {
-			o.due = len(o.pending) // nginx's write filter would send it now
-		}
+	o.pending = append(o.pending, chunk...)
+	if len(o.pending)-o.due >= postponeOutput {
+		o.due = len(o.pending) // nginx's write filter would send it now
 	}
 	r.BodySent += int64(len(chunk))
 	if eof {
@@ -222,6 +229,13 @@ func (o *response) Write(r *phases.Request, chunk []byte, eof bool) error {
 		r.Finished = true
 	}
 	return nil
+}
+
+// headerOnly reports whether the response has no body on the wire, as
+// nginx's header filter decides once the headers are final: a HEAD
+// request, or a 204 or 304 status.
+func (o *response) headerOnly(r *phases.Request) bool {
+	return o.headOnly || r.Status == http.StatusNoContent || r.Status == http.StatusNotModified
 }
 
 // Hijack hands the client connection to the handler (ngx.req.socket(true)):
@@ -381,7 +395,7 @@ func (o *response) closeFailed() {
 // out yet the body's length is known and goes in Content-Length, so the
 // client sees the response complete while the handler goes on.
 func (o *response) Finish() {
-	if !o.wrote && o.r.Header.Get("Content-Length") == "" {
+	if !o.wrote && o.r.Header.Get("Content-Length") == "" && !o.headerOnly(o.r) {
 		o.r.Header.Set("Content-Length", strconv.Itoa(len(o.pending)))
 	}
 	o.Flush()
