@@ -249,6 +249,9 @@ func (a *api) log(lv errlog.Level, msg string) {
 		}
 	} else if t != nil && t.Phase == phases.Timer {
 		ctx = t.TimerLogContext()
+	} else if t != nil && t.Phase == phases.InitWorker {
+		// nginx runs init_worker_by_lua on a fake connection and says so
+		ctx = &errlog.Context{Extra: "context: init_worker_by_lua*"}
 	}
 	a.w.RT.Log.Log(lv, ctx, msg)
 }
