@@ -192,6 +192,12 @@ func (s *Server) sendFile(r *phases.Request, loc *config.Location, path string, 
 	}
 	r.Header.Set("Content-Length", strconv.FormatInt(end-start, 10))
 	out.SendHeader(r)
+	switch {
+	case out.failed:
+		return config.Abort // a header filter failed: the connection closes
+	case out.replaced:
+		return config.Done // ngx.exit in a header filter: its page is pending
+	}
 	out.Drain()
 	if r.Method == http.MethodHead {
 		r.Finished = true
