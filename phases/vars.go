@@ -262,7 +262,13 @@ var builtins = map[string]Getter{
 		return r.HeaderValue("Content-Type")
 	},
 	"content_length": func(r *Request) (string, bool) {
-		return r.HeaderValue("Content-Length")
+		if v, ok := r.HeaderValue("Content-Length"); ok {
+			return v, true
+		}
+		if r.BodyRead && len(r.HTTP.TransferEncoding) > 0 && r.HTTP.ContentLength >= 0 {
+			return strconv.FormatInt(r.HTTP.ContentLength, 10), true // a chunked body, once read
+		}
+		return "", false
 	},
 	"document_root": func(r *Request) (string, bool) { return r.DocRoot, true },
 	"realpath_root": func(r *Request) (string, bool) {
