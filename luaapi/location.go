@@ -243,6 +243,9 @@ func (a *api) subRequest(L *lua.LState, r *phases.Request, idx, nargs int, uriv,
 	if !sr.HasBody && (alwaysForward || sr.Method == "POST" || sr.Method == "PUT") {
 		if r.BodyRead {
 			sr.Body, sr.HasBody = r.Body, true
+			if r.BodyOnFile {
+				sr.BodyFile = r.BodyFile
+			}
 		} else {
 			sr.Unread = true
 		}

@@ -25,6 +25,8 @@ type SubRequest struct {
 	Args    string
 	Body    []byte
 	HasBody bool
+	// BodyFile: the body is the parent's, which it keeps in this file.
+	BodyFile string
 	// Unread: the parent's body was to go along but the parent has not
 	// read it. nginx then keeps the parent's Content-Length and the
 	// subrequest gets no body.

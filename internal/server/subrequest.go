@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 
 	"github.com/goresty/goresty/internal/config"
@@ -40,9 +42,15 @@ func (s *Server) capture(st *state, parent *phases.Request, sr *phases.SubReques
 	hr.URL.RawQuery = sr.Args
 	hr.RequestURI = parent.HTTP.RequestURI
 	if sr.HasBody {
+		n := int64(len(sr.Body))
+		if sr.BodyFile != "" {
+			if fi, err := os.Stat(sr.BodyFile); err == nil {
+				n = fi.Size()
+			}
+		}
 		hr.Body = io.NopCloser(bytes.NewReader(sr.Body))
-		hr.ContentLength = int64(len(sr.Body))
-		hr.Header.Set("Content-Length", itoa(len(sr.Body)))
+		hr.ContentLength = n
+		hr.Header.Set("Content-Length", strconv.FormatInt(n, 10))
 	} else {
 		hr.Body = http.NoBody
 		hr.ContentLength = 0
@@ -76,7 +84,10 @@ func (s *Server) capture(st *state, parent *phases.Request, sr *phases.SubReques
 		Ctx:        sr.Ctx,
 		Srv:        parent.Srv,
 		// a subrequest never reads the client: it has the body it is given
-		BodyRead: sr.Unread,
+		BodyRead:   true,
+		Body:       sr.Body,
+		BodyFile:   sr.BodyFile,
+		BodyOnFile: sr.BodyFile != "",
 	}
 	r.Loc = parent.Server.(*config.Server).Conf
 	switch {
