@@ -100,6 +100,10 @@ func (a *api) captureFn(t *lua.LTable, name string, f lua.LGFunction) {
 	L := a.L
 	g := L.NewFunction(func(L *lua.LState) int {
 		defer fixWrapperPosition(L)
+		if a.phase() == phases.Init {
+			// init_by_lua has not even a fake request to check the phase of
+			L.RaiseError("no request object found")
+		}
 		a.check(L, pCapture)
 		return f(L)
 	})
