@@ -133,6 +133,10 @@ func (s *Server) captured(st *state, r *phases.Request, code int) *phases.SubRes
 	case code == 444 || code == http.StatusRequestTimeout || code == 499 || main.Terminated.Load():
 		// these end the whole request: the client connection closes
 		main.Terminated.Store(true)
+		if r.HeaderSent && !r.Finished {
+			// nginx still passes the last buffer through the filters
+			out.Write(r, nil, true)
+		}
 		return &phases.SubResponse{Status: code, Header: w.h, Truncated: true}
 	case code == config.Abort:
 		out.Drain()
