@@ -117,7 +117,9 @@ func (a *api) captureFn(t *lua.LTable, name string, f lua.LGFunction) {
 		}
 		return L.GetTop()
 	})
-	a.wrapYield(g) // makes a.ident
+	if a.ident == nil {
+		a.ident = L.NewFunction(func(L *lua.LState) int { return L.GetTop() })
+	}
 	p, err := stdlib.Compile([]byte(captureWrap), "=[goresty]")
 	if err != nil {
 		panic(err)
