@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -24,6 +25,12 @@ type SubRequest struct {
 	Args    string
 	Body    []byte
 	HasBody bool
+	// BodyFile: the body is the parent's, which it keeps in this file.
+	BodyFile string
+	// Unread: the parent's body was to go along but the parent has not
+	// read it. nginx then keeps the parent's Content-Length and the
+	// subrequest gets no body.
+	Unread bool
 	// Vars sets variables of the subrequest (user variables made by "set").
 	Vars map[string]string
 	// CopyAllVars starts the subrequest with a copy of the parent's
@@ -38,7 +45,7 @@ type SubResponse struct {
 	Status    int
 	Header    http.Header
 	Body      []byte
-	Truncated bool
+	Truncated bool // the body did not end normally
 }
 
 // Hooks are services the server gives every request; one value serves all
@@ -128,6 +135,10 @@ type Request struct {
 	Srv Hooks
 	// Parent is the request that issued this subrequest.
 	Parent *Request
+	// Terminated: a subrequest of this (main) request ended with 444, 408
+	// or 499, which closes the client connection, as nginx does. Set by
+	// the subrequests' goroutines (capture_multi runs them at once).
+	Terminated atomic.Bool
 
 	// Ctx is the per-request ngx.ctx storage, owned by the Lua runtime.
 	Ctx any

@@ -224,7 +224,12 @@ var builtins = map[string]Getter{
 		}
 		return "", true
 	},
-	"request_method": func(r *Request) (string, bool) { return r.Method, true },
+	"request_method": func(r *Request) (string, bool) {
+		for r.Parent != nil {
+			r = r.Parent // nginx gives the main request's method, also in subrequests
+		}
+		return r.Method, true
+	},
 	"request": func(r *Request) (string, bool) {
 		return r.HTTP.Method + " " + r.RequestURI + " " + r.Proto, true
 	},

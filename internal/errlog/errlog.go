@@ -60,9 +60,11 @@ type Context struct {
 	Client  string
 	Server  string
 	Request string // the request line
-	Host    string
-	Extra   string // e.g. `upstream: "..."`; appended before host
-	Action  string // what the server was doing: " while <Action>" follows the message
+	// Subrequest is the URI of the subrequest the line is about, if any.
+	Subrequest string
+	Host       string
+	Extra      string // e.g. `upstream: "..."`; appended before host
+	Action     string // what the server was doing: " while <Action>" follows the message
 }
 
 // Sink is one error_log destination.
@@ -249,6 +251,11 @@ func (lineEncoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*buff
 			b.AppendString(ctx.Request)
 			b.AppendByte('"')
 		}
+		if ctx.Subrequest != "" {
+			b.AppendString(`, subrequest: "`)
+			b.AppendString(ctx.Subrequest)
+			b.AppendByte('"')
+		}
 		if ctx.Extra != "" {
 			b.AppendString(", ")
 			b.AppendString(ctx.Extra)
@@ -266,11 +273,19 @@ func (lineEncoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*buff
 // ForRequest is the context nginx prints for a request's error-log lines:
 // connection number, client, server, request line and Host.
 func ForRequest(r *phases.Request) *Context {
-	return &Context{
+	main := r
+	for main.Parent != nil {
+		main = main.Parent
+	}
+	c := &Context{
 		Conn:    r.ConnID,
 		Client:  r.RemoteAddr,
 		Server:  r.ServerName,
-		Request: r.HTTP.Method + " " + r.RequestURI + " " + r.Proto,
+		Request: main.HTTP.Method + " " + main.RequestURI + " " + main.Proto,
 		Host:    r.HTTP.Host,
 	}
+	if r != main {
+		c.Subrequest = r.URI
+	}
+	return c
 }

@@ -232,6 +232,15 @@ func (w *Worker) runFilter(r *phases.Request, c *Chunk, ph phases.Phase, args []
 		if ph == phases.HeaderFilter && !r.Finished {
 			r.Status = http.StatusInternalServerError
 		}
+		if ph == phases.BodyFilter && r.Parent != nil {
+			// the subrequest's output fails, and with it (as in nginx)
+			// the whole request: the client connection closes
+			main := r.Parent
+			for main.Parent != nil {
+				main = main.Parent
+			}
+			main.Terminated.Store(true)
+		}
 		return nil
 	}
 	if ok, code := t.Exited(); ok && ph == phases.BodyFilter && code != CodeOK {

@@ -203,12 +203,15 @@ func (s *Server) fromRewrite(st *state, r *phases.Request) int {
 	if code := runHandlers(r, loc.Handlers[phases.Rewrite]); code != config.Continue {
 		return s.afterExec(st, r, code)
 	}
-	r.Phase = phases.Access
-	if code := s.checkAccess(r, loc); code != config.Continue {
-		return code
-	}
-	if code := runHandlers(r, loc.Handlers[phases.Access]); code != config.Continue {
-		return s.afterExec(st, r, code)
+	if !r.Subrequest {
+		// nginx runs no access phase for subrequests
+		r.Phase = phases.Access
+		if code := s.checkAccess(r, loc); code != config.Continue {
+			return code
+		}
+		if code := runHandlers(r, loc.Handlers[phases.Access]); code != config.Continue {
+			return s.afterExec(st, r, code)
+		}
 	}
 	r.Phase = phases.Precontent
 	if tf := loc.TryFiles; tf != nil {
@@ -303,9 +306,13 @@ func (s *Server) checkAccess(r *phases.Request, loc *config.Location) int {
 // finish completes the response for code when the handlers did not.
 func (s *Server) finish(st *state, r *phases.Request, code int) {
 	out := r.Out.(*response)
-	if code == config.Abort {
+	if code == config.Abort || r.Terminated.Load() && r.HeaderSent {
 		out.aborted = true
 		return
+	}
+	if r.Terminated.Load() {
+		// a subrequest ended with 444, 408 or 499: the connection closes
+		code = 444
 	}
 	for {
 		if code == config.Done || code == config.Continue && r.HeaderSent {

@@ -65,7 +65,10 @@ func (o *response) SendHeader(r *phases.Request) error {
 			o.s.filters.HeaderFilter(r, hs)
 			r.Phase = saved
 		}
-		o.coreHeaders(loc)
+		if !r.Subrequest {
+			// add_header and expires leave subrequests alone
+			o.coreHeaders(loc)
+		}
 	}
 	return nil
 }
@@ -192,6 +195,15 @@ func (o *response) writeHeader() {
 		lw.locationFirst(r.LocationFirst)
 	}
 	// r.Header is h itself: handlers wrote straight into the response
+	if r.Subrequest {
+		// a subrequest's headers stay as its handlers left them: nginx's
+		// header filter (Server, Date, framing) only serves the client
+		if r.Status == 0 {
+			r.Status = 200
+		}
+		o.w.WriteHeader(r.Status)
+		return
+	}
 	if _, ok := h["Server"]; !ok {
 		if loc := o.loc(); loc == nil || loc.ServerTokens {
 			h["Server"] = serverFull

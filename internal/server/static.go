@@ -146,11 +146,16 @@ func (s *Server) sendFile(r *phases.Request, loc *config.Location, path string, 
 	if loc.Etag {
 		r.Header["Etag"] = []string{`"` + strconv.FormatInt(mod.Unix(), 16) + "-" + strconv.FormatInt(size, 16) + `"`}
 	}
-	r.Header.Set("Accept-Ranges", "bytes")
+	if !r.Subrequest {
+		// the range filter (which adds Accept-Ranges) skips subrequests
+		r.Header.Set("Accept-Ranges", "bytes")
+	}
 	if r.Status == 0 {
 		r.Status = http.StatusOK
 	}
-	if r.Status != http.StatusOK || len(loc.Handlers[phases.BodyFilter]) > 0 || r.Internal && r.Status != 200 {
+	if r.Status != http.StatusOK || len(loc.Handlers[phases.BodyFilter]) > 0 || r.Internal && r.Status != 200 || r.Subrequest {
+		// (a subrequest's body is captured whole, and the not-modified
+		// and range filters do not apply to it)
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return s.openError(r, loc, path, err)
