@@ -76,6 +76,9 @@ type Request struct {
 	// HeadLen is the size of the request line and headers as received (0
 	// when unknown, as for a subrequest).
 	HeadLen int
+	// NoNotModified keeps the not-modified filter (304/412 answers to
+	// conditional requests) away from this response (a proxied one).
+	NoNotModified bool
 	// RawHead is the request line and header lines as received, without
 	// the blank line that ends them ("" when unknown): ngx.req.raw_header
 	// and the order of ngx.req.get_headers come from it.

@@ -318,6 +318,7 @@ func (c *call) respond(resp *http.Response, a *attempt, start time.Time, addr st
 	r := c.r
 	defer resp.Body.Close()
 	r.Status = resp.StatusCode
+	r.NoNotModified = true // nginx: an upstream answer that is not cached skips the not-modified filter
 	c.copyHeader(resp)
 	if err := r.Out.SendHeader(r); err != nil {
 		return config.Abort

@@ -58,6 +58,9 @@ func (o *response) SendHeader(r *phases.Request) error {
 		// present but empty entry is ngx.header.content_type = nil)
 		r.Header["Content-Type"] = loc.DefaultTypeHdr()
 	}
+	if o.notModified(r, loc) {
+		return nil // the 412 page: no filter of the handler's runs on it
+	}
 	if loc != nil {
 		if hs := loc.Handlers[phases.HeaderFilter]; len(hs) > 0 && o.s.filters != nil {
 			saved := r.Phase
