@@ -164,26 +164,8 @@ func (s *Server) sendFile(r *phases.Request, loc *config.Location, path string, 
 		out.Write(r, data, true)
 		return config.Done
 	}
-	if ims := r.HTTP.Header.Get("If-Modified-Since"); ims != "" && loc.IfModifiedSince != "off" {
-		if t, err := http.ParseTime(ims); err == nil {
-			exact := loc.IfModifiedSince == "" || loc.IfModifiedSince == "exact"
-			if t.Equal(mod) || !exact && !mod.After(t) {
-				r.Status = http.StatusNotModified
-				r.Header.Del("Content-Length")
-				r.Header.Del("Accept-Ranges")
-				out.Write(r, nil, true)
-				return config.Done
-			}
-		}
-	}
-	if inm := r.HTTP.Header.Get("If-None-Match"); inm != "" && loc.Etag {
-		if inm == "*" || strings.Contains(inm, r.Header.Get("ETag")) {
-			r.Status = http.StatusNotModified
-			r.Header.Del("Accept-Ranges")
-			out.Write(r, nil, true)
-			return config.Done
-		}
-	}
+	// If-Modified-Since and If-None-Match are the not-modified filter's,
+	// in SendHeader, as for every response
 	start, end, rangeStatus := parseRange(r.HTTP.Header.Get("Range"), size)
 	switch rangeStatus {
 	case http.StatusRequestedRangeNotSatisfiable:
@@ -196,7 +178,13 @@ func (s *Server) sendFile(r *phases.Request, loc *config.Location, path string, 
 		start, end = 0, size
 	}
 	r.Header.Set("Content-Length", strconv.FormatInt(end-start, 10))
+	sent := r.Status
 	out.SendHeader(r)
+	if r.Status != sent {
+		// the not-modified filter answered (304, 412): no file goes out
+		out.Write(r, nil, true)
+		return config.Done
+	}
 	out.Drain()
 	if r.Method == http.MethodHead {
 		r.Finished = true
