@@ -34,6 +34,12 @@ type Task struct {
 	exited  bool
 	code    int
 	trace   string
+	// coErr and coTrace are the last error that ended a user coroutine
+	// and its traceback, taken there: when coroutine.wrap passes that
+	// error on and it ends the handler, the log shows the coroutine's
+	// frames, as nginx's does
+	coErr   lua.LValue
+	coTrace string
 	// Aborted is set when the handler was stopped (runaway, error).
 	Aborted    bool
 	g          *group
@@ -256,7 +262,11 @@ func callerTrace(L *lua.LState) string {
 func (w *Worker) tracePanic(L *lua.LState) {
 	stdlib.TranslateVMError(L)
 	if t := w.cur; t != nil && t.trace == "" {
-		t.trace = w.traceback(L)
+		if t.coTrace != "" && L.Get(-1) == t.coErr {
+			t.trace = t.coTrace
+		} else {
+			t.trace = w.traceback(L)
+		}
 	}
 	panic(&lua.ApiError{Type: lua.ApiErrorRun, Object: L.Get(-1)})
 }
