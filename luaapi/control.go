@@ -79,21 +79,16 @@ func (a *api) ngxNewIndex(L *lua.LState) int {
 	switch L.CheckString(2) {
 	case "status":
 		r := a.req(L)
+		// OpenResty passes tonumber(value) to a C function taking an int:
+		// what tonumber refuses fails in that call
+		n, ok := stdlib.ToNumber(L.Get(3))
+		if !ok {
+			L.RaiseError("bad argument #2 to 'ngx_http_lua_ffi_set_resp_status' (cannot convert 'nil' to 'int')")
+		}
 		// header filters run before nginx writes the head: they may change it
 		if r.HeaderSent && r.Phase != phases.HeaderFilter {
 			a.log(errlog.Error, "attempt to set ngx.status after sending out response headers")
 			return 0
-		}
-		v := L.Get(3)
-		n, ok := v.(lua.LNumber)
-		if !ok {
-			if s, isStr := v.(lua.LString); isStr {
-				fmt.Sscan(string(s), (*float64)(&n))
-				ok = true
-			}
-		}
-		if !ok {
-			L.RaiseError("bad argument #3 to '?' (number expected, got %s)", v.Type().String())
 		}
 		r.Status = int(n)
 		return 0
@@ -131,7 +126,22 @@ func (a *api) ctxSet(L *lua.LState) int {
 }
 
 func (a *api) controlExit(L *lua.LState) int {
-	code := L.CheckInt(1)
+	// OpenResty hands the value to a C function taking an int, through
+	// the FFI: a boolean is 1 or 0, anything but a number an error
+	var code int
+	switch v := L.Get(1).(type) {
+	case lua.LNumber:
+		code = int(v)
+	case lua.LBool:
+		if v {
+			code = 1
+		}
+	default:
+		L.RaiseError("bad argument #2 to 'ngx_lua_ffi_exit' (cannot convert '%s' to 'int')", v.Type().String())
+	}
+	if code == luavm.CodeAgain || code == luavm.CodeDone {
+		L.RaiseError("bad argument to 'ngx.exit': does not accept NGX_AGAIN or NGX_DONE")
+	}
 	t := a.task()
 	if t == nil {
 		L.RaiseError("no request found")
@@ -159,7 +169,7 @@ func (a *api) controlExit(L *lua.LState) int {
 		// (ngx.status = 201; ngx.exit(200) sends 201)
 		r.Status = code
 	}
-	if code > 0 && r.HeaderSent && code >= 300 {
+	if r.HeaderSent && code >= 300 && code != http.StatusRequestTimeout && code != 444 && code != 499 {
 		a.log(errlog.Error, fmt.Sprintf("attempt to set status %d via ngx.exit after sending out the response status %d", code, r.Status))
 	}
 	return luavm.Exit(L, a.w, code)

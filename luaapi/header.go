@@ -96,7 +96,8 @@ func respHeaderName(L *lua.LState, r *phases.Request, k lua.LValue) string {
 	return escapeHeader(textproto.CanonicalMIMEHeaderKey(name))
 }
 
-// headerValues converts a Lua value to header values; nil or {} clears.
+// headerValues converts a Lua value to header values; as in nginx, empty
+// strings are left out, so nil, "", {} and {""} all clear the header.
 func headerValues(L *lua.LState, v lua.LValue) []string {
 	switch x := v.(type) {
 	case *lua.LNilType:
@@ -105,11 +106,30 @@ func headerValues(L *lua.LState, v lua.LValue) []string {
 		n := x.Len()
 		out := make([]string, 0, n)
 		for i := 1; i <= n; i++ {
-			out = append(out, escapeHeader(luaString(L, x.RawGetInt(i))))
+			if s := luaString(L, x.RawGetInt(i)); s != "" {
+				out = append(out, escapeHeader(s))
+			}
 		}
 		return out
 	}
-	return []string{escapeHeader(luaString(L, v))}
+	if s := luaString(L, v); s != "" {
+		return []string{escapeHeader(s)}
+	}
+	return nil
+}
+
+// validLength reports whether s is a Content-Length nginx accepts: decimal
+// digits only (no sign, fraction or spaces).
+func validLength(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // luaString is tostring(v).
@@ -159,6 +179,13 @@ func (a *api) headerSet(L *lua.LState) int {
 	}
 	name := respHeaderName(L, r, L.Get(2))
 	vs := headerValues(L, L.Get(3))
+	if name == "Content-Length" {
+		for _, v := range vs {
+			if !validLength(v) {
+				L.RaiseError("failed to set header")
+			}
+		}
+	}
 	switch {
 	case len(vs) > 0:
 		r.Header[name] = vs
@@ -197,10 +224,91 @@ func (a *api) respAddHeader(L *lua.LState) int {
 	return 0
 }
 
-// respGetHeaders is ngx.resp.get_headers(max?, raw?).
+// respGetHeaders is ngx.resp.get_headers(max?, raw?). As in nginx, the
+// table also has what nginx keeps outside its header list: content-type,
+// connection and, once a chunked response is on its way,
+// transfer-encoding, always under those lower-case names. They count
+// against max; when the headers do not all fit, the header lines fill
+// what is left of max, always at least one.
 func (a *api) respGetHeaders(L *lua.LState) int {
 	r := a.req(L)
-	return a.pushHeaderTable(L, r.Header, "", L.OptInt(1, 100), L.OptBool(2, false), "")
+	max := L.OptInt(1, 100)
+	raw := L.OptBool(2, false)
+	t := L.CreateTable(0, len(r.Header)+3)
+	extra := 0
+	set := func(k, v string) {
+		t.RawSetString(k, lua.LString(v))
+		extra++
+	}
+	if ct := r.Header["Content-Type"]; len(ct) > 0 && ct[0] != "" {
+		set("content-type", ct[0])
+	}
+	switch {
+	case r.Status == http.StatusSwitchingProtocols:
+		set("connection", "upgrade")
+	case r.HTTP != nil && !r.HTTP.Close && a.phase() != phases.Log:
+		set("connection", "keep-alive")
+	default:
+		set("connection", "close")
+	}
+	if respChunked(r) && a.phase() != phases.HeaderFilter {
+		set("transfer-encoding", "chunked")
+	}
+	keys := make([]string, 0, len(r.Header))
+	n := 0
+	for k, vs := range r.Header {
+		if k == "Content-Type" || len(vs) == 0 || len(vs) == 1 && vs[0] == "" {
+			continue
+		}
+		keys = append(keys, k)
+		n += len(vs)
+	}
+	sort.Strings(keys)
+	count, truncated := n, false
+	if max > 0 && n+extra > max {
+		truncated, count = true, max-extra
+	}
+loop:
+	for _, k := range keys {
+		key := a.headerName(k, raw)
+		for _, v := range r.Header[k] {
+			switch old := t.RawGet(key).(type) {
+			case *lua.LNilType:
+				t.RawSet(key, lua.LString(v))
+			case *lua.LTable:
+				old.Append(lua.LString(v))
+			default:
+				arr := L.CreateTable(2, 0)
+				arr.Append(old)
+				arr.Append(lua.LString(v))
+				t.RawSet(key, arr)
+			}
+			if count--; count <= 0 {
+				break loop
+			}
+		}
+	}
+	if !raw {
+		t.Metatable = a.hdrMT
+	}
+	L.Push(t)
+	if truncated {
+		L.Push(lua.LString("truncated"))
+		return 2
+	}
+	return 1
+}
+
+// respChunked reports whether the response goes out chunked: its headers
+// are sent without a Content-Length, in HTTP/1.1, with a body.
+func respChunked(r *phases.Request) bool {
+	if !r.HeaderSent || r.HTTP == nil || !r.HTTP.ProtoAtLeast(1, 1) || r.Method == http.MethodHead {
+		return false
+	}
+	if cl := r.Header["Content-Length"]; len(cl) > 0 {
+		return false
+	}
+	return r.Status >= 200 && r.Status != http.StatusNoContent && r.Status != http.StatusNotModified
 }
 
 // pushHeaderTable pushes h (and host, when not empty, as "Host") as a

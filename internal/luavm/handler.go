@@ -118,6 +118,9 @@ func (w *Worker) RunPhase(r *phases.Request, c *Chunk, ph phases.Phase) int {
 	return code
 }
 
+// closeCode makes the server close the connection without a response.
+const closeCode = 444
+
 func (w *Worker) phaseResult(t *Task, res runResult) int {
 	r := t.R
 	if res.err != nil {
@@ -127,6 +130,9 @@ func (w *Worker) phaseResult(t *Task, res runResult) int {
 		} else {
 			w.logTask(t, errlog.Error, "lua entry thread aborted: runtime error: "+msg)
 		}
+		if r.Finished {
+			return config.Done // the response was complete (ngx.eof)
+		}
 		if r.HeaderSent {
 			return config.Abort
 		}
@@ -134,6 +140,21 @@ func (w *Worker) phaseResult(t *Task, res runResult) int {
 	}
 	if ok, code := t.Exited(); ok {
 		switch {
+		case r.Finished && code != CodeError:
+			// ngx.eof already completed the response
+			return config.Done
+		case code == CodeError || code > 0 && code < 200 ||
+			code == CodeDeclined && t.Phase == phases.Content:
+			// as nginx: the connection closes, cutting short whatever
+			// was sent (ngx.exit(ngx.ERROR), a 1xx, ngx.DECLINED in content)
+			if r.HeaderSent {
+				return config.Abort
+			}
+			return closeCode
+		case r.HeaderSent && (code == http.StatusNoContent || code == http.StatusRequestTimeout || code == 444 || code == 499):
+			// nginx cannot send these once the status is out: it cuts the
+			// response short
+			return config.Abort
 		case code == CodeOK || code == CodeDeclined:
 			if t.Phase == phases.Content || r.HeaderSent {
 				return config.Done

@@ -599,10 +599,11 @@ type h1resp struct {
 	// locFirst: Location goes in nginx's fixed place (see
 	// phases.Request.LocationFirst)
 	locFirst bool
-	none     bool  // no body allowed (HEAD, 1xx, 204, 304)
-	cl       int64 // Content-Length sent, -1 none
-	n        int64 // body bytes written
-	keep     bool  // keep the connection after this response
+	server   []string // the default Server header (see defaultServer)
+	none     bool     // no body allowed (HEAD, 1xx, 204, 304)
+	cl       int64    // Content-Length sent, -1 none
+	n        int64    // body bytes written
+	keep     bool     // keep the connection after this response
 }
 
 func (w *h1resp) Header() http.Header { return w.h }
@@ -688,6 +689,9 @@ func (w *h1resp) writeHead() {
 			rest = append(rest, k)
 		}
 	}
+	if first[0] == nil {
+		first[0] = w.server
+	}
 	if first[1] == nil {
 		first[1] = dateHeader()
 	}
@@ -714,6 +718,9 @@ func (w *h1resp) writeHead() {
 }
 
 func (w *h1resp) locationFirst(on bool) { w.locFirst = on }
+
+// defaultServer sets the Server header sent when the handler set none.
+func (w *h1resp) defaultServer(v []string) { w.server = v }
 
 // requestHeadLen is the size of the request's head on the wire.
 func (w *h1resp) requestHeadLen() int { return w.c.req.headLen }

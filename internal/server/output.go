@@ -191,12 +191,20 @@ func (o *response) writeHeader() {
 	if lw, ok := o.w.(interface{ locationFirst(bool) }); ok {
 		lw.locationFirst(r.LocationFirst)
 	}
-	// r.Header is h itself: handlers wrote straight into the response
+	// r.Header is h itself: handlers wrote straight into the response.
+	// The server's own Server and Date go to the writer, not into h: as
+	// in nginx, they are not among the headers ngx.resp.get_headers and
+	// $sent_http_* see.
+	dw, direct := o.w.(interface{ defaultServer([]string) })
 	if _, ok := h["Server"]; !ok {
-		if loc := o.loc(); loc == nil || loc.ServerTokens {
-			h["Server"] = serverFull
+		sv := serverFull
+		if loc := o.loc(); loc != nil && !loc.ServerTokens {
+			sv = serverShort
+		}
+		if direct {
+			dw.defaultServer(sv)
 		} else {
-			h["Server"] = serverShort
+			h["Server"] = sv
 		}
 	} else if len(h["Server"]) == 1 && h["Server"][0] == "" {
 		delete(h, "Server")
@@ -216,7 +224,7 @@ func (o *response) writeHeader() {
 	if cl, ok := h["Content-Length"]; ok && (len(cl) == 0 || strings.TrimSpace(cl[0]) == "") {
 		delete(h, "Content-Length")
 	}
-	if _, ok := h["Date"]; !ok {
+	if _, ok := h["Date"]; !ok && !direct {
 		h["Date"] = dateHeader() // net/http would format one per response
 	}
 	if _, ok := h["Content-Length"]; !ok && r.HTTP.ProtoAtLeast(1, 1) && !o.headOnly &&

@@ -69,13 +69,17 @@ func (s *Server) runOps(r *phases.Request, ops []config.Op) (int, bool, bool) {
 
 func (s *Server) doReturn(r *phases.Request, op *config.Op) int {
 	code := op.Code
+	text := ""
 	if op.Val == nil {
-		if code == 444 {
-			return 444
+		switch {
+		case code >= 400, code == 301, code == 302, code == 303, code == 307, code == 308:
+			return code
 		}
-		return code
+		// below 400 nginx answers with an empty body of the default
+		// type, not with a special response
+	} else {
+		text = op.Val.Eval(r)
 	}
-	text := op.Val.Eval(r)
 	if code == 301 || code == 302 || code == 303 || code == 307 || code == 308 {
 		if strings.HasPrefix(text, "/") {
 			text = absoluteURL(r, text)
