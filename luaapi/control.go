@@ -177,41 +177,95 @@ func (a *api) controlExit(L *lua.LState) int {
 
 func (a *api) controlExec(L *lua.LState) int {
 	r := a.req(L)
+	if n := L.GetTop(); n != 1 && n != 2 {
+		utilRaise(L, fmt.Sprintf("expecting one or two arguments, but got %d", n))
+	}
 	uri := L.CheckString(1)
+	if uri == "" {
+		utilRaise(L, "The uri argument is empty")
+	}
 	args := ""
 	switch v := L.Get(2).(type) {
 	case lua.LString:
 		args = string(v)
+	case lua.LNumber:
+		args = stdlib.FormatNumber(float64(v))
 	case *lua.LTable:
 		args = encodeArgs(L, v)
 	case *lua.LNilType:
 	default:
-		L.ArgError(2, "string or table expected")
+		utilArgError(L, 2, "string, number, or table expected, but got "+v.Type().String())
 	}
-	if i := strings.IndexByte(uri, '?'); i >= 0 {
-		if args == "" {
-			args = uri[i+1:]
+	if uri[0] == '@' {
+		if args != "" {
+			a.log(errlog.Warn, fmt.Sprintf("query strings %s ignored when exec'ing named location %s", args, uri))
 		}
-		uri = uri[:i]
+	} else {
+		// as nginx: the path is unescaped once (an escaped '?' stays in
+		// it), then refused when it holds a NUL or a ".." segment; args
+		// in the uri come first
+		var uriArgs string
+		uri, uriArgs, _ = strings.Cut(uri, "?")
+		uri = unescapePath(uri)
+		if unsafePath(uri) {
+			a.log(errlog.Error, fmt.Sprintf("unsafe URI \"%s\" was detected", uri))
+			utilRaise(L, "unsafe uri")
+		}
+		switch {
+		case uriArgs != "" && args != "":
+			args = uriArgs + "&" + args
+		case uriArgs != "":
+			args = uriArgs
+		}
 	}
 	if r.HeaderSent {
 		L.RaiseError("attempt to call ngx.exec after sending out response headers")
 	}
+	if ct, ok := r.Header["Content-Type"]; ok && len(ct) == 0 {
+		// "no Content-Type" was this handler's: the target sets its own
+		delete(r.Header, "Content-Type")
+	}
 	r.ExecURI, r.ExecArgs, r.ExecSet = uri, args, true
-	if args == "" {
-		r.Args = ""
+	if args == "" && uri[0] != '@' {
+		r.Args = "" // a named location keeps the request's args
 	}
 	return luavm.Exit(L, a.w, luavm.CodeDone)
 }
 
 func (a *api) controlRedirect(L *lua.LState) int {
 	r := a.req(L)
-	uri := L.CheckString(1)
-	code := L.OptInt(2, http.StatusFound)
+	if n := L.GetTop(); n != 1 && n != 2 {
+		utilRaise(L, "expecting one or two arguments")
+	}
+	var uri string
+	switch v := L.Get(1).(type) {
+	case lua.LString:
+		uri = string(v)
+	case lua.LNumber:
+		uri = stdlib.FormatNumber(float64(v))
+	default:
+		utilArgError(L, 1, "string expected, got "+v.Type().String())
+	}
+	code := http.StatusFound
+	if L.GetTop() == 2 {
+		// luaL_checkinteger: a number or a numeric string, truncated
+		v := L.Get(2)
+		f, ok := stdlib.ToNumber(v)
+		if _, isTable := v.(*lua.LTable); !ok || isTable {
+			utilArgError(L, 2, "number expected, got "+v.Type().String())
+		}
+		code = int(f)
+	}
 	switch code {
 	case 301, 302, 303, 307, 308:
 	default:
 		L.RaiseError("only ngx.HTTP_MOVED_TEMPORARILY, ngx.HTTP_MOVED_PERMANENTLY, ngx.HTTP_PERMANENT_REDIRECT, ngx.HTTP_SEE_OTHER, and ngx.HTTP_TEMPORARY_REDIRECT are allowed")
+	}
+	for i := 0; i < len(uri); i++ {
+		if c := uri[i]; c < 0x20 && c != '\t' || c == 0x7f {
+			// a CR or LF would end the head early: header injection
+			utilRaise(L, fmt.Sprintf("unsafe byte \"0x%02x\" in redirect uri \"%s\"", c, escapeUnsafe(uri)))
+		}
 	}
 	if r.HeaderSent {
 		L.RaiseError("attempt to call ngx.redirect after sending out the headers")
@@ -219,6 +273,54 @@ func (a *api) controlRedirect(L *lua.LState) int {
 	r.Header.Set("Location", uri)
 	r.Status = code
 	return luavm.Exit(L, a.w, code)
+}
+
+// unescapePath decodes each %XX of s (a '+' stays a '+').
+func unescapePath(s string) string {
+	if strings.IndexByte(s, '%') < 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+			continue
+		} else if c == '%' && i+2 >= len(s) {
+			break // nginx drops a cut-off escape
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
+}
+
+// unsafePath reports a path nginx will not redirect to: one with a NUL or
+// a ".." segment.
+func unsafePath(p string) bool {
+	if strings.IndexByte(p, 0) >= 0 {
+		return true
+	}
+	for i := 0; i+2 < len(p); i++ {
+		if p[i] == '/' && p[i+1] == '.' && p[i+2] == '.' && (i+3 == len(p) || p[i+3] == '/') {
+			return true
+		}
+	}
+	return false
+}
+
+// escapeUnsafe quotes s for an error message as nginx does: printable
+// ASCII as is, except '"' and '\', every other byte as \xHH.
+func escapeUnsafe(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c < 0x7f && c != '"' && c != '\\' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "\\x%02X", c)
+		}
+	}
+	return b.String()
 }
 
 func (a *api) controlSleep(L *lua.LState) int {

@@ -112,10 +112,25 @@ func (w *Worker) RunPhase(r *phases.Request, c *Chunk, ph phases.Phase) int {
 		}
 		return http.StatusInternalServerError
 	}
+	if ph == phases.Content && !r.HeaderSent {
+		noDefaultType(r)
+	}
 	t := w.newTask(r, ph)
 	code := w.phaseResult(t, w.runEntry(t, fn))
 	w.freeTask(t)
 	return code
+}
+
+// noDefaultType applies lua_use_default_type off: Lua output gets no
+// default_type (a present but empty Content-Type is "none").
+func noDefaultType(r *phases.Request) {
+	loc, ok := r.Loc.(*config.Location)
+	if !ok || Loc(loc).Settings["lua_use_default_type"] != "off" {
+		return
+	}
+	if _, set := r.Header["Content-Type"]; !set {
+		r.Header["Content-Type"] = nil
+	}
 }
 
 // closeCode makes the server close the connection without a response.

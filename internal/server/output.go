@@ -56,7 +56,11 @@ func (o *response) SendHeader(r *phases.Request) error {
 	if _, set := r.Header["Content-Type"]; loc != nil && !set {
 		// nginx gives handler output the location's default_type (a
 		// present but empty entry is ngx.header.content_type = nil)
-		r.Header["Content-Type"] = loc.DefaultTypeHdr()
+		if loc.DefaultType == "" {
+			r.Header["Content-Type"] = nil // default_type "": none
+		} else {
+			r.Header["Content-Type"] = loc.DefaultTypeHdr()
+		}
 	}
 	if loc != nil {
 		if hs := loc.Handlers[phases.HeaderFilter]; len(hs) > 0 && o.s.filters != nil {
