@@ -179,6 +179,9 @@ func (a *api) headerSet(L *lua.LState) int {
 	}
 	name := respHeaderName(L, r, L.Get(2))
 	vs := headerValues(L, L.Get(3))
+	if len(vs) > 1 && singleValued[name] {
+		vs = vs[len(vs)-1:] // nginx keeps one: the last
+	}
 	if name == "Content-Length" {
 		for _, v := range vs {
 			if !validLength(v) {
@@ -200,6 +203,15 @@ func (a *api) headerSet(L *lua.LState) int {
 		delete(r.Header, name)
 	}
 	return 0
+}
+
+// singleValued are the response headers nginx holds one of: set to a
+// table, they keep its last value.
+var singleValued = map[string]bool{
+	"Server": true, "Date": true, "Content-Type": true, "Content-Length": true,
+	"Content-Encoding": true, "Content-Range": true, "Location": true, "Refresh": true,
+	"Last-Modified": true, "Accept-Ranges": true, "Www-Authenticate": true, "Expires": true,
+	"Etag": true,
 }
 
 // headersSent reports whether it is too late to change response headers
