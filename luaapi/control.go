@@ -58,7 +58,7 @@ func openControl(a *api) {
 func (a *api) ngxIndex(L *lua.LState) int {
 	switch L.CheckString(2) {
 	case "status":
-		r := a.req(L)
+		r := a.respReq(L)
 		L.Push(lua.LNumber(r.Status))
 		return 1
 	case "ctx":
@@ -78,7 +78,7 @@ func (a *api) ngxIndex(L *lua.LState) int {
 func (a *api) ngxNewIndex(L *lua.LState) int {
 	switch L.CheckString(2) {
 	case "status":
-		r := a.req(L)
+		r := a.respReq(L)
 		// OpenResty passes tonumber(value) to a C function taking an int:
 		// what tonumber refuses fails in that call
 		n, ok := stdlib.ToNumber(L.Get(3))
@@ -390,14 +390,44 @@ func (a *api) logLine(L *lua.LState, start int) string {
 	return string(b)
 }
 
-// where is the "chunk:line:" prefix OpenResty puts before log messages.
+// where is the "chunk:line:" prefix OpenResty puts before log messages,
+// with "name(): " when the logging function was called by a name
+// (LuaJIT's namewhat), not by a Go function (pcall(f), a coroutine, a
+// light thread).
 func where(L *lua.LState) string {
 	if dbg, ok := L.GetStack(1); ok {
-		if _, err := L.GetInfo("Sl", dbg, lua.LNil); err == nil && dbg.CurrentLine > 0 {
-			return fmt.Sprintf("[lua] %s:%d: ", shortSource(dbg.Source), dbg.CurrentLine)
+		if _, err := L.GetInfo("Sln", dbg, lua.LNil); err == nil && dbg.CurrentLine > 0 {
+			prefix := fmt.Sprintf("[lua] %s:%d: ", shortSource(dbg.Source), dbg.CurrentLine)
+			if name := dbg.Name; calledByName(name) && calledFromLua(L) {
+				prefix += name + "(): "
+			}
+			return prefix
 		}
 	}
 	return "[lua] "
+}
+
+// calledByName reports whether name, as gopher-lua's debug info gives it,
+// is the name a function was called by (not a placeholder of its own).
+func calledByName(name string) bool {
+	switch name {
+	case "", "?", "(anonymous)", "main chunk", "corountine":
+		return false
+	}
+	return !strings.HasPrefix(name, "<")
+}
+
+// calledFromLua reports whether the function at level 1 was called by a
+// user's Lua function, not by Go or goresty's own Lua glue.
+func calledFromLua(L *lua.LState) bool {
+	caller, ok := L.GetStack(2)
+	if !ok {
+		return false
+	}
+	if _, err := L.GetInfo("S", caller, lua.LNil); err != nil {
+		return false
+	}
+	return caller.What != "G" && caller.Source != "[goresty]"
 }
 
 func shortSource(s string) string {

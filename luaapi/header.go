@@ -32,7 +32,14 @@ func openHeader(a *api) {
 	a.ngx.RawSetString("header", t)
 
 	resp := a.sub("resp")
-	a.fn(resp, "get_headers", pReq, a.respGetHeaders)
+	a.fn(resp, "get_headers", pAll, func(L *lua.LState) int {
+		if a.phase() == phases.Timer {
+			// nginx's C function: the message has no position
+			L.Error(lua.LString("API disabled in the current context"), 0)
+		}
+		a.check(L, pReq)
+		return a.respGetHeaders(L)
+	})
 	a.fn(resp, "add_header", pReq, a.respAddHeader)
 
 	// get_headers tables: lookups are case-insensitive and "_" matches "-"
@@ -159,9 +166,18 @@ func pushValues(L *lua.LState, vs []string) {
 	}
 }
 
+// respReq is the request whose response ngx.header and ngx.status
+// change; a timer has none.
+func (a *api) respReq(L *lua.LState) *phases.Request {
+	if a.phase() == phases.Timer {
+		utilRaise(L, "API disabled in the current context")
+	}
+	return a.req(L)
+}
+
 // headerGet is ngx.header's __index.
 func (a *api) headerGet(L *lua.LState) int {
-	r := a.req(L)
+	r := a.respReq(L)
 	vs := r.Header[respHeaderName(L, r, L.Get(2))]
 	if len(vs) == 1 && vs[0] == "" {
 		vs = nil // a cleared Server header
@@ -172,7 +188,7 @@ func (a *api) headerGet(L *lua.LState) int {
 
 // headerSet is ngx.header's __newindex.
 func (a *api) headerSet(L *lua.LState) int {
-	r := a.req(L)
+	r := a.respReq(L)
 	if a.headersSent(r) {
 		a.log(errlog.Error, "attempt to set ngx.header.HEADER after sending out response headers")
 		return 0
