@@ -143,13 +143,13 @@ func (a *api) outputFlush(L *lua.LState) int {
 		L.Push(lua.LString("nothing to flush"))
 		return 2
 	}
-	f, ok := r.Out.(interface{ Flush() })
+	f, ok := r.Out.(interface{ FlushOutput() })
 	if !ok {
 		L.Push(lua.LNumber(1))
 		return 1
 	}
 	return luavm.Await(L, a.w, 1, func() []lua.LValue {
-		f.Flush()
+		f.FlushOutput()
 		return []lua.LValue{lua.LNumber(1)}
 	})
 }

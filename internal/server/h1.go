@@ -600,6 +600,7 @@ type h1resp struct {
 	// phases.Request.LocationFirst)
 	locFirst bool
 	server   []string // the default Server header (see defaultServer)
+	stream   bool     // an HTTP/1.0 body of unknown length is not held (see noHold)
 	none     bool     // no body allowed (HEAD, 1xx, 204, 304)
 	cl       int64    // Content-Length sent, -1 none
 	n        int64    // body bytes written
@@ -634,9 +635,11 @@ func (w *h1resp) WriteHeader(code int) {
 	if w.cl < 0 && !w.none {
 		if w.req.ProtoAtLeast(1, 1) {
 			w.chunk = true
-		} else {
+		} else if !w.stream {
 			w.held = true
 			return
+		} else {
+			w.keep = false // the body ends with the connection
 		}
 	}
 	w.writeHead()
@@ -809,6 +812,28 @@ func (w *h1resp) Flush() {
 	if w.c.bw != nil {
 		w.c.bw.Flush()
 	}
+}
+
+// noHold makes an HTTP/1.0 body of unknown length go out as it comes,
+// ended by closing the connection (lua_http10_buffering off).
+func (w *h1resp) noHold() { w.stream = true }
+
+// holding reports whether an HTTP/1.0 body is held back for its
+// Content-Length (lua_http10_buffering).
+func (w *h1resp) holding() bool { return w.held }
+
+// releaseHeld sends a held HTTP/1.0 response now, complete, with its
+// Content-Length (ngx.eof).
+func (w *h1resp) releaseHeld() {
+	if !w.held {
+		return
+	}
+	w.held = false
+	w.cl = int64(len(w.hold))
+	w.h["Content-Length"] = []string{strconv.Itoa(len(w.hold))}
+	w.writeHead()
+	w.c.writer().Write(w.hold)
+	w.hold = nil
 }
 
 // finish completes the response after the handler returned.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/goresty/goresty/internal/config"
+	"github.com/goresty/goresty/internal/luavm"
 	"github.com/goresty/goresty/phases"
 )
 
@@ -195,6 +196,9 @@ func (o *response) writeHeader() {
 	if lw, ok := o.w.(interface{ locationFirst(bool) }); ok {
 		lw.locationFirst(r.LocationFirst)
 	}
+	if hw, ok := o.w.(interface{ noHold() }); ok && !http10Buffering(o.loc()) {
+		hw.noHold()
+	}
 	// r.Header is h itself: handlers wrote straight into the response.
 	// The server's own Server and Date go to the writer, not into h: as
 	// in nginx, they are not among the headers ngx.resp.get_headers and
@@ -240,6 +244,12 @@ func (o *response) writeHeader() {
 	o.w.WriteHeader(r.Status)
 }
 
+// http10Buffering reports lua_http10_buffering (default on): whether an
+// HTTP/1.0 response of unknown length is held to be sent with its length.
+func http10Buffering(loc *config.Location) bool {
+	return loc == nil || luavm.Loc(loc).Settings["lua_http10_buffering"] != "off"
+}
+
 // dateHeader returns the Date header value, formatted once per second as
 // nginx does (the slice is shared: never modified in place).
 func dateHeader() []string {
@@ -271,6 +281,21 @@ var (
 func (o *response) Finish() {
 	if !o.wrote && o.r.Header.Get("Content-Length") == "" {
 		o.r.Header.Set("Content-Length", strconv.Itoa(len(o.pending)))
+	}
+	o.Drain()
+	if hw, ok := o.w.(interface{ releaseHeld() }); ok {
+		hw.releaseHeld() // a held HTTP/1.0 body is complete now
+	}
+	o.Flush()
+}
+
+// FlushOutput is ngx.flush: it sends what the handler produced so far,
+// except that an HTTP/1.0 response held for its Content-Length stays held,
+// as nginx's flush does nothing in lua_http10_buffering mode.
+func (o *response) FlushOutput() {
+	o.Drain()
+	if hw, ok := o.w.(interface{ holding() bool }); ok && hw.holding() {
+		return
 	}
 	o.Flush()
 }
