@@ -47,3 +47,31 @@ func TestRedirectHelpers(t *testing.T) {
 		}
 	}
 }
+
+func TestRespHeaderEscaping(t *testing.T) {
+	names := []struct{ in, want string }{
+		{"X-Plain", "X-Plain"},
+		{"a b", "a%20b"},
+		{"a:b", "a%3Ab"},
+		{"x(y)", "x%28y%29"},
+		{"\xc3\xa9", "%C3%A9"},
+		{"a\tb", "a%09b"},
+		{"tok!#$%&'*+.^`|~", "tok!#$%&'*+.^`|~"},
+	}
+	for _, c := range names {
+		if got := escapeRespName(c.in); got != c.want {
+			t.Errorf("escapeRespName(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	values := []struct{ in, want string }{
+		{"plain value", "plain value"},
+		{"a\r\nInjected: 1", "a%0D%0AInjected: 1"},
+		{"tab\tkept", "tab\tkept"},
+		{"\x00\x7f\xc3\xa9", "%00%7F\xc3\xa9"},
+	}
+	for _, c := range values {
+		if got := escapeRespValue(c.in); got != c.want {
+			t.Errorf("escapeRespValue(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

@@ -86,6 +86,42 @@ func escapeHeader(s string) string {
 	return strings.NewReplacer("\r", "%0D", "\n", "%0A").Replace(s)
 }
 
+// escapeRespName escapes what may not appear in a response header name
+// as nginx does: control bytes, space, separators and non-ASCII become %XX.
+func escapeRespName(s string) string {
+	return escapeBytes(s, func(c byte) bool {
+		return c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0
+	})
+}
+
+// escapeRespValue escapes control bytes other than tab (CR and LF among
+// them) in a response header value as nginx does.
+func escapeRespValue(s string) string {
+	return escapeBytes(s, func(c byte) bool { return c < ' ' && c != '\t' || c == 0x7f })
+}
+
+// escapeBytes writes the bytes of s for which esc is true as %XX.
+func escapeBytes(s string, esc func(byte) bool) string {
+	i := 0
+	for i < len(s) && !esc(s[i]) {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	const hex = "0123456789ABCDEF"
+	b := make([]byte, 0, len(s)+8)
+	b = append(b, s[:i]...)
+	for ; i < len(s); i++ {
+		if c := s[i]; esc(c) {
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		} else {
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
 // respHeaderName maps a Lua key to the canonical response header name.
 func respHeaderName(L *lua.LState, r *phases.Request, k lua.LValue) string {
 	var name string
@@ -100,7 +136,8 @@ func respHeaderName(L *lua.LState, r *phases.Request, k lua.LValue) string {
 	if transformUnderscores(r) {
 		name = strings.ReplaceAll(name, "_", "-")
 	}
-	return escapeHeader(textproto.CanonicalMIMEHeaderKey(name))
+	// canonical first: a name with bytes to escape stays as given
+	return escapeRespName(textproto.CanonicalMIMEHeaderKey(name))
 }
 
 // headerValues converts a Lua value to header values; as in nginx, empty
@@ -114,13 +151,13 @@ func headerValues(L *lua.LState, v lua.LValue) []string {
 		out := make([]string, 0, n)
 		for i := 1; i <= n; i++ {
 			if s := luaString(L, x.RawGetInt(i)); s != "" {
-				out = append(out, escapeHeader(s))
+				out = append(out, escapeRespValue(s))
 			}
 		}
 		return out
 	}
 	if s := luaString(L, v); s != "" {
-		return []string{escapeHeader(s)}
+		return []string{escapeRespValue(s)}
 	}
 	return nil
 }
@@ -175,10 +212,22 @@ func (a *api) respReq(L *lua.LState) *phases.Request {
 	return a.req(L)
 }
 
-// headerGet is ngx.header's __index.
+// headerGet is ngx.header's __index. A name that needs escaping finds
+// nothing, as in nginx (it looks the name up as given).
 func (a *api) headerGet(L *lua.LState) int {
 	r := a.respReq(L)
-	vs := r.Header[respHeaderName(L, r, L.Get(2))]
+	name := respHeaderName(L, r, L.Get(2))
+	if name == "" {
+		L.Push(lua.LNil)
+		return 1
+	}
+	if strings.IndexByte(name, '%') >= 0 {
+		if k, ok := L.Get(2).(lua.LString); !ok || !strings.Contains(string(k), "%") {
+			L.Push(lua.LNil)
+			return 1
+		}
+	}
+	vs := r.Header[name]
 	if len(vs) == 1 && vs[0] == "" {
 		vs = nil // a cleared Server header
 	}
@@ -194,6 +243,9 @@ func (a *api) headerSet(L *lua.LState) int {
 		return 0
 	}
 	name := respHeaderName(L, r, L.Get(2))
+	if name == "" {
+		return 0 // nginx sends no header without a name
+	}
 	vs := headerValues(L, L.Get(3))
 	if len(vs) > 1 && singleValued[name] {
 		vs = vs[len(vs)-1:] // nginx keeps one: the last

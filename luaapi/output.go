@@ -5,6 +5,7 @@ import (
 
 	"github.com/goresty/goresty/internal/luavm"
 	"github.com/goresty/goresty/luaapi/stdlib"
+	"github.com/goresty/goresty/phases"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -119,7 +120,11 @@ func (a *api) outputSendHeaders(L *lua.LState) int {
 	r := a.req(L)
 	// a second call is a no-op that succeeds, as in nginx
 	if !r.HeaderSent {
-		r.Out.SendHeader(r)
+		if o, ok := r.Out.(interface{ SendHeaderNow(*phases.Request) }); ok {
+			o.SendHeaderNow(r)
+		} else {
+			r.Out.SendHeader(r)
+		}
 	}
 	L.Push(lua.LNumber(1))
 	return 1

@@ -37,6 +37,14 @@ type response struct {
 	aborted  bool
 	hijacked bool // the handler took the connection (raw request socket)
 	eof      bool
+	stream   bool // ngx.send_headers: an HTTP/1.0 body is not held
+}
+
+// SendHeaderNow is ngx.send_headers: as in nginx, an HTTP/1.0 response
+// then goes out without waiting for its length.
+func (o *response) SendHeaderNow(r *phases.Request) {
+	o.stream = true
+	o.SendHeader(r)
 }
 
 func (o *response) loc() *config.Location {
@@ -196,7 +204,7 @@ func (o *response) writeHeader() {
 	if lw, ok := o.w.(interface{ locationFirst(bool) }); ok {
 		lw.locationFirst(r.LocationFirst)
 	}
-	if hw, ok := o.w.(interface{ noHold() }); ok && !http10Buffering(o.loc()) {
+	if hw, ok := o.w.(interface{ noHold() }); ok && (o.stream || !http10Buffering(o.loc())) {
 		hw.noHold()
 	}
 	// r.Header is h itself: handlers wrote straight into the response.
