@@ -312,8 +312,16 @@ func (a *api) respAddHeader(L *lua.LState) int {
 // what is left of max, always at least one.
 func (a *api) respGetHeaders(L *lua.LState) int {
 	r := a.req(L)
-	max := L.OptInt(1, 100)
-	raw := L.OptBool(2, false)
+	max := 100
+	if v := L.Get(1); v != lua.LNil {
+		// luaL_checkinteger: a number or a numeric string
+		f, ok := stdlib.ToNumber(v)
+		if !ok {
+			utilArgError(L, 1, "number expected, got "+v.Type().String())
+		}
+		max = int(f)
+	}
+	raw := lua.LVAsBool(L.Get(2))
 	t := L.CreateTable(0, len(r.Header)+3)
 	extra := 0
 	set := func(k, v string) {
