@@ -154,10 +154,9 @@ func (a *api) controlExit(L *lua.LState) int {
 	}
 	r := t.R
 	switch t.Phase {
-	case phases.HeaderFilter, phases.BodyFilter, phases.Log, phases.Set:
-		if t.Phase == phases.BodyFilter || t.Phase == phases.HeaderFilter {
-			return luavm.Exit(L, a.w, code)
-		}
+	case phases.HeaderFilter:
+		return luavm.Exit(L, a.w, code)
+	case phases.BodyFilter, phases.Log, phases.Set:
 		L.RaiseError("API disabled in the context of %s", t.Phase.Context())
 	}
 	switch {

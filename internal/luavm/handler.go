@@ -139,6 +139,13 @@ const closeCode = 444
 func (w *Worker) phaseResult(t *Task, res runResult) int {
 	r := t.R
 	if res.err != nil {
+		if t.Phase == phases.Log {
+			// nginx runs log_by_lua outside a coroutine
+			ctx := errlog.ForRequest(r)
+			ctx.Action = "logging request"
+			w.RT.Log.Log(errlog.Error, ctx, "failed to run log_by_lua*: "+errorText(res.err, plainTrace(t.trace)))
+			return config.Done
+		}
 		msg := errorText(res.err, t.trace)
 		if t.Aborted {
 			w.logTask(t, errlog.Error, msg)

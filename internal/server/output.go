@@ -77,6 +77,11 @@ func (o *response) SendHeader(r *phases.Request) error {
 			r.Phase = phases.HeaderFilter
 			o.s.filters.HeaderFilter(r, hs)
 			r.Phase = saved
+			if r.Exit == luaError {
+				// the filter failed: nothing goes out, the connection closes
+				o.aborted, o.eof, r.Finished = true, true, true
+				return errFilterFailed
+			}
 		}
 		o.coreHeaders(loc)
 	}
@@ -138,6 +143,11 @@ func (o *response) Write(r *phases.Request, chunk []byte, eof bool) error {
 			r.Phase = phases.BodyFilter
 			chunk, eof = o.s.filters.BodyFilter(r, hs, chunk, eof)
 			r.Phase = saved
+			if r.Exit == luaError {
+				// the filter failed: the response is cut short here
+				o.aborted, o.eof, r.Finished = true, true, true
+				return errFilterFailed
+			}
 		}
 	}
 	if !o.headOnly {
@@ -150,6 +160,11 @@ func (o *response) Write(r *phases.Request, chunk []byte, eof bool) error {
 	}
 	return nil
 }
+
+// luaError is r.Exit after a body filter failed (NGX_ERROR).
+const luaError = -1
+
+var errFilterFailed = errors.New("nginx output filter error")
 
 // Hijack hands the client connection to the handler (ngx.req.socket(true)):
 // what was produced so far is sent first; from then on the handler writes
