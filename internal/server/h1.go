@@ -629,10 +629,12 @@ type h1resp struct {
 	// locFirst: Location goes in nginx's fixed place (see
 	// phases.Request.LocationFirst)
 	locFirst bool
-	none     bool  // no body allowed (HEAD, 1xx, 204, 304)
-	cl       int64 // Content-Length sent, -1 none
-	n        int64 // body bytes written
-	keep     bool  // keep the connection after this response
+	server   []string // the default Server header (see defaultServer)
+	stream   bool     // an HTTP/1.0 body of unknown length is not held (see noHold)
+	none     bool     // no body allowed (HEAD, 1xx, 204, 304)
+	cl       int64    // Content-Length sent, -1 none
+	n        int64    // body bytes written
+	keep     bool     // keep the connection after this response
 }
 
 func (w *h1resp) Header() http.Header { return w.h }
@@ -663,9 +665,11 @@ func (w *h1resp) WriteHeader(code int) {
 	if w.cl < 0 && !w.none {
 		if w.req.ProtoAtLeast(1, 1) {
 			w.chunk = true
-		} else {
+		} else if !w.stream {
 			w.held = true
 			return
+		} else {
+			w.keep = false // the body ends with the connection
 		}
 	}
 	w.writeHead()
@@ -718,6 +722,9 @@ func (w *h1resp) writeHead() {
 			rest = append(rest, k)
 		}
 	}
+	if first[0] == nil {
+		first[0] = w.server
+	}
 	if first[1] == nil {
 		first[1] = dateHeader()
 	}
@@ -744,6 +751,9 @@ func (w *h1resp) writeHead() {
 }
 
 func (w *h1resp) locationFirst(on bool) { w.locFirst = on }
+
+// defaultServer sets the Server header sent when the handler set none.
+func (w *h1resp) defaultServer(v []string) { w.server = v }
 
 // requestHeadLen is the size of the request's head on the wire.
 func (w *h1resp) requestHeadLen() int { return w.c.req.headLen }
@@ -832,6 +842,28 @@ func (w *h1resp) Flush() {
 	if w.c.bw != nil {
 		w.c.bw.Flush()
 	}
+}
+
+// noHold makes an HTTP/1.0 body of unknown length go out as it comes,
+// ended by closing the connection (lua_http10_buffering off).
+func (w *h1resp) noHold() { w.stream = true }
+
+// holding reports whether an HTTP/1.0 body is held back for its
+// Content-Length (lua_http10_buffering).
+func (w *h1resp) holding() bool { return w.held }
+
+// releaseHeld sends a held HTTP/1.0 response now, complete, with its
+// Content-Length (ngx.eof).
+func (w *h1resp) releaseHeld() {
+	if !w.held {
+		return
+	}
+	w.held = false
+	w.cl = int64(len(w.hold))
+	w.h["Content-Length"] = []string{strconv.Itoa(len(w.hold))}
+	w.writeHead()
+	w.c.writer().Write(w.hold)
+	w.hold = nil
 }
 
 // finish completes the response after the handler returned.

@@ -78,7 +78,10 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 		// runs (a body still in hand goes with a Content-Length, so the
 		// response is complete on the wire now)
 		out.Finish()
-	} else {
+	} else if !out.aborted || out.wrote {
+		// an aborted response nothing of which is on the wire yet is
+		// dropped: in nginx it waits in the output buffers when the
+		// connection closes
 		out.Drain()
 	}
 	s.logPhase(st, r)
@@ -415,7 +418,11 @@ func (s *Server) sendSpecial(r *phases.Request, code int) (int, bool) {
 	if body != nil {
 		r.Header.Set("Content-Type", "text/html")
 		r.Header.Set("Content-Length", strconv.Itoa(len(body)))
-	} else if r.Status >= 200 && r.Status != 204 && r.Status != 304 {
+	} else if r.Status >= 200 && r.Status != 204 {
+		// a status without a page (304, 600, ngx.exit(399)) goes out as
+		// nginx sends it: no Content-Type, whatever a handler set, and an
+		// empty body
+		r.Header["Content-Type"] = nil
 		r.Header.Set("Content-Length", "0")
 	}
 	switch r.Status {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/goresty/goresty/internal/config"
+	"github.com/goresty/goresty/internal/luavm"
 	"github.com/goresty/goresty/phases"
 )
 
@@ -36,6 +37,14 @@ type response struct {
 	aborted  bool
 	hijacked bool // the handler took the connection (raw request socket)
 	eof      bool
+	stream   bool // ngx.send_headers: an HTTP/1.0 body is not held
+}
+
+// SendHeaderNow is ngx.send_headers: as in nginx, an HTTP/1.0 response
+// then goes out without waiting for its length.
+func (o *response) SendHeaderNow(r *phases.Request) {
+	o.stream = true
+	o.SendHeader(r)
 }
 
 func (o *response) loc() *config.Location {
@@ -56,7 +65,11 @@ func (o *response) SendHeader(r *phases.Request) error {
 	if _, set := r.Header["Content-Type"]; loc != nil && !set {
 		// nginx gives handler output the location's default_type (a
 		// present but empty entry is ngx.header.content_type = nil)
-		r.Header["Content-Type"] = loc.DefaultTypeHdr()
+		if loc.DefaultType == "" {
+			r.Header["Content-Type"] = nil // default_type "": none
+		} else {
+			r.Header["Content-Type"] = loc.DefaultTypeHdr()
+		}
 	}
 	if o.notModified(r, loc) {
 		return nil // the 412 page: no filter of the handler's runs on it
@@ -67,6 +80,11 @@ func (o *response) SendHeader(r *phases.Request) error {
 			r.Phase = phases.HeaderFilter
 			o.s.filters.HeaderFilter(r, hs)
 			r.Phase = saved
+			if r.Exit == luaError {
+				// the filter failed: nothing goes out, the connection closes
+				o.aborted, o.eof, r.Finished = true, true, true
+				return errFilterFailed
+			}
 		}
 		if !r.Subrequest {
 			// add_header and expires leave subrequests alone
@@ -131,6 +149,11 @@ func (o *response) Write(r *phases.Request, chunk []byte, eof bool) error {
 			r.Phase = phases.BodyFilter
 			chunk, eof = o.s.filters.BodyFilter(r, hs, chunk, eof)
 			r.Phase = saved
+			if r.Exit == luaError {
+				// the filter failed: the response is cut short here
+				o.aborted, o.eof, r.Finished = true, true, true
+				return errFilterFailed
+			}
 		}
 	}
 	if !o.headOnly {
@@ -143,6 +166,11 @@ func (o *response) Write(r *phases.Request, chunk []byte, eof bool) error {
 	}
 	return nil
 }
+
+// luaError is r.Exit after a body filter failed (NGX_ERROR).
+const luaError = -1
+
+var errFilterFailed = errors.New("nginx output filter error")
 
 // Hijack hands the client connection to the handler (ngx.req.socket(true)):
 // what was produced so far is sent first; from then on the handler writes
@@ -207,11 +235,23 @@ func (o *response) writeHeader() {
 		o.w.WriteHeader(r.Status)
 		return
 	}
+	if hw, ok := o.w.(interface{ noHold() }); ok && (o.stream || !http10Buffering(o.loc())) {
+		hw.noHold()
+	}
+	// r.Header is h itself: handlers wrote straight into the response.
+	// The server's own Server and Date go to the writer, not into h: as
+	// in nginx, they are not among the headers ngx.resp.get_headers and
+	// $sent_http_* see.
+	dw, direct := o.w.(interface{ defaultServer([]string) })
 	if _, ok := h["Server"]; !ok {
-		if loc := o.loc(); loc == nil || loc.ServerTokens {
-			h["Server"] = serverFull
+		sv := serverFull
+		if loc := o.loc(); loc != nil && !loc.ServerTokens {
+			sv = serverShort
+		}
+		if direct {
+			dw.defaultServer(sv)
 		} else {
-			h["Server"] = serverShort
+			h["Server"] = sv
 		}
 	} else if len(h["Server"]) == 1 && h["Server"][0] == "" {
 		delete(h, "Server")
@@ -231,7 +271,7 @@ func (o *response) writeHeader() {
 	if cl, ok := h["Content-Length"]; ok && (len(cl) == 0 || strings.TrimSpace(cl[0]) == "") {
 		delete(h, "Content-Length")
 	}
-	if _, ok := h["Date"]; !ok {
+	if _, ok := h["Date"]; !ok && !direct {
 		h["Date"] = dateHeader() // net/http would format one per response
 	}
 	if _, ok := h["Content-Length"]; !ok && r.HTTP.ProtoAtLeast(1, 1) && !o.headOnly &&
@@ -241,6 +281,12 @@ func (o *response) writeHeader() {
 		h["Transfer-Encoding"] = chunkedTE
 	}
 	o.w.WriteHeader(r.Status)
+}
+
+// http10Buffering reports lua_http10_buffering (default on): whether an
+// HTTP/1.0 response of unknown length is held to be sent with its length.
+func http10Buffering(loc *config.Location) bool {
+	return loc == nil || luavm.Loc(loc).Settings["lua_http10_buffering"] != "off"
 }
 
 // dateHeader returns the Date header value, formatted once per second as
@@ -274,6 +320,21 @@ var (
 func (o *response) Finish() {
 	if !o.wrote && o.r.Header.Get("Content-Length") == "" {
 		o.r.Header.Set("Content-Length", strconv.Itoa(len(o.pending)))
+	}
+	o.Drain()
+	if hw, ok := o.w.(interface{ releaseHeld() }); ok {
+		hw.releaseHeld() // a held HTTP/1.0 body is complete now
+	}
+	o.Flush()
+}
+
+// FlushOutput is ngx.flush: it sends what the handler produced so far,
+// except that an HTTP/1.0 response held for its Content-Length stays held,
+// as nginx's flush does nothing in lua_http10_buffering mode.
+func (o *response) FlushOutput() {
+	o.Drain()
+	if hw, ok := o.w.(interface{ holding() bool }); ok && hw.holding() {
+		return
 	}
 	o.Flush()
 }

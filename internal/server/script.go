@@ -70,16 +70,17 @@ func (s *Server) runOps(r *phases.Request, ops []config.Op) (int, bool, bool) {
 func (s *Server) doReturn(r *phases.Request, op *config.Op) int {
 	code := op.Code
 	text := ""
-	switch {
-	case op.Val != nil:
+	if op.Val == nil {
+		switch {
+		case code >= 400, code == 301, code == 302, code == 303, code == 307, code == 308:
+			return code
+		}
+		// below 400 nginx answers with an empty body of the default
+		// type, not with a special response
+	} else {
 		text = op.Val.Eval(r)
-	case r.Subrequest && code < 400 && !isRedirect(code):
-		// nginx answers "return 200;" with an empty response of its own
-		// rather than an error page; a capture sees it
-	default:
-		return code
 	}
-	if isRedirect(code) {
+	if code == 301 || code == 302 || code == 303 || code == 307 || code == 308 {
 		if strings.HasPrefix(text, "/") {
 			text = absoluteURL(r, text)
 			r.LocationFirst = true
