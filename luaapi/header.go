@@ -124,6 +124,13 @@ func escapeBytes(s string, esc func(byte) bool) string {
 
 // respHeaderName maps a Lua key to the canonical response header name.
 func respHeaderName(L *lua.LState, r *phases.Request, k lua.LValue) string {
+	canon, _ := respHeaderNames(L, r, k)
+	return canon
+}
+
+// respHeaderNames is the canonical name of response header k and the
+// name as the handler spelled it.
+func respHeaderNames(L *lua.LState, r *phases.Request, k lua.LValue) (canon, given string) {
 	var name string
 	switch x := k.(type) {
 	case lua.LString:
@@ -137,7 +144,7 @@ func respHeaderName(L *lua.LState, r *phases.Request, k lua.LValue) string {
 		name = strings.ReplaceAll(name, "_", "-")
 	}
 	// canonical first: a name with bytes to escape stays as given
-	return escapeRespName(textproto.CanonicalMIMEHeaderKey(name))
+	return escapeRespName(textproto.CanonicalMIMEHeaderKey(name)), escapeRespName(name)
 }
 
 // headerValues converts a Lua value to header values; as in nginx, empty
@@ -242,10 +249,11 @@ func (a *api) headerSet(L *lua.LState) int {
 		a.log(errlog.Error, "attempt to set ngx.header.HEADER after sending out response headers")
 		return 0
 	}
-	name := respHeaderName(L, r, L.Get(2))
+	name, given := respHeaderNames(L, r, L.Get(2))
 	if name == "" {
 		return 0 // nginx sends no header without a name
 	}
+	r.SpellHeader(name, given)
 	vs := headerValues(L, L.Get(3))
 	if len(vs) > 1 && singleValued[name] {
 		vs = vs[len(vs)-1:] // nginx keeps one: the last
@@ -299,7 +307,10 @@ func (a *api) respAddHeader(L *lua.LState) int {
 		a.log(errlog.Error, "attempt to set ngx.header.HEADER after sending out response headers")
 		return 0
 	}
-	key := respHeaderName(L, r, lua.LString(name))
+	key, given := respHeaderNames(L, r, lua.LString(name))
+	if _, ok := r.Header[key]; !ok {
+		r.SpellHeader(key, given)
+	}
 	r.Header[key] = append(r.Header[key], headerValues(L, L.Get(2))...)
 	return 0
 }
@@ -342,16 +353,14 @@ func (a *api) respGetHeaders(L *lua.LState) int {
 	if respChunked(r) && a.phase() != phases.HeaderFilter {
 		set("transfer-encoding", "chunked")
 	}
-	keys := make([]string, 0, len(r.Header))
+	keys := phases.OrderedKeys(r.Header, r.HeaderOrder, func(k string) bool {
+		vs := r.Header[k]
+		return k == "Content-Type" || len(vs) == 0 || len(vs) == 1 && vs[0] == ""
+	})
 	n := 0
-	for k, vs := range r.Header {
-		if k == "Content-Type" || len(vs) == 0 || len(vs) == 1 && vs[0] == "" {
-			continue
-		}
-		keys = append(keys, k)
-		n += len(vs)
+	for _, k := range keys {
+		n += len(r.Header[k])
 	}
-	sort.Strings(keys)
 	count, truncated := n, false
 	if max > 0 && n+extra > max {
 		truncated, count = true, max-extra
@@ -359,6 +368,9 @@ func (a *api) respGetHeaders(L *lua.LState) int {
 loop:
 	for _, k := range keys {
 		key := a.headerName(k, raw)
+		if s, ok := r.HeaderCase[k]; ok && raw {
+			key = lua.LString(s)
+		}
 		for _, v := range r.Header[k] {
 			switch old := t.RawGet(key).(type) {
 			case *lua.LNilType:

@@ -55,7 +55,7 @@ func TestRespHeaders(t *testing.T) {
 		{name: "get and add", path: "/getresp", want: "" +
 			"{connection=string:keep-alive,x-a=string:1,x-m={1=string:1,2=string:2,3=string:3},x-new={1=string:n1,2=string:n2,3=string:n3},x-under=string:u} nil\n" +
 			"1 1 1\n" +
-			"{X-A=string:1,X-Added=string:yes,X-M={1=string:1,2=string:2,3=string:3},X-New={1=string:n1,2=string:n2,3=string:n3},X-Under=string:u,connection=string:keep-alive,content-type=string:text/plain,transfer-encoding=string:chunked}\n" +
+			"{X-A=string:1,X-Added=string:yes,X-M={1=string:1,2=string:2,3=string:3},X-New={1=string:n1,2=string:n2,3=string:n3},connection=string:keep-alive,content-type=string:text/plain,transfer-encoding=string:chunked,x-under=string:u}\n" +
 			"4 truncated\nbad argument #2 to * (value expected)\nbad argument #1 to * (string expected, got nil)\n",
 			hdrs: map[string]string{"X-M": "1, 2, 3", "X-New": "n1, n2, n3", "X-Under": "u", "X-Added": "yes"}},
 		{name: "no underscore transform", path: "/noxform", want: "a nil\n",

@@ -3,6 +3,8 @@ package phases
 import (
 	"net"
 	"net/http"
+	"slices"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -76,6 +78,14 @@ type Request struct {
 	// HeadLen is the size of the request line and headers as received (0
 	// when unknown, as for a subrequest).
 	HeadLen int
+	// HeaderCase holds the response header names a handler spelled
+	// otherwise than Header's canonical keys ("X-HF" for "X-Hf", "ETag"
+	// for "Etag"): they go out as spelled, as nginx sends them.
+	HeaderCase map[string]string
+	// HeaderOrder lists the canonical names of the response headers a
+	// handler set, in the order it first set them: they go out in that
+	// order, as in nginx.
+	HeaderOrder []string
 	// NoNotModified keeps the not-modified filter (304/412 answers to
 	// conditional requests) away from this response (a proxied one).
 	NoNotModified bool
@@ -192,4 +202,39 @@ func (r *Request) HeaderValue(canonical string) (string, bool) {
 		sep = "; "
 	}
 	return strings.Join(vs, sep), true
+}
+
+// SpellHeader records how a handler spelled the response header whose
+// canonical name is canon, and its place among the headers set so far.
+func (r *Request) SpellHeader(canon, given string) {
+	if !slices.Contains(r.HeaderOrder, canon) {
+		r.HeaderOrder = append(r.HeaderOrder, canon)
+	}
+	if given == canon {
+		delete(r.HeaderCase, canon)
+		return
+	}
+	if r.HeaderCase == nil {
+		r.HeaderCase = make(map[string]string, 2)
+	}
+	r.HeaderCase[canon] = given
+}
+
+// OrderedKeys returns the keys of h other than skip's: first those of
+// order, in that order, then the rest sorted.
+func OrderedKeys(h map[string][]string, order []string, skip func(string) bool) []string {
+	keys := make([]string, 0, len(h))
+	for _, k := range order {
+		if _, ok := h[k]; ok && !skip(k) && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	n := len(keys)
+	for k := range h {
+		if !skip(k) && !slices.Contains(keys[:n], k) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys[n:])
+	return keys
 }

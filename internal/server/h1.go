@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/goresty/goresty/internal/errlog"
+	"github.com/goresty/goresty/phases"
 )
 
 // The HTTP/1.x front end. goresty serves connections itself instead of
@@ -629,12 +631,14 @@ type h1resp struct {
 	// locFirst: Location goes in nginx's fixed place (see
 	// phases.Request.LocationFirst)
 	locFirst bool
-	server   []string // the default Server header (see defaultServer)
-	stream   bool     // an HTTP/1.0 body of unknown length is not held (see noHold)
-	none     bool     // no body allowed (HEAD, 1xx, 204, 304)
-	cl       int64    // Content-Length sent, -1 none
-	n        int64    // body bytes written
-	keep     bool     // keep the connection after this response
+	spell    map[string]string // header names as the handler spelled them
+	order    []string          // the handler's header names in the order it set them
+	server   []string          // the default Server header (see defaultServer)
+	stream   bool              // an HTTP/1.0 body of unknown length is not held (see noHold)
+	none     bool              // no body allowed (HEAD, 1xx, 204, 304)
+	cl       int64             // Content-Length sent, -1 none
+	n        int64             // body bytes written
+	keep     bool              // keep the connection after this response
 }
 
 func (w *h1resp) Header() http.Header { return w.h }
@@ -741,16 +745,26 @@ func (w *h1resp) writeHead() {
 			b.WriteString("Connection: close\r\n")
 		}
 	}
-	if len(rest) > 1 {
+	if len(w.order) > 0 {
+		// the handler's headers in the order it set them, then the rest
+		rest = phases.OrderedKeys(h, w.order, func(k string) bool { return !slices.Contains(rest, k) })
+	} else if len(rest) > 1 {
 		sort.Strings(rest)
 	}
 	for _, k := range rest {
-		writeHeaderLines(b, k, h[k])
+		name := k
+		if s, ok := w.spell[k]; ok {
+			name = s // as the handler spelled it
+		}
+		writeHeaderLines(b, name, h[k])
 	}
 	b.WriteString("\r\n")
 }
 
 func (w *h1resp) locationFirst(on bool) { w.locFirst = on }
+
+// headerCase gives the spellings and the order of the handler's header names.
+func (w *h1resp) headerCase(m map[string]string, order []string) { w.spell, w.order = m, order }
 
 // defaultServer sets the Server header sent when the handler set none.
 func (w *h1resp) defaultServer(v []string) { w.server = v }

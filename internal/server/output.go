@@ -225,6 +225,11 @@ func (o *response) writeHeader() {
 	if lw, ok := o.w.(interface{ locationFirst(bool) }); ok {
 		lw.locationFirst(r.LocationFirst)
 	}
+	if hw, ok := o.w.(interface {
+		headerCase(map[string]string, []string)
+	}); ok && len(r.HeaderOrder) > 0 {
+		hw.headerCase(r.HeaderCase, r.HeaderOrder)
+	}
 	// r.Header is h itself: handlers wrote straight into the response
 	if r.Subrequest {
 		// a subrequest's headers stay as its handlers left them: nginx's
