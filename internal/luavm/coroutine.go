@@ -176,6 +176,10 @@ func (w *Worker) installCoroutines() {
 		return len(vals) + 1
 	}
 	rawYield := func(L *lua.LState) int {
+		if inNestedCall(false) {
+			// see nested.go: gopher-lua cannot yield out of a metamethod
+			L.RaiseError("attempt to yield across C-call boundary")
+		}
 		return L.Yield(argsOf(L)...)
 	}
 	rawStatus := func(L *lua.LState) int {

@@ -95,6 +95,12 @@ func Await(L *lua.LState, w *Worker, nret int, op Op) int {
 		L.RaiseError("attempt to yield across C-call boundary")
 		return 0
 	}
+	if inNestedCall(true) {
+		if t.noYield {
+			L.RaiseError("attempt to yield across C-call boundary")
+		}
+		return w.awaitHere(L, t, nret, op)
+	}
 	t.op = op
 	t.nret = nret
 	return L.Yield(w.Sys)
@@ -103,6 +109,10 @@ func Await(L *lua.LState, w *Worker, nret int, op Op) int {
 // Exit ends the running task with code (ngx.exit): the coroutine yields
 // and is never resumed.
 func Exit(L *lua.LState, w *Worker, code int) int {
+	if inNestedCall(true) {
+		// see nested.go: the coroutine cannot be left from here
+		L.RaiseError("attempt to yield across C-call boundary")
+	}
 	t := w.cur
 	t.exited = true
 	t.code = code

@@ -308,6 +308,10 @@ func Wait(L *lua.LState, w *Worker, cos []*lua.LState) int {
 	for _, th := range targets {
 		th.thread.waiters = append(th.thread.waiters, t)
 	}
+	if inNestedCall(true) {
+		// see nested.go: the coroutine cannot be left from here
+		L.RaiseError("attempt to yield across C-call boundary")
+	}
 	t.waitOn = targets
 	t.waiting = true
 	t.nret = -1
