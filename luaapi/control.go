@@ -278,14 +278,41 @@ func (a *api) logLine(L *lua.LState, start int) string {
 	return string(b)
 }
 
-// where is the "chunk:line:" prefix OpenResty puts before log messages.
+// where is the "chunk:line: func(): " prefix OpenResty puts before log
+// messages; the function's name is there when the caller's code names it
+// (a local, global, field or method call), as LuaJIT's debug info gives it.
 func where(L *lua.LState) string {
-	if dbg, ok := L.GetStack(1); ok {
-		if _, err := L.GetInfo("Sl", dbg, lua.LNil); err == nil && dbg.CurrentLine > 0 {
-			return fmt.Sprintf("[lua] %s:%d: ", shortSource(dbg.Source), dbg.CurrentLine)
+	dbg, ok := L.GetStack(1)
+	if !ok {
+		return "[lua] "
+	}
+	if _, err := L.GetInfo("Sln", dbg, lua.LNil); err != nil || dbg.CurrentLine <= 0 {
+		return "[lua] "
+	}
+	if name := logFuncName(L, dbg); name != "" {
+		return fmt.Sprintf("[lua] %s:%d: %s(): ", shortSource(dbg.Source), dbg.CurrentLine, name)
+	}
+	return fmt.Sprintf("[lua] %s:%d: ", shortSource(dbg.Source), dbg.CurrentLine)
+}
+
+// logFuncName is the name of the Lua function at level 1 as its caller
+// called it, or "" when the call site gives none: gopher-lua reports such
+// frames (main chunk, coroutine bodies, tail calls, calls from Go) with
+// names of its own, in <> or ().
+func logFuncName(L *lua.LState, dbg *lua.Debug) string {
+	name := dbg.Name
+	if dbg.What != "Lua" || name == "" || name == "?" || name == "main chunk" || name == "corountine" ||
+		name[0] == '<' || name[0] == '(' {
+		return ""
+	}
+	// a function run by goresty's own Lua layer (pcall, coroutines) was
+	// called from C in LuaJIT: no name
+	if up, ok := L.GetStack(2); ok {
+		if _, err := L.GetInfo("S", up, lua.LNil); err == nil && up.Source == "[goresty]" {
+			return ""
 		}
 	}
-	return "[lua] "
+	return name
 }
 
 func shortSource(s string) string {
