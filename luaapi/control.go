@@ -315,8 +315,11 @@ func logFuncName(L *lua.LState, dbg *lua.Debug) string {
 	return name
 }
 
+// shortSource is the source as lua-nginx-module prints it before a log
+// message: what follows its last slash, even inside a chunk name
+// ("content_by_lua(conf.d/a.conf:3)" gives "a.conf:3)").
 func shortSource(s string) string {
-	if i := strings.LastIndexByte(s, '/'); i >= 0 && !strings.Contains(s, "(") {
+	if i := strings.LastIndexByte(s, '/'); i >= 0 {
 		return s[i+1:]
 	}
 	return s

@@ -203,7 +203,7 @@ func (w *Worker) logTask(t *Task, lv errlog.Level, msg string) {
 // traceback builds "stack traceback:" lines for the running thread L.
 func traceback(L *lua.LState) string {
 	var b strings.Builder
-	b.WriteString("stack traceback:\n\tcoroutine 0:")
+	b.WriteString("stack traceback:\ncoroutine 0:")
 	last := ""
 	for level := 0; level < 30; level++ {
 		dbg, ok := L.GetStack(level)
