@@ -159,7 +159,9 @@ func (a *api) controlExit(L *lua.LState) int {
 		// (ngx.status = 201; ngx.exit(200) sends 201)
 		r.Status = code
 	}
-	if code > 0 && r.HeaderSent && code >= 300 {
+	// as lua-nginx-module: 408, 444 and 499 close the connection and the
+	// status already sent may be repeated, without a complaint
+	if r.HeaderSent && code >= 300 && code != 408 && code != 444 && code != 499 && code != r.Status {
 		a.log(errlog.Error, fmt.Sprintf("attempt to set status %d via ngx.exit after sending out the response status %d", code, r.Status))
 	}
 	return luavm.Exit(L, a.w, code)
