@@ -215,10 +215,11 @@ func (a *api) controlRedirect(L *lua.LState) int {
 
 func (a *api) controlSleep(L *lua.LState) int {
 	v := L.Get(1)
-	n, ok := v.(lua.LNumber)
+	f, ok := stdlib.ToNumber(v)
 	if !ok {
 		L.ArgError(1, "number expected, got "+v.Type().String())
 	}
+	n := lua.LNumber(f)
 	if n < 0 {
 		L.RaiseError("invalid sleep duration \"%s\"", stdlib.FormatNumber(float64(n)))
 	}

@@ -335,7 +335,12 @@ func (sa *sockAPI) tcpReceive(L *lua.LState) int {
 	ts := sa.checkTCP(L, "receive")
 	mode, size := byte('l'), 0
 	if n == 2 {
-		switch v := L.Get(2).(type) {
+		v := L.Get(2)
+		if f, ok := stdlib.ToNumber(v); ok {
+			// a numeric string is a size, as lua_isnumber says in ngx_lua
+			v = lua.LNumber(f)
+		}
+		switch v := v.(type) {
 		case lua.LString:
 			if len(v) != 2 || v[0] != '*' {
 				sockArgError(L, 2, "receive", "bad pattern argument: "+string(v))
@@ -441,7 +446,7 @@ func (sa *sockAPI) tcpReceiveUntil(L *lua.LState) int {
 	it := L.NewFunction(func(L *lua.LState) int {
 		size := 0
 		if L.GetTop() >= 1 && L.Get(1) != lua.LNil {
-			v, ok := L.Get(1).(lua.LNumber)
+			v, ok := stdlib.ToNumber(L.Get(1))
 			if !ok {
 				msg := "bad argument #1 to '?' (number expected, got " + L.Get(1).Type().String() + ")"
 				if pos := callerPos(L); pos != "" {

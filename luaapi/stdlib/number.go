@@ -4,6 +4,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	lua "github.com/yuin/gopher-lua"
 )
 
 // FormatNumber formats f as LuaJIT's tostring does ("%.14g", with "inf",
@@ -30,6 +32,19 @@ func AppendNumber(b []byte, f float64) []byte {
 		return append(b, "-inf"...)
 	}
 	return strconv.AppendFloat(b, f, 'g', 14, 64)
+}
+
+// ToNumber converts v as lua_tonumber does for the C functions of
+// lua-nginx-module: a number, or a string that reads as one ("3", " 0x10 ");
+// ok is false for anything else.
+func ToNumber(v lua.LValue) (f float64, ok bool) {
+	switch v := v.(type) {
+	case lua.LNumber:
+		return float64(v), true
+	case lua.LString:
+		return parseNumber(string(v))
+	}
+	return 0, false
 }
 
 // parseNumber converts a string to a number as LuaJIT's lua_tonumber does:
