@@ -298,24 +298,14 @@ func where(L *lua.LState) string {
 	return fmt.Sprintf("[lua] %s:%d: ", shortSource(dbg.Source), dbg.CurrentLine)
 }
 
-// logFuncName is the name of the Lua function at level 1 as its caller
-// called it, or "" when the call site gives none: gopher-lua reports such
-// frames (main chunk, coroutine bodies, tail calls, calls from Go) with
-// names of its own, in <> or ().
+// logFuncName is the name of the Lua function at level 1 as LuaJIT names
+// it from its call site (luavm.CallName), or "" for the main chunk and for
+// functions called from Go (pcall, coroutines).
 func logFuncName(L *lua.LState, dbg *lua.Debug) string {
-	name := dbg.Name
-	if dbg.What != "Lua" || name == "" || name == "?" || name == "main chunk" || name == "corountine" ||
-		name[0] == '<' || name[0] == '(' {
+	if dbg.What != "Lua" && dbg.What != "tail" {
 		return ""
 	}
-	// a function run by goresty's own Lua layer (pcall, coroutines) was
-	// called from C in LuaJIT: no name
-	if up, ok := L.GetStack(2); ok {
-		if _, err := L.GetInfo("S", up, lua.LNil); err == nil && up.Source == "[goresty]" {
-			return ""
-		}
-	}
-	return name
+	return luavm.CallName(dbg)
 }
 
 // shortSource is the source as lua-nginx-module prints it before a log

@@ -98,7 +98,7 @@ co.wrap = function(f)
 	local c = new_co(f)
 	return function(...) return wrapped(fwd(c, raw_resume(c, ...))) end
 end
-return pcall_, xpcall_, co, entry
+return pcall_, xpcall_, co, entry, tramp, xentry
 `
 
 // installCoroutines replaces pcall, xpcall and coroutine.* with the
@@ -266,12 +266,16 @@ func (w *Worker) installCoroutines() {
 		L.Remove(1)
 		return n
 	}))
-	L.Call(15, 4)
-	co := L.Get(-2).(*lua.LTable)
-	w.entry = L.Get(-1).(*lua.LFunction)
-	L.SetGlobal("pcall", L.Get(-4))
-	L.SetGlobal("xpcall", L.Get(-3))
-	L.Pop(4)
+	L.Call(15, 6)
+	co := L.Get(-4).(*lua.LTable)
+	w.entry = L.Get(-3).(*lua.LFunction)
+	w.tramp, w.xentry = L.Get(-2).(*lua.LFunction), L.Get(-1).(*lua.LFunction)
+	L.SetGlobal("pcall", L.Get(-6))
+	L.SetGlobal("xpcall", L.Get(-5))
+	L.Pop(6)
+	if dbg, ok := L.GetGlobal("debug").(*lua.LTable); ok {
+		dbg.RawSetString("traceback", L.NewFunction(w.debugTraceback))
+	}
 	cot := L.GetGlobal("coroutine").(*lua.LTable)
 	co.ForEach(func(k, v lua.LValue) { cot.RawSet(k, v) })
 }

@@ -62,10 +62,12 @@ type Worker struct {
 	// Sys is the sentinel value system yields carry.
 	Sys *lua.LUserData
 
-	timers  sync.WaitGroup
-	entry   *lua.LFunction
-	closed  bool     // under mu: the VM is closed
-	closers []func() // run after the VM is closed (OnClose)
+	timers sync.WaitGroup
+	entry  *lua.LFunction
+	// tramp and xentry start the coroutines of pcall and xpcall
+	tramp, xentry *lua.LFunction
+	closed        bool     // under mu: the VM is closed
+	closers       []func() // run after the VM is closed (OnClose)
 }
 
 // vmOptions keep threads small: a coroutine with gopher-lua's default

@@ -1,0 +1,226 @@
+package luavm
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/goresty/goresty/luaapi/stdlib"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// debug.traceback as LuaJIT writes it. gopher-lua's own names frames its
+// way ("in corountine", "[G]: ?", "(tailcall): ?") and shows goresty's
+// yield-safe pcall layer; this one shows what a LuaJIT program sees: C
+// functions as "[C]: in function 'name'", pcall and xpcall as C frames
+// with their caller's frames below, a function that tail-called the
+// traceback gone, and names taken from the call site.
+
+// frame is what the traceback needs of a gopher-lua call frame beyond
+// lua.Debug. gopher-lua does not export it: it is read by reflection (as
+// stdlib's vmerror does), which a gopher-lua with another layout turns
+// into ok == false.
+type frame struct {
+	pc       int // one past the instruction running
+	parentFn *lua.LFunction
+	parentPc int
+}
+
+func frameOf(dbg *lua.Debug) (fr frame, ok bool) {
+	v := reflect.ValueOf(dbg).Elem().FieldByName("frame")
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return fr, false
+	}
+	cf := v.Elem()
+	pc := cf.FieldByName("Pc")
+	if pc.Kind() != reflect.Int {
+		return fr, false
+	}
+	fr.pc = int(pc.Int())
+	if p := cf.FieldByName("Parent"); p.Kind() == reflect.Pointer && !p.IsNil() {
+		pf := p.Elem()
+		fn, ppc := pf.FieldByName("Fn"), pf.FieldByName("Pc")
+		if fn.Kind() == reflect.Pointer && fn.Type() == reflect.TypeFor[*lua.LFunction]() && !fn.IsNil() && ppc.Kind() == reflect.Int {
+			fr.parentFn = (*lua.LFunction)(fn.UnsafePointer())
+			fr.parentPc = int(ppc.Int())
+		}
+	}
+	return fr, true
+}
+
+// frameID identifies the call frame of dbg (0 if unknown).
+func frameID(dbg *lua.Debug) uintptr {
+	v := reflect.ValueOf(dbg).Elem().FieldByName("frame")
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return 0
+	}
+	return v.Pointer()
+}
+
+// CallName is the name LuaJIT gives the function of dbg: the name its
+// caller called it by (a local, global, field or method; kept through a
+// tail call), or the metamethod an indexing ran, or "" when the caller
+// is a Go function or gives no name.
+func CallName(dbg *lua.Debug) string {
+	fr, ok := frameOf(dbg)
+	if !ok || fr.parentFn == nil || fr.parentFn.IsG || fr.parentFn.Proto == nil {
+		return ""
+	}
+	p, pc := fr.parentFn.Proto, fr.parentPc-1
+	if p.SourceName == "[goresty]" {
+		return ""
+	}
+	for _, c := range p.DbgCalls {
+		if c.Pc == pc {
+			if c.Name == "?" {
+				return ""
+			}
+			return c.Name
+		}
+	}
+	if pc >= 0 && pc < len(p.Code) {
+		switch int(p.Code[pc] >> 26) {
+		case lua.OP_GETTABLE, lua.OP_GETTABLEKS, lua.OP_SELF:
+			return "__index"
+		case lua.OP_SETTABLE, lua.OP_SETTABLEKS:
+			return "__newindex"
+		}
+	}
+	return ""
+}
+
+// tailCalled reports whether the Lua frame dbg is running a tail call:
+// LuaJIT has already replaced it by the callee.
+func tailCalled(dbg *lua.Debug, f *lua.LFunction) bool {
+	fr, ok := frameOf(dbg)
+	if !ok || f == nil || f.IsG || f.Proto == nil || fr.pc < 1 || fr.pc > len(f.Proto.Code) {
+		return false
+	}
+	return int(f.Proto.Code[fr.pc-1]>>26) == lua.OP_TAILCALL
+}
+
+// traceLines lists the traceback lines of co as LuaJIT would show them,
+// the innermost frame first (level 0 is the running function).
+func (w *Worker) traceLines(co *lua.LState) []string {
+	var lines []string
+	for co != nil {
+		var bottom *lua.LFunction
+		type info struct {
+			dbg *lua.Debug
+			fn  *lua.LFunction
+		}
+		var fs []info
+		seen := map[uintptr]bool{}
+		for level := 0; ; level++ {
+			dbg, ok := co.GetStack(level)
+			if !ok {
+				break
+			}
+			// gopher-lua counts a tail call as levels of its own and answers
+			// them with the bottom frame again: each frame once
+			if id := frameID(dbg); id != 0 {
+				if seen[id] {
+					continue
+				}
+				seen[id] = true
+			}
+			f, err := co.GetInfo("Slnf", dbg, lua.LNil)
+			if err != nil {
+				break
+			}
+			fn, _ := f.(*lua.LFunction)
+			fs = append(fs, info{dbg, fn})
+			bottom = fn
+		}
+		for i, fi := range fs {
+			dbg, fn := fi.dbg, fi.fn
+			if stdlib.IsConcat(fn) || dbg.Source == "[goresty]" {
+				continue
+			}
+			layer := i+1 < len(fs) && fs[i+1].dbg.Source == "[goresty]"
+			if fn != nil && fn.IsG || dbg.What == "G" {
+				if layer {
+					continue // the yield-safe layer's own Go functions
+				}
+				if name := CallName(dbg); name != "" {
+					lines = append(lines, "[C]: in function '"+name+"'")
+				} else {
+					lines = append(lines, "[C]: ?")
+				}
+				continue
+			}
+			if i > 0 && (fs[i-1].fn != nil && fs[i-1].fn.IsG) && tailCalled(dbg, fn) {
+				continue // it tail-called the Go function above: gone in LuaJIT
+			}
+			line := fmt.Sprintf("%s:%d: in ", dbg.Source, dbg.CurrentLine)
+			switch name := CallName(dbg); {
+			case dbg.What == "main" && dbg.LineDefined <= 0:
+				line += "main chunk"
+			case name != "" && !layer:
+				line += "function '" + name + "'"
+			default:
+				line += fmt.Sprintf("function <%s:%d>", dbg.Source, dbg.LineDefined)
+			}
+			lines = append(lines, line)
+		}
+		// pcall and xpcall run their function in a coroutine of their own:
+		// go on with the frames of the code that called them
+		switch {
+		case bottom == w.tramp && bottom != nil:
+			lines = append(lines, "[C]: in function 'pcall'")
+		case bottom == w.xentry && bottom != nil:
+			lines = append(lines, "[C]: in function 'xpcall'")
+		default:
+			return lines
+		}
+		co = co.Parent
+	}
+	return lines
+}
+
+// debugTraceback is debug.traceback([thread,] [message [, level]]).
+func (w *Worker) debugTraceback(L *lua.LState) int {
+	co, arg := L, 1
+	if th, ok := L.Get(1).(*lua.LState); ok {
+		co, arg = th, 2
+	}
+	msg := L.Get(arg)
+	if L.GetTop() >= arg {
+		switch msg.(type) {
+		case lua.LString, lua.LNumber:
+		default:
+			if msg != lua.LNil || L.GetTop() >= arg {
+				L.Push(msg) // not a message: returned as it is
+				return 1
+			}
+		}
+	}
+	level := 1
+	if co != L {
+		level = 0
+	}
+	if L.GetTop() >= arg+1 {
+		level = L.CheckInt(arg + 1)
+	}
+	var b strings.Builder
+	if s, ok := msg.(lua.LString); ok {
+		b.WriteString(string(s))
+		b.WriteByte('\n')
+	} else if n, ok := msg.(lua.LNumber); ok {
+		b.WriteString(stdlib.FormatNumber(float64(n)))
+		b.WriteByte('\n')
+	}
+	b.WriteString("stack traceback:")
+	lines := w.traceLines(co)
+	if level < 0 {
+		level = 0
+	}
+	if level < len(lines) {
+		for _, l := range lines[level:] {
+			b.WriteString("\n\t")
+			b.WriteString(l)
+		}
+	}
+	L.Push(lua.LString(b.String()))
+	return 1
+}
