@@ -225,14 +225,14 @@ func traceback(L *lua.LState) string {
 		} else if dbg.Source == "[goresty]" {
 			continue // the yield-safe layer's own frames
 		} else {
-			line = fmt.Sprintf("%s:%d: in ", dbg.Source, dbg.CurrentLine)
+			line = fmt.Sprintf("%s:%d: in ", shortSrc(dbg.Source), dbg.CurrentLine)
 			switch {
 			case dbg.What == "main" && dbg.LineDefined <= 0:
 				line += "main chunk"
 			case dbg.Name != "":
 				line += "function '" + dbg.Name + "'"
 			default:
-				line += fmt.Sprintf("function <%s:%d>", dbg.Source, dbg.LineDefined)
+				line += fmt.Sprintf("function <%s:%d>", shortSrc(dbg.Source), dbg.LineDefined)
 			}
 		}
 		if line == last {
@@ -246,31 +246,15 @@ func traceback(L *lua.LState) string {
 }
 
 // callerTrace is debug.traceback("", 2) as seen from a Go function: the
-// Lua frames of its callers.
-func callerTrace(L *lua.LState) string {
+// frames of its callers, as LuaJIT shows them.
+func (w *Worker) callerTrace(L *lua.LState) string {
 	var b strings.Builder
 	b.WriteString("stack traceback:")
-	last := ""
-	for level := 1; level < 30; level++ {
-		dbg, ok := L.GetStack(level)
-		if !ok {
-			break
-		}
-		if _, err := L.GetInfo("Sln", dbg, lua.LNil); err != nil || dbg.What == "G" || dbg.Source == "[goresty]" {
-			continue
-		}
-		line := fmt.Sprintf("\n\t%s:%d: in ", dbg.Source, dbg.CurrentLine)
-		switch {
-		case dbg.What == "main" && dbg.LineDefined <= 0:
-			line += "main chunk"
-		case dbg.Name != "":
-			line += "function '" + dbg.Name + "'"
-		default:
-			line += fmt.Sprintf("function <%s:%d>", dbg.Source, dbg.LineDefined)
-		}
-		if line != last { // a tail call shows its frame twice
-			b.WriteString(line)
-			last = line
+	lines := w.traceLines(L)
+	if len(lines) > 1 {
+		for _, l := range lines[1:] {
+			b.WriteString("\n\t")
+			b.WriteString(l)
 		}
 	}
 	return b.String()

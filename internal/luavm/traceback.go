@@ -150,16 +150,26 @@ func (w *Worker) traceLines(co *lua.LState) []string {
 				continue
 			}
 			if i > 0 && (fs[i-1].fn != nil && fs[i-1].fn.IsG) && tailCalled(dbg, fn) {
-				continue // it tail-called the Go function above: gone in LuaJIT
+				// it tail-called the Go function above: gone in LuaJIT, which
+				// names the Go function after this frame's call site
+				if n := len(lines); n > 0 && strings.HasPrefix(lines[n-1], "[C]: ") {
+					if name := CallName(dbg); name != "" {
+						lines[n-1] = "[C]: in function '" + name + "'"
+					} else {
+						lines[n-1] = "[C]: ?"
+					}
+				}
+				continue
 			}
-			line := fmt.Sprintf("%s:%d: in ", dbg.Source, dbg.CurrentLine)
+			src := shortSrc(dbg.Source)
+			line := fmt.Sprintf("%s:%d: in ", src, dbg.CurrentLine)
 			switch name := CallName(dbg); {
-			case dbg.What == "main" && dbg.LineDefined <= 0:
+			case fn != nil && fn.Proto != nil && fn.Proto.LineDefined == 0:
 				line += "main chunk"
 			case name != "" && !layer:
 				line += "function '" + name + "'"
 			default:
-				line += fmt.Sprintf("function <%s:%d>", dbg.Source, dbg.LineDefined)
+				line += fmt.Sprintf("function <%s:%d>", src, dbg.LineDefined)
 			}
 			lines = append(lines, line)
 		}
@@ -176,6 +186,16 @@ func (w *Worker) traceLines(co *lua.LState) []string {
 		co = co.Parent
 	}
 	return lines
+}
+
+// shortSrc is a source name as LuaJIT prints it (LUA_IDSIZE): a file name
+// longer than 59 bytes keeps its end after "...". (Chunk names of inline
+// code are made short enough already.)
+func shortSrc(s string) string {
+	if len(s) > 59 {
+		return "..." + s[len(s)-56:]
+	}
+	return s
 }
 
 // debugTraceback is debug.traceback([thread,] [message [, level]]).

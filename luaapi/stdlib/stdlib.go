@@ -26,6 +26,7 @@ func Open(L *lua.LState) {
 	g.RawSetString("select", L.NewFunction(baseSelect))
 	g.RawSetString("setmetatable", L.NewFunction(baseSetMetatable))
 	g.RawSetString("tonumber", L.NewFunction(baseToNumber))
+	g.RawSetString("module", L.NewFunction(baseModule))
 
 	if str, ok := L.GetGlobal("string").(*lua.LTable); ok {
 		str.RawSetString("format", L.NewFunction(strFormat))
