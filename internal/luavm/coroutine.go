@@ -306,7 +306,7 @@ func luaWhere(L *lua.LState, level int) string {
 		if _, err := L.GetInfo("Sl", dbg, lua.LNil); err != nil {
 			return ""
 		}
-		if dbg.What == "G" || dbg.CurrentLine <= 0 {
+		if dbg.What == "G" || dbg.CurrentLine < 0 {
 			if l == level {
 				// LuaJIT: the level names a C function: no position
 				return ""

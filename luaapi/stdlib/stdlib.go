@@ -31,6 +31,7 @@ func Open(L *lua.LState) {
 	if str, ok := L.GetGlobal("string").(*lua.LTable); ok {
 		str.RawSetString("format", L.NewFunction(strFormat))
 		str.RawSetString("rep", L.NewFunction(strRep))
+		str.RawSetString("dump", L.NewFunction(strDump))
 		str.RawSetString("gmatch", L.NewFunction(strGmatch))
 		str.RawSetString("gfind", lua.LNil) // LuaJIT 2.1 dropped it
 	}
