@@ -211,7 +211,8 @@ func (w *Worker) installCoroutines() {
 		case <-*w.kill.Load():
 			L.Push(lua.LTrue)
 		default:
-			L.Push(lua.LFalse)
+			// an ngx.exit unwinding out of a metamethod passes pcall too
+			L.Push(lua.LBool(w.cur != nil && w.cur.unwinding))
 		}
 		return 1
 	}

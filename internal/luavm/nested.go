@@ -18,7 +18,8 @@ import (
 // So a wait from inside such a call does not yield: the operation runs
 // right there, with the VM released as during any other wait, and the
 // call returns its values directly. Only this coroutine waits; the other
-// light threads of its request go on after it.
+// light threads of its request go on after it. ngx.exit there unwinds the
+// coroutine with an error that pcall and user coroutines pass on (Exit).
 
 const (
 	glPkg      = "github.com/yuin/gopher-lua."

@@ -47,6 +47,9 @@ type Task struct {
 	// Args is ngx.arg (set_by_lua arguments, body_filter chunk and eof).
 	Args    []lua.LValue
 	noYield bool
+	// unwinding: ngx.exit ran where the coroutine cannot yield (nested.go);
+	// an error carries it out of the coroutine
+	unwinding bool
 	// exposed: coroutine.running() gave Lua a handle on one of the task's
 	// coroutines, which therefore are not reused.
 	exposed bool
@@ -109,14 +112,16 @@ func Await(L *lua.LState, w *Worker, nret int, op Op) int {
 // Exit ends the running task with code (ngx.exit): the coroutine yields
 // and is never resumed.
 func Exit(L *lua.LState, w *Worker, code int) int {
-	if inNestedCall(true) {
-		// see nested.go: the coroutine cannot be left from here
-		L.RaiseError("attempt to yield across C-call boundary")
-	}
 	t := w.cur
 	t.exited = true
 	t.code = code
 	t.op = nil
+	if inNestedCall(true) {
+		// see nested.go: the coroutine cannot yield from here, so it is
+		// unwound by an error that pcall and coroutines pass on
+		t.unwinding = true
+		L.RaiseError("ngx.exit(%d)", code)
+	}
 	return L.Yield(w.Sys)
 }
 
