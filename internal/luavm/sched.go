@@ -205,47 +205,14 @@ func (w *Worker) logTask(t *Task, lv errlog.Level, msg string) {
 	w.RT.Log.Log(lv, nil, msg)
 }
 
-// traceback builds "stack traceback:" lines for the running thread L.
-func traceback(L *lua.LState) string {
+// traceback builds the "stack traceback:" of an error in the running
+// thread L, as lua-nginx-module logs it (traceLines).
+func (w *Worker) traceback(L *lua.LState) string {
 	var b strings.Builder
 	b.WriteString("stack traceback:\ncoroutine 0:")
-	last := ""
-	for level := 0; level < 30; level++ {
-		dbg, ok := L.GetStack(level)
-		if !ok {
-			break
-		}
-		f, err := L.GetInfo("Slnf", dbg, lua.LNil)
-		if err != nil {
-			break
-		}
-		var line string
-		if fn, _ := f.(*lua.LFunction); stdlib.IsConcat(fn) {
-			continue // the `..` operator: no frame in LuaJIT
-		} else if dbg.What == "G" || dbg.Source == "<G>" {
-			line = "[C]: in function <?>"
-			if dbg.Name != "" {
-				line = "[C]: in function '" + dbg.Name + "'"
-			}
-		} else if dbg.Source == "[goresty]" {
-			continue // the yield-safe layer's own frames
-		} else {
-			line = fmt.Sprintf("%s:%d: in ", shortSrc(dbg.Source), dbg.CurrentLine)
-			switch {
-			case dbg.What == "main" && dbg.LineDefined <= 0:
-				line += "main chunk"
-			case dbg.Name != "":
-				line += "function '" + dbg.Name + "'"
-			default:
-				line += fmt.Sprintf("function <%s:%d>", shortSrc(dbg.Source), dbg.LineDefined)
-			}
-		}
-		if line == last {
-			continue
-		}
-		last = line
+	for _, l := range w.traceLines(L) {
 		b.WriteString("\n\t")
-		b.WriteString(line)
+		b.WriteString(l)
 	}
 	return b.String()
 }
@@ -270,7 +237,7 @@ func (w *Worker) callerTrace(L *lua.LState) string {
 func (w *Worker) tracePanic(L *lua.LState) {
 	stdlib.TranslateVMError(L)
 	if t := w.cur; t != nil && t.trace == "" {
-		t.trace = traceback(L)
+		t.trace = w.traceback(L)
 	}
 	panic(&lua.ApiError{Type: lua.ApiErrorRun, Object: L.Get(-1)})
 }

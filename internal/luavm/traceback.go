@@ -109,55 +109,64 @@ func (w *Worker) traceLines(co *lua.LState) []string {
 			dbg *lua.Debug
 			fn  *lua.LFunction
 		}
-		var fs []info
-		seen := map[uintptr]bool{}
+		var all []info
+		var ids []uintptr
+		last := map[uintptr]int{}
 		for level := 0; ; level++ {
 			dbg, ok := co.GetStack(level)
 			if !ok {
 				break
-			}
-			// gopher-lua counts a tail call as levels of its own and answers
-			// them with the bottom frame again: each frame once
-			if id := frameID(dbg); id != 0 {
-				if seen[id] {
-					continue
-				}
-				seen[id] = true
 			}
 			f, err := co.GetInfo("Slnf", dbg, lua.LNil)
 			if err != nil {
 				break
 			}
 			fn, _ := f.(*lua.LFunction)
-			fs = append(fs, info{dbg, fn})
-			bottom = fn
+			id := frameID(dbg)
+			last[id] = len(all)
+			all = append(all, info{dbg, fn})
+			ids = append(ids, id)
+		}
+		// gopher-lua counts a tail call as levels of its own and answers
+		// them with the bottom frame: each frame once, where it really is
+		var fs []info
+		for i, fi := range all {
+			if ids[i] == 0 || last[ids[i]] == i {
+				fs = append(fs, fi)
+				bottom = fi.fn
+			}
 		}
 		for i, fi := range fs {
 			dbg, fn := fi.dbg, fi.fn
-			if stdlib.IsConcat(fn) || dbg.Source == "[goresty]" {
+			if stdlib.IsConcat(fn) {
+				continue // the .. operator: no frame in LuaJIT
+			}
+			var caller *info
+			if i+1 < len(fs) {
+				caller = &fs[i+1]
+			}
+			layer := caller != nil && caller.dbg.Source == "[goresty]"
+			if dbg.Source == "[goresty]" {
+				// goresty's Lua stand-ins for C functions (pcall, xpcall,
+				// coroutine.yield, the yielding ngx.* wrappers) show as the C
+				// function they replace where user code called them
+				if caller != nil && !layer && caller.fn != nil && !caller.fn.IsG {
+					lines = append(lines, cFrame(CallName(dbg)))
+				}
 				continue
 			}
-			layer := i+1 < len(fs) && fs[i+1].dbg.Source == "[goresty]"
 			if fn != nil && fn.IsG || dbg.What == "G" {
-				if layer {
-					continue // the yield-safe layer's own Go functions
+				if layer && caller.fn != w.tramp && caller.fn != w.xentry {
+					continue // the layer's own Go functions
 				}
-				if name := CallName(dbg); name != "" {
-					lines = append(lines, "[C]: in function '"+name+"'")
-				} else {
-					lines = append(lines, "[C]: ?")
-				}
+				lines = append(lines, cFrame(CallName(dbg)))
 				continue
 			}
 			if i > 0 && (fs[i-1].fn != nil && fs[i-1].fn.IsG) && tailCalled(dbg, fn) {
 				// it tail-called the Go function above: gone in LuaJIT, which
 				// names the Go function after this frame's call site
 				if n := len(lines); n > 0 && strings.HasPrefix(lines[n-1], "[C]: ") {
-					if name := CallName(dbg); name != "" {
-						lines[n-1] = "[C]: in function '" + name + "'"
-					} else {
-						lines[n-1] = "[C]: ?"
-					}
+					lines[n-1] = cFrame(CallName(dbg))
 				}
 				continue
 			}
@@ -175,17 +184,20 @@ func (w *Worker) traceLines(co *lua.LState) []string {
 		}
 		// pcall and xpcall run their function in a coroutine of their own:
 		// go on with the frames of the code that called them
-		switch {
-		case bottom == w.tramp && bottom != nil:
-			lines = append(lines, "[C]: in function 'pcall'")
-		case bottom == w.xentry && bottom != nil:
-			lines = append(lines, "[C]: in function 'xpcall'")
-		default:
+		if bottom == nil || bottom != w.tramp && bottom != w.xentry {
 			return lines
 		}
 		co = co.Parent
 	}
 	return lines
+}
+
+// cFrame is the traceback line of a C function called by the given name.
+func cFrame(name string) string {
+	if name == "" {
+		return "[C]: ?"
+	}
+	return "[C]: in function '" + name + "'"
 }
 
 // shortSrc is a source name as LuaJIT prints it (LUA_IDSIZE): a file name
