@@ -168,7 +168,9 @@ func (a *api) controlExit(L *lua.LState) int {
 		// (ngx.status = 201; ngx.exit(200) sends 201)
 		r.Status = code
 	}
-	if r.HeaderSent && code >= 300 && code != http.StatusRequestTimeout && code != 444 && code != 499 {
+	// as lua-nginx-module: 408, 444 and 499 close the connection and the
+	// status already sent may be repeated, without a complaint
+	if r.HeaderSent && code >= 300 && code != 408 && code != 444 && code != 499 && code != r.Status {
 		a.log(errlog.Error, fmt.Sprintf("attempt to set status %d via ngx.exit after sending out the response status %d", code, r.Status))
 	}
 	return luavm.Exit(L, a.w, code)
@@ -399,48 +401,38 @@ func (a *api) logLine(L *lua.LState, start int) string {
 	return string(b)
 }
 
-// where is the "chunk:line:" prefix OpenResty puts before log messages,
-// with "name(): " when the logging function was called by a name
-// (LuaJIT's namewhat), not by a Go function (pcall(f), a coroutine, a
-// light thread).
+// where is the "chunk:line: func(): " prefix OpenResty puts before log
+// messages; the function's name is there when the caller's code names it
+// (a local, global, field or method call), as LuaJIT's debug info gives it.
 func where(L *lua.LState) string {
-	if dbg, ok := L.GetStack(1); ok {
-		if _, err := L.GetInfo("Sln", dbg, lua.LNil); err == nil && dbg.CurrentLine > 0 {
-			prefix := fmt.Sprintf("[lua] %s:%d: ", shortSource(dbg.Source), dbg.CurrentLine)
-			if name := dbg.Name; calledByName(name) && calledFromLua(L) {
-				prefix += name + "(): "
-			}
-			return prefix
-		}
-	}
-	return "[lua] "
-}
-
-// calledByName reports whether name, as gopher-lua's debug info gives it,
-// is the name a function was called by (not a placeholder of its own).
-func calledByName(name string) bool {
-	switch name {
-	case "", "?", "(anonymous)", "main chunk", "corountine":
-		return false
-	}
-	return !strings.HasPrefix(name, "<")
-}
-
-// calledFromLua reports whether the function at level 1 was called by a
-// user's Lua function, not by Go or goresty's own Lua glue.
-func calledFromLua(L *lua.LState) bool {
-	caller, ok := L.GetStack(2)
+	dbg, ok := L.GetStack(1)
 	if !ok {
-		return false
+		return "[lua] "
 	}
-	if _, err := L.GetInfo("S", caller, lua.LNil); err != nil {
-		return false
+	if _, err := L.GetInfo("Sln", dbg, lua.LNil); err != nil || dbg.CurrentLine <= 0 {
+		return "[lua] "
 	}
-	return caller.What != "G" && caller.Source != "[goresty]"
+	if name := logFuncName(L, dbg); name != "" {
+		return fmt.Sprintf("[lua] %s:%d: %s(): ", shortSource(dbg.Source), dbg.CurrentLine, name)
+	}
+	return fmt.Sprintf("[lua] %s:%d: ", shortSource(dbg.Source), dbg.CurrentLine)
 }
 
+// logFuncName is the name of the Lua function at level 1 as LuaJIT names
+// it from its call site (luavm.CallName), or "" for the main chunk and for
+// functions called from Go (pcall, coroutines).
+func logFuncName(L *lua.LState, dbg *lua.Debug) string {
+	if dbg.What != "Lua" && dbg.What != "tail" {
+		return ""
+	}
+	return luavm.CallName(dbg)
+}
+
+// shortSource is the source as lua-nginx-module prints it before a log
+// message: what follows its last slash, even inside a chunk name
+// ("content_by_lua(conf.d/a.conf:3)" gives "a.conf:3)").
 func shortSource(s string) string {
-	if i := strings.LastIndexByte(s, '/'); i >= 0 && !strings.Contains(s, "(") {
+	if i := strings.LastIndexByte(s, '/'); i >= 0 {
 		return s[i+1:]
 	}
 	return s

@@ -197,6 +197,10 @@ func (w *Worker) installCoroutines() {
 		return len(vals) + 1
 	}
 	rawYield := func(L *lua.LState) int {
+		if inNestedCall(false) {
+			// see nested.go: gopher-lua cannot yield out of a metamethod
+			L.RaiseError("attempt to yield across C-call boundary")
+		}
 		return L.Yield(argsOf(L)...)
 	}
 	rawStatus := func(L *lua.LState) int {
@@ -228,7 +232,8 @@ func (w *Worker) installCoroutines() {
 		case <-*w.kill.Load():
 			L.Push(lua.LTrue)
 		default:
-			L.Push(lua.LFalse)
+			// an ngx.exit unwinding out of a metamethod passes pcall too
+			L.Push(lua.LBool(w.cur != nil && w.cur.unwinding))
 		}
 		return 1
 	}
@@ -347,7 +352,7 @@ func luaWhere(L *lua.LState, level int) string {
 		if dbg.Source == "[goresty]" {
 			return "" // the layer stands for a C function (pcall, the entry)
 		}
-		if dbg.What == "G" || dbg.CurrentLine <= 0 {
+		if dbg.What == "G" || dbg.CurrentLine < 0 {
 			if l == level {
 				// LuaJIT: the level names a C function: no position
 				return ""

@@ -196,6 +196,9 @@ func (w *Worker) phaseResult(t *Task, res runResult) int {
 				return config.Done
 			}
 			return http.StatusInternalServerError
+		case r.HeaderSent && (code == 444 || code == 408 || code == 499):
+			// nginx closes the connection: the response is cut short
+			return config.Abort
 		case r.HeaderSent:
 			return config.Done
 		case code >= 200 && code < 300:

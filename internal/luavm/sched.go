@@ -61,6 +61,9 @@ type Task struct {
 	// Args is ngx.arg (set_by_lua arguments, body_filter chunk and eof).
 	Args    []lua.LValue
 	noYield bool
+	// unwinding: ngx.exit ran where the coroutine cannot yield (nested.go);
+	// an error carries it out of the coroutine
+	unwinding bool
 	// exposed: coroutine.running() gave Lua a handle on one of the task's
 	// coroutines, which therefore are not reused.
 	exposed bool
@@ -109,6 +112,12 @@ func Await(L *lua.LState, w *Worker, nret int, op Op) int {
 		L.RaiseError("attempt to yield across C-call boundary")
 		return 0
 	}
+	if inNestedCall(true) {
+		if t.noYield {
+			L.RaiseError("attempt to yield across C-call boundary")
+		}
+		return w.awaitHere(L, t, nret, op)
+	}
 	t.op = op
 	t.nret = nret
 	return L.Yield(w.Sys)
@@ -121,6 +130,12 @@ func Exit(L *lua.LState, w *Worker, code int) int {
 	t.exited = true
 	t.code = code
 	t.op = nil
+	if inNestedCall(true) {
+		// see nested.go: the coroutine cannot yield from here, so it is
+		// unwound by an error that pcall and coroutines pass on
+		t.unwinding = true
+		L.RaiseError("ngx.exit(%d)", code)
+	}
 	return L.Yield(w.Sys)
 }
 
@@ -227,32 +242,13 @@ func (w *Worker) traceback(L *lua.LState) string {
 }
 
 // callerTrace is debug.traceback("", 2) as seen from a Go function: the
-// Lua frames of its callers.
-func callerTrace(L *lua.LState) string {
+// frames of its callers, as LuaJIT shows them.
+func (w *Worker) callerTrace(L *lua.LState) string {
 	var b strings.Builder
 	b.WriteString("stack traceback:")
-	last := ""
-	for level := 1; level < 30; level++ {
-		dbg, ok := L.GetStack(level)
-		if !ok {
-			break
-		}
-		if _, err := L.GetInfo("Sln", dbg, lua.LNil); err != nil || dbg.What == "G" || dbg.Source == "[goresty]" {
-			continue
-		}
-		line := fmt.Sprintf("\n\t%s:%d: in ", dbg.Source, dbg.CurrentLine)
-		switch {
-		case dbg.What == "main" && dbg.LineDefined <= 0:
-			line += "main chunk"
-		case dbg.Name != "":
-			line += "function '" + dbg.Name + "'"
-		default:
-			line += fmt.Sprintf("function <%s:%d>", dbg.Source, dbg.LineDefined)
-		}
-		if line != last { // a tail call shows its frame twice
-			b.WriteString(line)
-			last = line
-		}
+	for _, l := range w.traceLines(L, 1) {
+		b.WriteString("\n\t")
+		b.WriteString(l)
 	}
 	return b.String()
 }
