@@ -45,6 +45,8 @@ type setHeader struct {
 	name  string // canonical
 	value *phases.Value
 	empty bool // a constant empty value: the header is removed
+	// bodyLen: nginx's default Content-Length, the length of the body sent
+	bodyLen bool
 }
 
 // redirectRule is "proxy_redirect FROM TO".
@@ -137,7 +139,7 @@ func confOf(c *config.Ctx) *locConf {
 // defaultHeaders are nginx's proxy_set_header defaults: Host and
 // Connection, and the client's hop-by-hop headers removed.
 var defaultHeaders = [][2]string{{"Host", "$proxy_host"}, {"Connection", "close"},
-	{"Te", ""}, {"Keep-Alive", ""}, {"Expect", ""}, {"Upgrade", ""}}
+	{"Content-Length", "$proxy_internal_body_length"}, {"Te", ""}, {"Keep-Alive", ""}, {"Expect", ""}, {"Upgrade", ""}}
 
 func mergeDefaults(t *phases.VarTable, user []*setHeader) []*setHeader {
 	out := append([]*setHeader{}, user...)
@@ -150,6 +152,10 @@ func mergeDefaults(t *phases.VarTable, user []*setHeader) []*setHeader {
 			}
 		}
 		if found {
+			continue
+		}
+		if dh[0] == "Content-Length" {
+			out = append(out, &setHeader{name: dh[0], bodyLen: true})
 			continue
 		}
 		v, err := t.Compile(dh[1])

@@ -1,14 +1,13 @@
 package proxy
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,9 +36,11 @@ type call struct {
 	up   *Upstream
 	path string // request target sent upstream, without the query
 	qry  string
-	hdr  http.Header
-	host string // Host header
+	out  *outReq
 	body []byte
+	// lenZero: the client sent "Content-Length: 0" (or an empty chunked
+	// body), which is passed on as nginx does
+	lenZero bool
 }
 
 // Handle proxies r to the upstream of its location's proxy_pass.
@@ -157,55 +158,130 @@ func (c *call) readBody() int {
 		}
 		c.body = b
 	}
+	c.lenZero = r.HTTP.Header["Content-Length"] != nil || len(r.HTTP.TransferEncoding) > 0
 	return 0
 }
 
-// buildHeader makes the upstream request's header: the client's headers
-// (unless proxy_pass_request_headers is off) with proxy_set_header applied.
+// buildHeader makes the upstream request's head as nginx does: the request
+// line, the proxy_set_header fields (the level's own first, then nginx's
+// defaults) with the empty ones left out, then the client's headers in the
+// order and case they came (unless proxy_pass_request_headers is off),
+// without those proxy_set_header names.
 func (c *call) buildHeader() {
 	r, lc := c.r, c.lc
-	n := len(lc.headers)
-	if lc.passReqHeaders {
-		n += len(r.HTTP.Header)
+	b := make([]byte, 0, 256+len(r.RawHead))
+	b = append(b, r.Method...)
+	b = append(b, ' ')
+	b = append(b, c.path...)
+	if c.qry != "" {
+		b = append(b, '?')
+		b = append(b, c.qry...)
 	}
-	h := make(http.Header, n)
-	if lc.passReqHeaders {
-	client:
-		for k, vs := range r.HTTP.Header {
-			for _, sh := range lc.headers {
-				if sh.name == k {
-					continue client
-				}
-			}
-			if k == "Content-Length" || k == "Transfer-Encoding" {
+	if lc.pass11 {
+		b = append(b, " HTTP/1.1\r\n"...)
+	} else {
+		b = append(b, " HTTP/1.0\r\n"...)
+	}
+	keep := true
+	for _, sh := range lc.headers {
+		var v string
+		switch {
+		case sh.empty:
+			continue
+		case sh.bodyLen:
+			if c.body == nil && !c.lenZero {
 				continue
 			}
-			h[k] = vs
+			v = strconv.Itoa(len(c.body))
+		default:
+			v = sh.value.Eval(r)
 		}
-		if _, ok := r.HTTP.Header["User-Agent"]; !ok {
-			h["User-Agent"] = emptyValue // no Go-http-client default
-		}
-	} else {
-		h["User-Agent"] = emptyValue
-	}
-	for _, sh := range lc.headers {
-		if sh.empty {
-			continue
-		}
-		v := sh.value.Eval(r)
 		if v == "" {
 			continue
 		}
-		if sh.name == "Host" {
-			c.host = v
-			continue
+		if sh.name == "Connection" && hasToken(v, "close") {
+			keep = false
 		}
-		h[sh.name] = append(h[sh.name], v)
+		b = appendField(b, sh.name, v)
 	}
-	c.hdr = h
+	if lc.passReqHeaders {
+		b = c.appendClientHeaders(b)
+	}
+	b = append(b, "\r\n"...)
+	c.out = &outReq{method: r.Method, head: b, body: c.body, keepalive: keep}
 }
 
-var emptyValue = []string{""}
+// appendClientHeaders adds the client's headers that proxy_set_header does
+// not name: first in the order of the head as received (with the names as
+// sent), then the ones Lua added, sorted.
+func (c *call) appendClientHeaders(b []byte) []byte {
+	h := c.r.HTTP.Header
+	passed := func(k string) bool {
+		if k == "Content-Length" || k == "Transfer-Encoding" || k == "Host" {
+			return false
+		}
+		for _, sh := range c.lc.headers {
+			if sh.name == k {
+				return false
+			}
+		}
+		return true
+	}
+	var seen map[string]int // values of a key written so far
+	head := c.r.RawHead
+	if i := strings.IndexByte(head, '\n'); i >= 0 {
+		head = head[i+1:]
+	} else {
+		head = ""
+	}
+	for head != "" {
+		line, rest, _ := strings.Cut(head, "\n")
+		head = rest
+		name, _, ok := strings.Cut(strings.TrimSuffix(line, "\r"), ":")
+		if !ok || name == "" {
+			continue
+		}
+		k := http.CanonicalHeaderKey(name)
+		if seen == nil {
+			seen = map[string]int{}
+		}
+		n := seen[k]
+		seen[k] = n + 1
+		if vs := h[k]; n < len(vs) && passed(k) {
+			b = appendField(b, name, vs[n])
+		}
+	}
+	var extra []string
+	for k, vs := range h {
+		if len(vs) > seen[k] && passed(k) {
+			extra = append(extra, k)
+		}
+	}
+	sort.Strings(extra)
+	for _, k := range extra {
+		for _, v := range h[k][seen[k]:] {
+			b = appendField(b, k, v)
+		}
+	}
+	return b
+}
+
+func appendField(b []byte, name, value string) []byte {
+	b = append(b, name...)
+	b = append(b, ": "...)
+	b = append(b, value...)
+	return append(b, "\r\n"...)
+}
+
+// hasToken reports whether the comma-separated list v holds tok (any case).
+func hasToken(v, tok string) bool {
+	for _, t := range strings.Split(v, ",") {
+		if strings.EqualFold(strings.TrimSpace(t), tok) {
+			return true
+		}
+	}
+	return false
+}
 
 // run tries the upstream's servers until one answers or the tries are used up.
 func (c *call) run(loc *config.Location) int {
@@ -230,7 +306,7 @@ func (c *call) run(loc *config.Location) int {
 			tried |= 1 << idx
 		}
 		a := c.st.add(attempt{addr: p.addr})
-		resp, err := tr.RoundTrip(c.request(p.addr))
+		resp, err := tr.roundTrip(c.ctx(), p.addr, c.out)
 		more := n < maxTries
 		if err != nil {
 			a.dur = time.Since(now)
@@ -279,36 +355,13 @@ func (c *call) upstreamURL(addr string) string {
 	return u
 }
 
-func (c *call) request(addr string) *http.Request {
-	req := &http.Request{
-		Method:     c.r.Method,
-		URL:        &url.URL{Scheme: "http", Host: addr, Opaque: c.path, RawQuery: c.qry},
-		Proto:      "HTTP/1.1",
-		ProtoMajor: 1,
-		ProtoMinor: 1,
-		Header:     c.hdr,
-		Host:       c.host,
-		Close:      !c.lc.pass11,
-	}
-	if strings.HasPrefix(c.path, "//") {
-		// Opaque "//x" would read as an authority
-		req.URL.Opaque = ""
-		req.URL.Path = c.path
-	}
-	if c.body != nil {
-		body := c.body
-		req.ContentLength = int64(len(body))
-		req.Body = io.NopCloser(bytes.NewReader(body))
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-	} else if c.lc.passReqBody && (c.r.Method == "POST" || c.r.Method == "PUT" || c.r.Method == "PATCH") {
-		req.Body = http.NoBody // "Content-Length: 0" as nginx sends
-	}
+// ctx is the context of the upstream exchange: it ends when the client
+// goes away, unless proxy_ignore_client_abort is on.
+func (c *call) ctx() context.Context {
 	if !c.lc.ignoreClientAbort && c.r.HTTP != nil {
-		if ctx := c.r.HTTP.Context(); ctx.Done() != nil {
-			return req.WithContext(ctx)
-		}
+		return c.r.HTTP.Context()
 	}
-	return req
+	return context.Background()
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
