@@ -82,6 +82,10 @@ type Request struct {
 	ConnID     uint64
 	ConnReqs   int
 	Internal   bool // reached by an internal redirect
+	// LocURI is $uri when the server chose the current location: proxy_pass
+	// ignores its URI part once a rewrite ... break or ngx.req.set_uri has
+	// changed the URI since (nginx's r->valid_location).
+	LocURI     string
 	Subrequest bool
 	Redirects  int // internal redirects so far (nginx allows 10)
 

@@ -264,13 +264,20 @@ func (lineEncoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*buff
 }
 
 // ForRequest is the context nginx prints for a request's error-log lines:
-// connection number, client, server, request line and Host.
+// connection number, client, server, request line, the upstream once
+// proxy_pass has picked one, and Host.
 func ForRequest(r *phases.Request) *Context {
-	return &Context{
+	ctx := &Context{
 		Conn:    r.ConnID,
 		Client:  r.RemoteAddr,
 		Server:  r.ServerName,
 		Request: r.HTTP.Method + " " + r.RequestURI + " " + r.Proto,
 		Host:    r.HTTP.Host,
 	}
+	if u, ok := r.Upstream.(interface{ UpstreamURL() string }); ok {
+		if s := u.UpstreamURL(); s != "" {
+			ctx.Extra = `upstream: "` + s + `"`
+		}
+	}
+	return ctx
 }

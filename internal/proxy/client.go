@@ -80,7 +80,8 @@ func (uc *upConn) write(p []byte) error {
 // roundTrip sends o to addr and reads the response header. The body of
 // the response must be closed; it gives the connection back to the pool
 // when it was read to its end and may be kept.
-func (c *upClient) roundTrip(ctx context.Context, addr string, o *outReq) (*http.Response, error) {
+// It notes in a when the connection was ready and the header read.
+func (c *upClient) roundTrip(ctx context.Context, addr string, o *outReq, a *attempt, start time.Time) (*http.Response, error) {
 	for {
 		uc, reused := c.get(addr)
 		if uc == nil {
@@ -94,8 +95,10 @@ func (c *upClient) roundTrip(ctx context.Context, addr string, o *outReq) (*http
 			uc = &upConn{Conn: conn, c: c, addr: addr}
 			uc.br = bufio.NewReaderSize(uc, 4096)
 		}
+		a.connect = time.Since(start)
 		resp, err := uc.exchange(ctx, o)
 		if err == nil {
+			a.header = time.Since(start)
 			return resp, nil
 		}
 		uc.Close()

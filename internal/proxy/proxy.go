@@ -101,13 +101,14 @@ func (c *call) target(t *target) int {
 
 // requestTarget is nginx's choice of the upstream URI: the client's
 // unparsed URI when proxy_pass has none and the URI is unchanged; the
-// location prefix replaced by the proxy_pass URI; the (rewritten) URI.
+// location prefix replaced by the proxy_pass URI while the URI is the one
+// the location was chosen for; else the (rewritten) URI.
 func requestTarget(r *phases.Request, hasURI bool, uri, locPrefix string) (string, string) {
 	if !hasURI && unparsedValid(r) {
 		p, q, _ := strings.Cut(r.RequestURI, "?")
 		return p, q
 	}
-	if hasURI && strings.HasPrefix(r.URI, locPrefix) {
+	if hasURI && r.URI == r.LocURI && strings.HasPrefix(r.URI, locPrefix) {
 		p, q, _ := strings.Cut(uri, "?")
 		if q != "" && r.Args != "" {
 			q += "&" + r.Args
@@ -298,28 +299,35 @@ func (c *call) run(loc *config.Location) int {
 		now := time.Now()
 		p, idx := c.up.pick(tried, now)
 		if p == nil {
-			c.st.add(attempt{addr: c.up.Name, status: http.StatusBadGateway})
-			c.ps.logger().Log(errlog.Error, reqContext(r, c.upstreamURL(c.up.Name), "connecting to upstream"), "no live upstreams")
+			a := c.st.add(attempt{addr: c.up.Name, status: http.StatusBadGateway})
+			a.resp = time.Since(now)
+			c.st.url = c.upstreamURL(c.up.Name)
+			c.ps.logger().Log(errlog.Error, reqContext(r, c.st.url, "connecting to upstream"), "no live upstreams")
 			return http.StatusBadGateway
 		}
 		if idx < 64 {
 			tried |= 1 << idx
 		}
 		a := c.st.add(attempt{addr: p.addr})
-		resp, err := tr.roundTrip(c.ctx(), p.addr, c.out)
+		c.st.url = c.upstreamURL(p.addr)
+		resp, err := tr.roundTrip(c.ctx(), p.addr, c.out, a, now)
 		more := n < maxTries
 		if err != nil {
-			a.dur = time.Since(now)
+			a.resp = time.Since(now)
 			code, msg, action, cond, sent := classify(err)
 			if code == 499 {
 				a.status = 499
 				return 499
 			}
 			a.status = code
-			ctx := reqContext(r, c.upstreamURL(p.addr), action)
-			c.ps.logger().Log(errlog.Error, ctx, msg)
-			if c.up.fail(p, time.Now()) {
-				c.ps.logger().Log(errlog.Warn, ctx, "upstream server temporarily disabled")
+			ctx := reqContext(r, c.st.url, action)
+			if cond == nextTimeout {
+				// nginx frees the peer before it logs a timeout
+				c.failPeer(p, ctx)
+				c.ps.logger().Log(errlog.Error, ctx, msg)
+			} else {
+				c.ps.logger().Log(errlog.Error, ctx, msg)
+				c.failPeer(p, ctx)
 			}
 			if more && lc.next&cond != 0 && (!sent || idempotent || lc.next&nextNonIdempotent != 0) {
 				continue
@@ -329,20 +337,26 @@ func (c *call) run(loc *config.Location) int {
 		a.status = resp.StatusCode
 		if more && lc.next.status(resp.StatusCode) && (idempotent || lc.next&nextNonIdempotent != 0) {
 			resp.Body.Close()
-			a.dur = time.Since(now)
-			if resp.StatusCode != http.StatusNotFound && c.up.fail(p, time.Now()) {
-				c.ps.logger().Log(errlog.Warn, reqContext(r, c.upstreamURL(p.addr), "reading response header from upstream"),
-					"upstream server temporarily disabled")
+			a.resp = time.Since(now)
+			if resp.StatusCode != http.StatusNotFound {
+				c.failPeer(p, reqContext(r, c.st.url, "reading response header from upstream"))
 			}
 			continue
 		}
 		c.up.ok(p, now)
 		if lc.interceptErrors && resp.StatusCode >= 300 && loc.ErrorPages[resp.StatusCode] != nil {
 			resp.Body.Close()
-			a.dur = time.Since(now)
+			a.resp = time.Since(now)
 			return resp.StatusCode
 		}
 		return c.respond(resp, a, now, p.addr)
+	}
+}
+
+// failPeer counts a failure of p, warning when that takes it out of rotation.
+func (c *call) failPeer(p *peer, ctx *errlog.Context) {
+	if c.up.fail(p, time.Now()) {
+		c.ps.logger().Log(errlog.Warn, ctx, "upstream server temporarily disabled")
 	}
 }
 
@@ -376,7 +390,7 @@ func (c *call) respond(resp *http.Response, a *attempt, start time.Time, addr st
 		return config.Abort
 	}
 	if r.Method == http.MethodHead {
-		a.dur = time.Since(start)
+		a.resp = time.Since(start)
 		r.Out.Write(r, nil, true)
 		return config.Done
 	}
@@ -388,10 +402,11 @@ func (c *call) respond(resp *http.Response, a *attempt, start time.Time, addr st
 	for {
 		n, err := io.ReadFull(resp.Body, buf)
 		eof := err == io.EOF || err == io.ErrUnexpectedEOF
+		a.length += int64(n)
 		if err != nil && !eof {
-			a.dur = time.Since(start)
+			a.resp = time.Since(start)
 			_, msg, _, _, _ := classify(err)
-			c.ps.logger().Log(errlog.Error, reqContext(r, c.upstreamURL(addr), "reading upstream"), msg)
+			c.ps.logger().Log(errlog.Error, reqContext(r, c.st.url, "reading upstream"), msg)
 			if n > 0 {
 				r.Out.Write(r, buf[:n], false)
 			}
@@ -401,7 +416,7 @@ func (c *call) respond(resp *http.Response, a *attempt, start time.Time, addr st
 			r.Out.Write(r, buf[:n], eof)
 		}
 		if eof {
-			a.dur = time.Since(start)
+			a.resp = time.Since(start)
 			return config.Done
 		}
 		if !first && drain != nil {
@@ -412,8 +427,7 @@ func (c *call) respond(resp *http.Response, a *attempt, start time.Time, addr st
 }
 
 // hopHeaders are never passed back to the client.
-var hopHeaders = map[string]bool{"Connection": true, "Keep-Alive": true, "Transfer-Encoding": true,
-	"Proxy-Connection": true, "Te": true, "Trailer": true, "Upgrade": true}
+var hopHeaders = map[string]bool{"Connection": true, "Keep-Alive": true, "Transfer-Encoding": true}
 
 func (c *call) copyHeader(resp *http.Response) {
 	r, lc := c.r, c.lc
