@@ -114,9 +114,13 @@ type Request struct {
 	// error_page), which nginx writes in its fixed place before Connection;
 	// any other Location follows the other headers.
 	LocationFirst bool
-	BodySent      int64 // $body_bytes_sent
-	Out           Output
-	Finished      bool // the response is complete (eof sent)
+	// StatusLine is the status line of a proxied response as the upstream
+	// sent it ("200 Fine", "299"): nginx passes it on, reason phrase and
+	// all, while the status is still that code.
+	StatusLine string
+	BodySent   int64 // $body_bytes_sent
+	Out        Output
+	Finished   bool // the response is complete (eof sent)
 
 	// Body of the request, once read.
 	Body       []byte

@@ -384,7 +384,7 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }
 func (c *call) respond(resp *http.Response, a *attempt, start time.Time, addr string) int {
 	r := c.r
 	defer resp.Body.Close()
-	r.Status = resp.StatusCode
+	r.Status, r.StatusLine = resp.StatusCode, resp.Status
 	c.copyHeader(resp)
 	if err := r.Out.SendHeader(r); err != nil {
 		return config.Abort

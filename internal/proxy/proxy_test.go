@@ -256,3 +256,40 @@ func BenchmarkProxyKeepalive(b *testing.B) {
 		}
 	}
 }
+
+// TestStatusLinePassed: nginx sends the upstream's status line as is,
+// reason phrase included (or left out).
+func TestStatusLinePassed(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 4096)
+				n, _ := c.Read(buf)
+				line, _, _ := strings.Cut(string(buf[:n]), " HTTP/")
+				status := map[string]string{"GET /fine": "200 Fine", "GET /custom": "299 Custom", "GET /bare": "200"}[line]
+				fmt.Fprintf(c, "HTTP/1.1 %s\r\nContent-Length: 2\r\n\r\nok", status)
+			}()
+		}
+	}()
+	srv := testserver.Boot(t, `location / { proxy_pass http://`+ln.Addr().String()+`; }`)
+	for path, want := range map[string]string{"/fine": "200 Fine", "/custom": "299 Custom", "/bare": "200"} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.Status != want {
+			t.Errorf("%s: got status line %q, want %q", path, resp.Status, want)
+		}
+	}
+}

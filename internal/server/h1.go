@@ -629,10 +629,11 @@ type h1resp struct {
 	// locFirst: Location goes in nginx's fixed place (see
 	// phases.Request.LocationFirst)
 	locFirst bool
-	none     bool  // no body allowed (HEAD, 1xx, 204, 304)
-	cl       int64 // Content-Length sent, -1 none
-	n        int64 // body bytes written
-	keep     bool  // keep the connection after this response
+	line     string // the status line to send as is (see phases.Request.StatusLine)
+	none     bool   // no body allowed (HEAD, 1xx, 204, 304)
+	cl       int64  // Content-Length sent, -1 none
+	n        int64  // body bytes written
+	keep     bool   // keep the connection after this response
 }
 
 func (w *h1resp) Header() http.Header { return w.h }
@@ -688,9 +689,13 @@ func (w *h1resp) writeHead() {
 	}
 	b := w.c.writer()
 	b.WriteString("HTTP/1.1 ")
-	b.WriteString(strconv.Itoa(w.status))
-	b.WriteByte(' ')
-	b.WriteString(reasonPhrase(w.status))
+	if w.line != "" {
+		b.WriteString(w.line)
+	} else {
+		b.WriteString(strconv.Itoa(w.status))
+		b.WriteByte(' ')
+		b.WriteString(reasonPhrase(w.status))
+	}
 	b.WriteString("\r\n")
 	// one pass over the map: the headers nginx writes first are picked
 	// out, the rest follow sorted
@@ -744,6 +749,8 @@ func (w *h1resp) writeHead() {
 }
 
 func (w *h1resp) locationFirst(on bool) { w.locFirst = on }
+
+func (w *h1resp) statusLine(line string) { w.line = line }
 
 // requestHeadLen is the size of the request's head on the wire.
 func (w *h1resp) requestHeadLen() int { return w.c.req.headLen }
