@@ -189,6 +189,9 @@ func (c *call) buildHeader() {
 		switch {
 		case sh.empty:
 			continue
+		case sh.bodyLen && !lc.passReqBody:
+			// nginx still sends the client's length
+			v = r.HTTP.Header.Get("Content-Length")
 		case sh.bodyLen:
 			if c.body == nil && !c.lenZero {
 				continue
@@ -203,7 +206,7 @@ func (c *call) buildHeader() {
 		if sh.name == "Connection" && hasToken(v, "close") {
 			keep = false
 		}
-		b = appendField(b, sh.name, v)
+		b = appendField(b, sh.as, v)
 	}
 	if lc.passReqHeaders {
 		b = c.appendClientHeaders(b)
@@ -389,6 +392,14 @@ func (c *call) respond(resp *http.Response, a *attempt, start time.Time, addr st
 	if err := r.Out.SendHeader(r); err != nil {
 		return config.Abort
 	}
+	if resp.ContentLength < 0 && !r.HTTP.ProtoAtLeast(1, 1) {
+		// nginx streams a body of unknown length to an HTTP/1.0 client
+		// (no Content-Length, the connection closes), where Lua output
+		// would be buffered
+		if f, ok := r.Out.(interface{ Flush() }); ok {
+			f.Flush()
+		}
+	}
 	if r.Method == http.MethodHead {
 		a.resp = time.Since(start)
 		r.Out.Write(r, nil, true)
@@ -400,8 +411,8 @@ func (c *call) respond(resp *http.Response, a *attempt, start time.Time, addr st
 	buf := *bp
 	first := true
 	for {
-		n, err := io.ReadFull(resp.Body, buf)
-		eof := err == io.EOF || err == io.ErrUnexpectedEOF
+		n, err := fill(resp.Body, buf)
+		eof := err == io.EOF
 		a.length += int64(n)
 		if err != nil && !eof {
 			a.resp = time.Since(start)
@@ -424,6 +435,20 @@ func (c *call) respond(resp *http.Response, a *attempt, start time.Time, addr st
 		}
 		first = false
 	}
+}
+
+// fill reads into buf until it is full or the body ends (io.EOF) or fails
+// (io.ErrUnexpectedEOF: the upstream closed the connection too early).
+func fill(body io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := body.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // hopHeaders are never passed back to the client.
@@ -483,15 +508,18 @@ func (c *call) rewriteRedirect(k, v string) string {
 		}
 	}
 	if !ok {
-		return prefix + v
+		return prefix + v // a relative one too: nginx leaves it alone
 	}
 	if k == "Location" && strings.HasPrefix(out, "/") {
 		if loc, _ := r.Loc.(*config.Location); loc == nil || !loc.RelativeRedirect {
+			// nginx's header filter makes a rewritten relative Location
+			// absolute and writes it in its fixed place
 			host := r.HTTP.Host
 			if host == "" {
 				host = r.ServerName
 			}
 			out = r.Scheme + "://" + host + out
+			r.LocationFirst = true
 		}
 	}
 	return prefix + out
