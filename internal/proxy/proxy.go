@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path"
 	"sort"
@@ -352,8 +353,45 @@ func (c *call) run(loc *config.Location) int {
 			a.resp = time.Since(now)
 			return resp.StatusCode
 		}
+		if xa := resp.Header.Get("X-Accel-Redirect"); xa != "" {
+			resp.Body.Close()
+			a.resp = time.Since(now)
+			return c.accelRedirect(resp, xa)
+		}
 		return c.respond(resp, a, now, p.addr)
 	}
+}
+
+// accelHeaders are the upstream headers nginx keeps across an
+// X-Accel-Redirect.
+var accelHeaders = []string{"Set-Cookie", "Cache-Control", "Expires", "Content-Disposition"}
+
+// accelRedirect follows an upstream's X-Accel-Redirect as nginx does: an
+// internal redirect (a GET unless HEAD) to the URI, or to a named location,
+// without the upstream's body.
+func (c *call) accelRedirect(resp *http.Response, target string) int {
+	r := c.r
+	for _, k := range accelHeaders {
+		if vs, ok := resp.Header[k]; ok && !c.lc.hide[k] {
+			r.Header[k] = vs
+		}
+	}
+	if r.Method != http.MethodHead {
+		r.Method = http.MethodGet
+	}
+	if strings.HasPrefix(target, "@") {
+		r.ExecURI, r.ExecArgs, r.ExecSet = target, "", true
+		return config.Done
+	}
+	uri, args, _ := strings.Cut(target, "?")
+	if u, err := url.PathUnescape(uri); err == nil {
+		uri = u
+	}
+	r.ExecURI, r.ExecArgs, r.ExecSet = uri, args, true
+	if args == "" {
+		r.Args = ""
+	}
+	return config.Done
 }
 
 // failPeer counts a failure of p, warning when that takes it out of rotation.
