@@ -102,6 +102,10 @@ type Request struct {
 	ConnID     uint64
 	ConnReqs   int
 	Internal   bool // reached by an internal redirect
+	// LocURI is $uri when the server chose the current location: proxy_pass
+	// ignores its URI part once a rewrite ... break or ngx.req.set_uri has
+	// changed the URI since (nginx's r->valid_location).
+	LocURI     string
 	Subrequest bool
 	Redirects  int // internal redirects so far (nginx allows 10)
 
@@ -130,9 +134,13 @@ type Request struct {
 	// error_page), which nginx writes in its fixed place before Connection;
 	// any other Location follows the other headers.
 	LocationFirst bool
-	BodySent      int64 // $body_bytes_sent
-	Out           Output
-	Finished      bool // the response is complete (eof sent)
+	// StatusLine is the status line of a proxied response as the upstream
+	// sent it ("200 Fine", "299"): nginx passes it on, reason phrase and
+	// all, while the status is still that code.
+	StatusLine string
+	BodySent   int64 // $body_bytes_sent
+	Out        Output
+	Finished   bool // the response is complete (eof sent)
 
 	// Body of the request, once read.
 	Body       []byte

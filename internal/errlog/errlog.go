@@ -271,7 +271,8 @@ func (lineEncoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*buff
 }
 
 // ForRequest is the context nginx prints for a request's error-log lines:
-// connection number, client, server, request line and Host.
+// connection number, client, server, request line, the upstream once
+// proxy_pass has picked one, and Host.
 func ForRequest(r *phases.Request) *Context {
 	main := r
 	for main.Parent != nil {
@@ -286,6 +287,11 @@ func ForRequest(r *phases.Request) *Context {
 	}
 	if r != main {
 		c.Subrequest = r.URI
+	}
+	if u, ok := r.Upstream.(interface{ UpstreamURL() string }); ok {
+		if s := u.UpstreamURL(); s != "" {
+			c.Extra = `upstream: "` + s + `"`
+		}
 	}
 	return c
 }

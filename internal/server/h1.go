@@ -635,6 +635,7 @@ type h1resp struct {
 	order    []string          // the handler's header names in the order it set them
 	server   []string          // the default Server header (see defaultServer)
 	stream   bool              // an HTTP/1.0 body of unknown length is not held (see noHold)
+	line     string            // the status line to send as is (see phases.Request.StatusLine)
 	none     bool              // no body allowed (HEAD, 1xx, 204, 304)
 	cl       int64             // Content-Length sent, -1 none
 	n        int64             // body bytes written
@@ -696,9 +697,13 @@ func (w *h1resp) writeHead() {
 	}
 	b := w.c.writer()
 	b.WriteString("HTTP/1.1 ")
-	b.WriteString(strconv.Itoa(w.status))
-	b.WriteByte(' ')
-	b.WriteString(reasonPhrase(w.status))
+	if w.line != "" {
+		b.WriteString(w.line)
+	} else {
+		b.WriteString(strconv.Itoa(w.status))
+		b.WriteByte(' ')
+		b.WriteString(reasonPhrase(w.status))
+	}
 	b.WriteString("\r\n")
 	// one pass over the map: the headers nginx writes first are picked
 	// out, the rest follow sorted
@@ -768,6 +773,8 @@ func (w *h1resp) headerCase(m map[string]string, order []string) { w.spell, w.or
 
 // defaultServer sets the Server header sent when the handler set none.
 func (w *h1resp) defaultServer(v []string) { w.server = v }
+
+func (w *h1resp) statusLine(line string) { w.line = line }
 
 // requestHeadLen is the size of the request's head on the wire.
 func (w *h1resp) requestHeadLen() int { return w.c.req.headLen }

@@ -190,7 +190,7 @@ func (s *Server) fromFindConfig(st *state, r *phases.Request, srv *config.Server
 }
 
 func (s *Server) setLoc(r *phases.Request, loc *config.Location) {
-	r.Loc = loc
+	r.Loc, r.LocURI = loc, r.URI
 	if loc.Root != nil {
 		r.DocRoot = loc.Root.Eval(r)
 		if loc.Alias {

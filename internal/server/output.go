@@ -215,6 +215,19 @@ func (o *response) Flush() {
 	}
 }
 
+// passStatusLine hands the writer an upstream's status line when the
+// status is still the upstream's.
+func (o *response) passStatusLine() {
+	r := o.r
+	if r.StatusLine == "" {
+		return
+	}
+	code, _, _ := strings.Cut(r.StatusLine, " ")
+	if sw, ok := o.w.(interface{ statusLine(string) }); ok && code == strconv.Itoa(r.Status) {
+		sw.statusLine(r.StatusLine)
+	}
+}
+
 func (o *response) writeHeader() {
 	if o.wrote {
 		return
@@ -285,6 +298,7 @@ func (o *response) writeHeader() {
 		// otherwise buffer small ones and add a Content-Length)
 		h["Transfer-Encoding"] = chunkedTE
 	}
+	o.passStatusLine()
 	o.w.WriteHeader(r.Status)
 }
 
