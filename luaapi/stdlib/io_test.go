@@ -1,0 +1,95 @@
+package stdlib
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestIOAgainstLuaJIT runs ioCases in order in a fresh directory.
+func TestIOAgainstLuaJIT(t *testing.T) {
+	utc(t) // the os.time cases were observed in UTC
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "dir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	addr := regexp.MustCompile(`0x[0-9a-fA-F]+`)
+	for _, tc := range ioCases {
+		code := strings.ReplaceAll(tc.code, "DIR", dir)
+		want := strings.ReplaceAll(tc.want, "DIR", dir)
+		got := addr.ReplaceAllString(runCase(t, newState(t), code), "0xADDR")
+		got = strings.ReplaceAll(got, "\n", "\\n")
+		if got != want {
+			t.Errorf("%s\ngot  %q\nwant %q", tc.code, got, want)
+		}
+	}
+}
+
+// TestReadNumber: f:read("*n") on each input, then f:read("*a"), as
+// LuaJIT 2.1 (luajit2 2.1-20230119) printed them: what glibc's scanf
+// consumes, including its quirks ("1e" is 1, a mismatch inside "inf" is
+// consumed).
+func TestReadNumber(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"0x z", "nil| z"}, {"- 7", "nil| 7"}, {"-", "nil|"}, {"1e+ z", "1| z"}, {"1e+", "1|"},
+		{"1e", "1|"}, {"1.", "1|"}, {".", "nil|"}, {". 5", "nil| 5"}, {"inf", "inf|"},
+		{"infinity", "inf|"}, {"infx", "inf|x"}, {"in z", "nil|z"}, {"nan(123)", "nan|(123)"},
+		{"nan(", "nan|("}, {"nanq", "nan|q"}, {"NaN", "nan|"}, {"-inf", "-inf|"}, {"0x.8", "0.5|"},
+		{"0x1p", "1|"}, {"0x1p+", "1|"}, {"0xg", "nil|g"}, {"1e5", "100000|"}, {"1.5.5", "1.5|.5"},
+		{"  \n\t 42", "42|"}, {"+-3", "nil|-3"}, {"12abc", "12|abc"}, {"1,5", "1|,5"},
+		{"0X1P-1", "0.5|"}, {"00012", "12|"}, {"1e400", "inf|"}, {"0x", "nil|"}, {"x", "nil|x"},
+		{"", "nil|"}, {"  ", "nil|"}, {"--1", "nil|-1"}, {"INFINITE", "nil|"}, {"infinz", "nil|"},
+		{"-12.5e2xyz", "-1250|xyz"}, {"0x10 abc", "16| abc"},
+	}
+	path := filepath.Join(t.TempDir(), "n.txt")
+	L := newState(t)
+	for _, tc := range cases {
+		if err := os.WriteFile(path, []byte(tc.in), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code := `local f = io.open("` + path + `") local n = f:read("*n") local rest = f:read("*a") f:close() return tostring(n) .. "|" .. rest`
+		if got := runCase(t, L, code); got != "true "+tc.want {
+			t.Errorf("%q: got %q, want %q", tc.in, got, "true "+tc.want)
+		}
+	}
+}
+
+// TestStdFilesStayOpen: closing io.stdout must not close goresty's own
+// descriptor (gopher-lua's io closed it).
+func TestStdFilesStayOpen(t *testing.T) {
+	got := runCase(t, newState(t), `local a, b = io.stdout:close() local c, d = io.close() return a, b, c, d, io.stderr:close()`)
+	if want := "true nil cannot close standard file nil cannot close standard file nil cannot close standard file"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if _, err := os.Stdout.Stat(); err != nil {
+		t.Errorf("stdout closed: %v", err)
+	}
+}
+
+// TestOSExitRefused: os.exit raises instead of ending the process.
+func TestOSExitRefused(t *testing.T) {
+	got := runCase(t, newState(t), `return pcall(os.exit, 3)`)
+	if want := "true false os.exit is not supported by goresty"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestOSTimeIsdst: isdst shifts the result by an hour when it disagrees
+// with the zone (observed in UTC on LuaJIT: 1577876400 for true).
+func TestOSTimeIsdst(t *testing.T) {
+	utc(t)
+	got := runCase(t, newState(t), `return os.time({year=2020, month=1, day=1, hour=12, isdst=true}) - os.time({year=2020, month=1, day=1, hour=12, isdst=false})`)
+	if got != "true -3600" {
+		t.Errorf("got %q, want %q", got, "true -3600")
+	}
+}
+
+// utc makes the local zone UTC for the test.
+func utc(t *testing.T) {
+	loc := time.Local
+	time.Local = time.UTC
+	t.Cleanup(func() { time.Local = loc })
+}
