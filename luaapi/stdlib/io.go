@@ -147,7 +147,7 @@ func openFile(path, mode string) (*ioFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	if mode[0] == 'a' {
+	if mode[0] == 'a' && !plus {
 		_, _ = f.Seek(0, io.SeekEnd) // ftell reports the end, as glibc's does
 	}
 	return &ioFile{f: f}, nil
@@ -195,7 +195,7 @@ func (lib *ioLib) ioPopen(L *lua.LState) int {
 		return fileResult(L, err, cmdline)
 	}
 	cmd := exec.Command("/bin/sh", "-c", cmdline)
-	cmd.Stderr = os.Stderr
+	cmd.Stderr, cmd.Env = os.Stderr, environ(L)
 	mine, theirs := pr, pw
 	if mode[0] == 'r' {
 		cmd.Stdout = pw
@@ -236,16 +236,17 @@ func (lib *ioLib) fileClose(L *lua.LState) int { return closeFile(L, checkFile(L
 // ioClose is io.close([f]): the default output without an argument.
 func (lib *ioLib) ioClose(L *lua.LState) int {
 	if L.Get(1) == lua.LNil {
-		return closeFile(L, lib.std(L, lib.out, "output"))
+		L.SetTop(0)
+		L.Push(lib.out)
 	}
 	return closeFile(L, checkFile(L, 1))
 }
 
 // std returns the default input or output, which must be open.
-func (lib *ioLib) std(L *lua.LState, ud *lua.LUserData, what string) *ioFile {
+func (lib *ioLib) std(L *lua.LState, ud *lua.LUserData) *ioFile {
 	f := ud.Value.(*ioFile)
 	if f.closed {
-		raise(L, "standard %s file is closed", what)
+		raise(L, "standard file is closed")
 	}
 	return f
 }
@@ -312,7 +313,7 @@ func (lib *ioLib) fileFlush(L *lua.LState) int {
 }
 
 func (lib *ioLib) ioFlush(L *lua.LState) int {
-	lib.std(L, lib.out, "output")
+	lib.std(L, lib.out)
 	L.Push(lua.LTrue)
 	return 1
 }
@@ -395,18 +396,25 @@ func (f *ioFile) write(L *lua.LState, first int) int {
 
 func (lib *ioLib) fileWrite(L *lua.LState) int { return checkFile(L, 1).write(L, 2) }
 func (lib *ioLib) ioWrite(L *lua.LState) int {
-	return lib.std(L, lib.out, "output").write(L, 1)
+	return lib.std(L, lib.out).write(L, 1)
 }
 
 // fileRead is f:read(...).
 func (lib *ioLib) fileRead(L *lua.LState) int {
 	f := checkFile(L, 1)
-	return f.read(L, stackArgs(L, 2), 2)
+	n, err := f.read(L, stackArgs(L, 2), 2)
+	if err != nil {
+		return fileResult(L, err, "")
+	}
+	return n
 }
 
 func (lib *ioLib) ioRead(L *lua.LState) int {
-	f := lib.std(L, lib.in, "input")
-	return f.read(L, stackArgs(L, 1), 1)
+	n, err := lib.std(L, lib.in).read(L, stackArgs(L, 1), 1)
+	if err != nil {
+		return fileResult(L, err, "")
+	}
+	return n
 }
 
 func stackArgs(L *lua.LState, first int) []lua.LValue {
@@ -429,7 +437,6 @@ func (lib *ioLib) fileLines(L *lua.LState) int {
 // default input; with one, the file is opened now and closed at its end.
 func (lib *ioLib) ioLines(L *lua.LState) int {
 	if L.Get(1) == lua.LNil {
-		lib.std(L, lib.in, "input")
 		L.Push(lib.linesIter(L, lib.in, nil, false))
 		return 1
 	}
@@ -450,8 +457,14 @@ func (lib *ioLib) linesIter(L *lua.LState, ud *lua.LUserData, formats []lua.LVal
 			raise(L, "attempt to use a closed file")
 		}
 		top := L.GetTop()
-		n := f.read(L, formats, 1)
-		if closeAtEnd && L.Get(top+1) == lua.LNil {
+		n, err := f.read(L, formats, 1)
+		if err != nil {
+			msg, _ := strerror(err)
+			raise(L, "%s", msg)
+		}
+		// LuaJIT closes at the end only when there are no formats: it
+		// tests its first format's slot, which is the first result then
+		if closeAtEnd && len(formats) == 0 && L.Get(top+1) == lua.LNil {
 			f.closed = true
 			_ = f.f.Close()
 			L.SetTop(top)

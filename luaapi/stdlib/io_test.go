@@ -13,8 +13,10 @@ import (
 func TestIOAgainstLuaJIT(t *testing.T) {
 	utc(t) // the os.time cases were observed in UTC
 	dir := t.TempDir()
-	if err := os.Mkdir(filepath.Join(dir, "dir"), 0o755); err != nil {
-		t.Fatal(err)
+	for _, d := range []string{"dir", "dir2"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	addr := regexp.MustCompile(`0x[0-9a-fA-F]+`)
 	for _, tc := range ioCases {
@@ -92,4 +94,17 @@ func utc(t *testing.T) {
 	loc := time.Local
 	time.Local = time.UTC
 	t.Cleanup(func() { time.Local = loc })
+}
+
+// TestSetEnviron: os.getenv, os.execute and io.popen see the environment
+// given, not the process's.
+func TestSetEnviron(t *testing.T) {
+	t.Setenv("GORESTY_TEST_HIDDEN", "x")
+	L := newState(t)
+	SetEnviron(L, func() []string { return []string{"A=1", "EMPTY="} })
+	got := runCase(t, L, `local f = io.popen("echo [$A] [$GORESTY_TEST_HIDDEN]") local l = f:read("*l") f:close()
+		return os.getenv("A"), os.getenv("EMPTY"), os.getenv("GORESTY_TEST_HIDDEN"), l, os.execute('test -z "$GORESTY_TEST_HIDDEN"')`)
+	if want := "true 1  nil [1] [] 0"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
 }

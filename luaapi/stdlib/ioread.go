@@ -13,9 +13,9 @@ import (
 // read is f:read with LuaJIT's formats: a count, "n", "l", "L", "a"
 // (each with an optional "*"; only the first letter counts). No format
 // reads a line. Reading stops at the first format that fails, which gives
-// nil; a read error gives nil, "Strerror", errno instead of the results.
+// nil. On a read error, the results are dropped and the error returned.
 // The format at formats[i] is argument base+i in error messages.
-func (f *ioFile) read(L *lua.LState, formats []lua.LValue, base int) int {
+func (f *ioFile) read(L *lua.LState, formats []lua.LValue, base int) (int, error) {
 	if f.r == nil {
 		f.r = bufio.NewReader(f.f)
 	}
@@ -64,9 +64,9 @@ func (f *ioFile) read(L *lua.LState, formats []lua.LValue, base int) int {
 	}
 	if rerr != nil {
 		L.SetTop(top)
-		return fileResult(L, rerr, "")
+		return 0, rerr
 	}
-	return L.GetTop() - top
+	return L.GetTop() - top, nil
 }
 
 // keepErr records err in *dst unless it is io.EOF or one is recorded.
@@ -80,8 +80,9 @@ func keepErr(dst *error, err error) {
 // fails when nothing could be read.
 func (f *ioFile) readCount(L *lua.LState, v lua.LNumber, rerr *error) bool {
 	n := toInt64(float64(v))
-	if n < 0 {
-		L.Error(lua.LString("not enough memory"), 0) // LuaJIT's buffer size is unsigned
+	if n < 0 || n >= 1<<31 {
+		// LuaJIT allocates the buffer first, and its buffers stop at 2 GB
+		L.Error(lua.LString("not enough memory"), 0)
 	}
 	if n == 0 {
 		_, err := f.r.Peek(1)
