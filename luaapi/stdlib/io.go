@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -209,7 +210,15 @@ func (lib *ioLib) ioPopen(L *lua.LState) int {
 		mine.Close()
 		return fileResult(L, err, cmdline)
 	}
-	L.Push(lib.newFile(L, &ioFile{f: mine, proc: cmd}))
+	f := &ioFile{f: mine, proc: cmd}
+	// LuaJIT's __gc closes a forgotten pipe; here the child is reaped
+	runtime.SetFinalizer(f, func(f *ioFile) {
+		if !f.closed {
+			f.f.Close()
+			go func() { _ = f.proc.Wait() }()
+		}
+	})
+	L.Push(lib.newFile(L, f))
 	return 1
 }
 

@@ -2,8 +2,11 @@ package stdlib
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -106,5 +109,27 @@ func TestSetEnviron(t *testing.T) {
 		return os.getenv("A"), os.getenv("EMPTY"), os.getenv("GORESTY_TEST_HIDDEN"), l, os.execute('test -z "$GORESTY_TEST_HIDDEN"')`)
 	if want := "true 1  nil [1] [] 0"; got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestPopenForgottenIsReaped: a popen file dropped without close has its
+// child waited for once collected (no zombie left).
+func TestPopenForgottenIsReaped(t *testing.T) {
+	L := newState(t)
+	if got := runCase(t, L, `local f = io.popen("true") f = nil collectgarbage() return true`); got != "true true" {
+		t.Fatalf("got %q", got)
+	}
+	for range 50 {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	b, err := exec.Command("ps", "-o", "stat=", "--ppid", strconv.Itoa(os.Getpid())).Output()
+	if err != nil && len(b) == 0 {
+		if _, ok := err.(*exec.ExitError); !ok {
+			t.Skipf("ps: %v", err)
+		}
+	}
+	if strings.Contains(string(b), "Z") {
+		t.Errorf("zombie child left: %q", b)
 	}
 }
