@@ -11,13 +11,17 @@ import (
 
 func init() { register(openEnviron) }
 
-// openEnviron gives Lua nginx's environments: init_by_lua runs before
+// openEnviron gives Lua nginx's process setting: io.stderr writes to the
+// error log, and the environments: init_by_lua runs before
 // nginx clears its environment, so it sees goresty's own (with the "env"
 // directives' values); every later phase sees only TZ and the variables
 // "env" names, which also go to the commands of os.execute and io.popen.
 func openEnviron(a *api) {
 	if a.w.RT == nil || a.w.RT.Plan == nil {
 		return
+	}
+	if a.w.RT.Log != nil {
+		stdlib.SetStderr(a.L, a.w.RT.Log)
 	}
 	full, worker := environs(a.w.RT.Plan, os.Environ())
 	stdlib.SetEnviron(a.L, func() []string {

@@ -1,6 +1,7 @@
 package stdlib
 
 import (
+	"io"
 	"os"
 	"strings"
 
@@ -47,4 +48,25 @@ func osGetenv(L *lua.LState) int {
 	}
 	L.Push(lua.LNil)
 	return 1
+}
+
+const stderrKey = "goresty.stderr"
+
+// SetStderr makes w where L's io.stderr writes go, and the standard error
+// of the commands os.execute and io.popen run (nginx points its stderr at
+// the error log). Without it they use the process's.
+func SetStderr(L *lua.LState, w io.Writer) {
+	ud := L.NewUserData()
+	ud.Value = w
+	L.G.Registry.RawSetString(stderrKey, ud)
+}
+
+// stderr is L's standard error.
+func stderr(L *lua.LState) io.Writer {
+	if ud, ok := L.G.Registry.RawGetString(stderrKey).(*lua.LUserData); ok {
+		if w, ok := ud.Value.(io.Writer); ok {
+			return w
+		}
+	}
+	return os.Stderr
 }

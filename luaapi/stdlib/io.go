@@ -25,6 +25,7 @@ type ioFile struct {
 	f      *os.File
 	r      *bufio.Reader // made by the first read
 	std    bool          // io.stdin, io.stdout, io.stderr: never closed
+	isErr  bool          // io.stderr: writes go to stderr(L)
 	closed bool
 	proc   *exec.Cmd // io.popen's child
 }
@@ -59,7 +60,7 @@ func openIO(L *lua.LState) {
 	lib.out = lib.newFile(L, &ioFile{f: os.Stdout, std: true})
 	t.RawSetString("stdin", lib.in)
 	t.RawSetString("stdout", lib.out)
-	t.RawSetString("stderr", lib.newFile(L, &ioFile{f: os.Stderr, std: true}))
+	t.RawSetString("stderr", lib.newFile(L, &ioFile{f: os.Stderr, std: true, isErr: true}))
 	L.SetGlobal("io", t)
 	if loaded, ok := L.GetField(L.Get(lua.RegistryIndex), "_LOADED").(*lua.LTable); ok {
 		loaded.RawSetString("io", t)
@@ -196,7 +197,7 @@ func (lib *ioLib) ioPopen(L *lua.LState) int {
 		return fileResult(L, err, cmdline)
 	}
 	cmd := exec.Command("/bin/sh", "-c", cmdline)
-	cmd.Stderr, cmd.Env = os.Stderr, environ(L)
+	cmd.Stderr, cmd.Env = stderr(L), environ(L)
 	mine, theirs := pr, pw
 	if mode[0] == 'r' {
 		cmd.Stdout = pw
@@ -385,6 +386,10 @@ func (f *ioFile) write(L *lua.LState, first int) int {
 		_, _ = f.f.Seek(-int64(f.r.Buffered()), io.SeekCurrent)
 		f.r.Reset(f.f)
 	}
+	var out io.Writer = f.f
+	if f.isErr {
+		out = stderr(L)
+	}
 	var werr error
 	for i := first; i <= L.GetTop(); i++ {
 		var s string
@@ -397,7 +402,7 @@ func (f *ioFile) write(L *lua.LState, first int) int {
 			argExpected(L, i, "string")
 		}
 		if werr == nil {
-			_, werr = io.WriteString(f.f, s)
+			_, werr = io.WriteString(out, s)
 		}
 	}
 	return fileResult(L, werr, "")

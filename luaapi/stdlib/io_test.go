@@ -1,6 +1,7 @@
 package stdlib
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -132,4 +134,37 @@ func TestPopenForgottenIsReaped(t *testing.T) {
 	if strings.Contains(string(b), "Z") {
 		t.Errorf("zombie child left: %q", b)
 	}
+}
+
+// TestSetStderr: io.stderr and the commands' standard error write to the
+// writer given.
+func TestSetStderr(t *testing.T) {
+	L := newState(t)
+	var buf syncBuffer
+	SetStderr(L, &buf)
+	got := runCase(t, L, `return io.stderr:write("a", 1, "\n"), os.execute("echo b >&2")`)
+	if got != "true true 0" {
+		t.Errorf("got %q", got)
+	}
+	if buf.String() != "a1\nb\n" {
+		t.Errorf("stderr got %q, want %q", buf.String(), "a1\nb\n")
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the command's copying goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -48,7 +48,7 @@ func osExecute(L *lua.LState) int {
 		return 1
 	}
 	cmd := exec.Command("/bin/sh", "-c", checkString(L, 1))
-	cmd.Stdout, cmd.Stderr, cmd.Env = os.Stdout, os.Stderr, environ(L)
+	cmd.Stdout, cmd.Stderr, cmd.Env = os.Stdout, stderr(L), environ(L)
 	status := -1
 	if err := cmd.Run(); err == nil || errors.As(err, new(*exec.ExitError)) {
 		ps := cmd.ProcessState
