@@ -163,6 +163,18 @@ func (l *Logger) Logf(lv Level, format string, args ...any) {
 	}
 }
 
+// Write writes p as it is to the first sink, where nginx points its
+// stderr: what Lua code writes to io.stderr lands there without a
+// timestamp.
+func (l *Logger) Write(p []byte) (int, error) {
+	if l == nil || len(l.sinks) == 0 {
+		return os.Stderr.Write(p)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.sinks[0].f.Write(p)
+}
+
 // Reopen reopens the log files (USR1, logrotate).
 func (l *Logger) Reopen() error {
 	l.mu.Lock()

@@ -42,6 +42,8 @@ func Open(L *lua.LState) {
 	}
 	openLibFixes(L)
 	openOS(L)
+	openOSLib(L)
+	openIO(L)
 	openRequire(L)
 	if str, ok := L.GetGlobal("string").(*lua.LTable); ok {
 		// last: find, match and gmatch are the fixed versions by now
