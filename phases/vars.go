@@ -23,8 +23,9 @@ type Setter func(r *Request, v string)
 type Var struct {
 	Name string
 	Get  Getter
-	Set  Setter // nil: read-only built-in
-	User int    // index in Request.UserVars, or -1
+	Set  Setter  // nil: read-only built-in
+	User int     // index in Request.UserVars, or -1
+	impl *Getter // a computed variable's getter (DeclareComputed)
 }
 
 // VarTable indexes the variables of one configuration: built-ins, the
@@ -69,6 +70,32 @@ func (t *VarTable) Declare(name string) *Var {
 	}
 	t.byName[name] = v
 	return v
+}
+
+// DeclareComputed makes a variable whose getter is given later with
+// SetGetter (a map's): values compiled before that call it all the same.
+func (t *VarTable) DeclareComputed(name string) *Var {
+	name = strings.ToLower(name)
+	if v, ok := t.byName[name]; ok && v.impl != nil {
+		return v
+	}
+	v := &Var{Name: name, User: -1, impl: new(Getter)}
+	impl := v.impl
+	v.Get = func(r *Request) (string, bool) {
+		if g := *impl; g != nil {
+			return g(r)
+		}
+		return "", false
+	}
+	t.byName[name] = v
+	return v
+}
+
+// SetGetter gives a variable made by DeclareComputed its getter.
+func (v *Var) SetGetter(g Getter) {
+	if v.impl != nil {
+		*v.impl = g
+	}
 }
 
 // NumUser is the number of user variable slots a Request needs.
