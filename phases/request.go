@@ -97,11 +97,14 @@ type Request struct {
 	Host       string // $host
 	RemoteAddr string
 	RemotePort string
-	LocalAddr  net.Addr
-	Scheme     string
-	ConnID     uint64
-	ConnReqs   int
-	Internal   bool // reached by an internal redirect
+	// ConnAddr and ConnPort are the connection's own address when the
+	// realip module replaced RemoteAddr ($realip_remote_addr); "" otherwise.
+	ConnAddr, ConnPort string
+	LocalAddr          net.Addr
+	Scheme             string
+	ConnID             uint64
+	ConnReqs           int
+	Internal           bool // reached by an internal redirect
 	// LocURI is $uri when the server chose the current location: proxy_pass
 	// ignores its URI part once a rewrite ... break or ngx.req.set_uri has
 	// changed the URI since (nginx's r->valid_location).

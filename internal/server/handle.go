@@ -47,6 +47,7 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 	srv := g.FindServerFor(r)
 	r.Server, r.Loc = srv, srv.Conf
 	r.RemoteAddr, r.RemotePort, _ = net.SplitHostPort(hr.RemoteAddr)
+	realIP(r, srv.Conf.RealIP)
 	if r.Host == "" {
 		r.Host = firstName(srv)
 	}
