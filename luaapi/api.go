@@ -68,11 +68,28 @@ func (a *api) sub(name string) *lua.LTable {
 
 // fn sets t[name] to f, callable only in the allowed phases.
 func (a *api) fn(t *lua.LTable, name string, allowed phases.Mask, f lua.LGFunction) {
+	words, noReq := noRequest[a.qualified(t, name)]
 	if allowed == phases.AllPhases {
+		if noReq {
+			// the function checks the request phases itself; where there
+			// is no request the words are still these (a C function's
+			// "current context" comes without a position)
+			g := f
+			f = func(L *lua.LState) int {
+				switch a.phase() {
+				case phases.Init:
+					L.RaiseError("%s", words.init)
+				case phases.InitWorker, phases.Timer:
+					if words.current {
+						L.Error(lua.LString("API disabled in the current context"), 0)
+					}
+				}
+				return g(L)
+			}
+		}
 		t.RawSetString(name, a.L.NewFunction(f))
 		return
 	}
-	words, noReq := noRequest[a.qualified(t, name)]
 	t.RawSetString(name, a.L.NewFunction(func(L *lua.LState) int {
 		if noReq {
 			a.checkNoRequest(L, words)

@@ -58,7 +58,7 @@ func openControl(a *api) {
 func (a *api) ngxIndex(L *lua.LState) int {
 	switch L.CheckString(2) {
 	case "status":
-		r := a.req(L)
+		r := a.respReq(L)
 		L.Push(lua.LNumber(r.Status))
 		return 1
 	case "ctx":
@@ -78,22 +78,17 @@ func (a *api) ngxIndex(L *lua.LState) int {
 func (a *api) ngxNewIndex(L *lua.LState) int {
 	switch L.CheckString(2) {
 	case "status":
-		r := a.req(L)
+		r := a.respReq(L)
+		// OpenResty passes tonumber(value) to a C function taking an int:
+		// what tonumber refuses fails in that call
+		n, ok := stdlib.ToNumber(L.Get(3))
+		if !ok {
+			L.RaiseError("bad argument #2 to 'ngx_http_lua_ffi_set_resp_status' (cannot convert 'nil' to 'int')")
+		}
 		// header filters run before nginx writes the head: they may change it
 		if r.HeaderSent && r.Phase != phases.HeaderFilter {
 			a.log(errlog.Error, "attempt to set ngx.status after sending out response headers")
 			return 0
-		}
-		v := L.Get(3)
-		n, ok := v.(lua.LNumber)
-		if !ok {
-			if s, isStr := v.(lua.LString); isStr {
-				fmt.Sscan(string(s), (*float64)(&n))
-				ok = true
-			}
-		}
-		if !ok {
-			L.RaiseError("bad argument #3 to '?' (number expected, got %s)", v.Type().String())
 		}
 		r.Status = int(n)
 		return 0
@@ -131,7 +126,22 @@ func (a *api) ctxSet(L *lua.LState) int {
 }
 
 func (a *api) controlExit(L *lua.LState) int {
-	code := L.CheckInt(1)
+	// OpenResty hands the value to a C function taking an int, through
+	// the FFI: a boolean is 1 or 0, anything but a number an error
+	var code int
+	switch v := L.Get(1).(type) {
+	case lua.LNumber:
+		code = int(v)
+	case lua.LBool:
+		if v {
+			code = 1
+		}
+	default:
+		L.RaiseError("bad argument #2 to 'ngx_lua_ffi_exit' (cannot convert '%s' to 'int')", v.Type().String())
+	}
+	if code == luavm.CodeAgain || code == luavm.CodeDone {
+		L.RaiseError("bad argument to 'ngx.exit': does not accept NGX_AGAIN or NGX_DONE")
+	}
 	t := a.task()
 	if t == nil {
 		L.RaiseError("no request found")
@@ -144,10 +154,9 @@ func (a *api) controlExit(L *lua.LState) int {
 	}
 	r := t.R
 	switch t.Phase {
-	case phases.HeaderFilter, phases.BodyFilter, phases.Log, phases.Set:
-		if t.Phase == phases.BodyFilter || t.Phase == phases.HeaderFilter {
-			return luavm.Exit(L, a.w, code)
-		}
+	case phases.HeaderFilter:
+		return luavm.Exit(L, a.w, code)
+	case phases.BodyFilter, phases.Log, phases.Set:
 		L.RaiseError("API disabled in the context of %s", t.Phase.Context())
 	}
 	switch {
@@ -159,7 +168,9 @@ func (a *api) controlExit(L *lua.LState) int {
 		// (ngx.status = 201; ngx.exit(200) sends 201)
 		r.Status = code
 	}
-	if code > 0 && r.HeaderSent && code >= 300 {
+	// as lua-nginx-module: 408, 444 and 499 close the connection and the
+	// status already sent may be repeated, without a complaint
+	if r.HeaderSent && code >= 300 && code != 408 && code != 444 && code != 499 && code != r.Status {
 		a.log(errlog.Error, fmt.Sprintf("attempt to set status %d via ngx.exit after sending out the response status %d", code, r.Status))
 	}
 	return luavm.Exit(L, a.w, code)
@@ -167,41 +178,95 @@ func (a *api) controlExit(L *lua.LState) int {
 
 func (a *api) controlExec(L *lua.LState) int {
 	r := a.req(L)
+	if n := L.GetTop(); n != 1 && n != 2 {
+		utilRaise(L, fmt.Sprintf("expecting one or two arguments, but got %d", n))
+	}
 	uri := L.CheckString(1)
+	if uri == "" {
+		utilRaise(L, "The uri argument is empty")
+	}
 	args := ""
 	switch v := L.Get(2).(type) {
 	case lua.LString:
 		args = string(v)
+	case lua.LNumber:
+		args = stdlib.FormatNumber(float64(v))
 	case *lua.LTable:
 		args = encodeArgs(L, v)
 	case *lua.LNilType:
 	default:
-		L.ArgError(2, "string or table expected")
+		utilArgError(L, 2, "string, number, or table expected, but got "+v.Type().String())
 	}
-	if i := strings.IndexByte(uri, '?'); i >= 0 {
-		if args == "" {
-			args = uri[i+1:]
+	if uri[0] == '@' {
+		if args != "" {
+			a.log(errlog.Warn, fmt.Sprintf("query strings %s ignored when exec'ing named location %s", args, uri))
 		}
-		uri = uri[:i]
+	} else {
+		// as nginx: the path is unescaped once (an escaped '?' stays in
+		// it), then refused when it holds a NUL or a ".." segment; args
+		// in the uri come first
+		var uriArgs string
+		uri, uriArgs, _ = strings.Cut(uri, "?")
+		uri = unescapePath(uri)
+		if unsafePath(uri) {
+			a.log(errlog.Error, fmt.Sprintf("unsafe URI \"%s\" was detected", uri))
+			utilRaise(L, "unsafe uri")
+		}
+		switch {
+		case uriArgs != "" && args != "":
+			args = uriArgs + "&" + args
+		case uriArgs != "":
+			args = uriArgs
+		}
 	}
 	if r.HeaderSent {
 		L.RaiseError("attempt to call ngx.exec after sending out response headers")
 	}
+	if ct, ok := r.Header["Content-Type"]; ok && len(ct) == 0 {
+		// "no Content-Type" was this handler's: the target sets its own
+		delete(r.Header, "Content-Type")
+	}
 	r.ExecURI, r.ExecArgs, r.ExecSet = uri, args, true
-	if args == "" {
-		r.Args = ""
+	if args == "" && uri[0] != '@' {
+		r.Args = "" // a named location keeps the request's args
 	}
 	return luavm.Exit(L, a.w, luavm.CodeDone)
 }
 
 func (a *api) controlRedirect(L *lua.LState) int {
 	r := a.req(L)
-	uri := L.CheckString(1)
-	code := L.OptInt(2, http.StatusFound)
+	if n := L.GetTop(); n != 1 && n != 2 {
+		utilRaise(L, "expecting one or two arguments")
+	}
+	var uri string
+	switch v := L.Get(1).(type) {
+	case lua.LString:
+		uri = string(v)
+	case lua.LNumber:
+		uri = stdlib.FormatNumber(float64(v))
+	default:
+		utilArgError(L, 1, "string expected, got "+v.Type().String())
+	}
+	code := http.StatusFound
+	if L.GetTop() == 2 {
+		// luaL_checkinteger: a number or a numeric string, truncated
+		v := L.Get(2)
+		f, ok := stdlib.ToNumber(v)
+		if _, isTable := v.(*lua.LTable); !ok || isTable {
+			utilArgError(L, 2, "number expected, got "+v.Type().String())
+		}
+		code = int(f)
+	}
 	switch code {
 	case 301, 302, 303, 307, 308:
 	default:
 		L.RaiseError("only ngx.HTTP_MOVED_TEMPORARILY, ngx.HTTP_MOVED_PERMANENTLY, ngx.HTTP_PERMANENT_REDIRECT, ngx.HTTP_SEE_OTHER, and ngx.HTTP_TEMPORARY_REDIRECT are allowed")
+	}
+	for i := 0; i < len(uri); i++ {
+		if c := uri[i]; c < 0x20 && c != '\t' || c == 0x7f {
+			// a CR or LF would end the head early: header injection
+			utilRaise(L, fmt.Sprintf("unsafe byte \"0x%02x\" in redirect uri \"%s\"", c, escapeUnsafe(uri)))
+		}
 	}
 	if r.HeaderSent {
 		L.RaiseError("attempt to call ngx.redirect after sending out the headers")
@@ -209,6 +274,54 @@ func (a *api) controlRedirect(L *lua.LState) int {
 	r.Header.Set("Location", uri)
 	r.Status = code
 	return luavm.Exit(L, a.w, code)
+}
+
+// unescapePath decodes each %XX of s (a '+' stays a '+').
+func unescapePath(s string) string {
+	if strings.IndexByte(s, '%') < 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+			continue
+		} else if c == '%' && i+2 >= len(s) {
+			break // nginx drops a cut-off escape
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
+}
+
+// unsafePath reports a path nginx will not redirect to: one with a NUL or
+// a ".." segment.
+func unsafePath(p string) bool {
+	if strings.IndexByte(p, 0) >= 0 {
+		return true
+	}
+	for i := 0; i+2 < len(p); i++ {
+		if p[i] == '/' && p[i+1] == '.' && p[i+2] == '.' && (i+3 == len(p) || p[i+3] == '/') {
+			return true
+		}
+	}
+	return false
+}
+
+// escapeUnsafe quotes s for an error message as nginx does: printable
+// ASCII as is, except '"' and '\', every other byte as \xHH.
+func escapeUnsafe(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c < 0x7f && c != '"' && c != '\\' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "\\x%02X", c)
+		}
+	}
+	return b.String()
 }
 
 // controlSleep is ngx.sleep(seconds). Its checks come in OpenResty's
@@ -288,18 +401,38 @@ func (a *api) logLine(L *lua.LState, start int) string {
 	return string(b)
 }
 
-// where is the "chunk:line:" prefix OpenResty puts before log messages.
+// where is the "chunk:line: func(): " prefix OpenResty puts before log
+// messages; the function's name is there when the caller's code names it
+// (a local, global, field or method call), as LuaJIT's debug info gives it.
 func where(L *lua.LState) string {
-	if dbg, ok := L.GetStack(1); ok {
-		if _, err := L.GetInfo("Sl", dbg, lua.LNil); err == nil && dbg.CurrentLine > 0 {
-			return fmt.Sprintf("[lua] %s:%d: ", shortSource(dbg.Source), dbg.CurrentLine)
-		}
+	dbg, ok := L.GetStack(1)
+	if !ok {
+		return "[lua] "
 	}
-	return "[lua] "
+	if _, err := L.GetInfo("Sln", dbg, lua.LNil); err != nil || dbg.CurrentLine <= 0 {
+		return "[lua] "
+	}
+	if name := logFuncName(L, dbg); name != "" {
+		return fmt.Sprintf("[lua] %s:%d: %s(): ", shortSource(dbg.Source), dbg.CurrentLine, name)
+	}
+	return fmt.Sprintf("[lua] %s:%d: ", shortSource(dbg.Source), dbg.CurrentLine)
 }
 
+// logFuncName is the name of the Lua function at level 1 as LuaJIT names
+// it from its call site (luavm.CallName), or "" for the main chunk and for
+// functions called from Go (pcall, coroutines).
+func logFuncName(L *lua.LState, dbg *lua.Debug) string {
+	if dbg.What != "Lua" && dbg.What != "tail" {
+		return ""
+	}
+	return luavm.CallName(dbg)
+}
+
+// shortSource is the source as lua-nginx-module prints it before a log
+// message: what follows its last slash, even inside a chunk name
+// ("content_by_lua(conf.d/a.conf:3)" gives "a.conf:3)").
 func shortSource(s string) string {
-	if i := strings.LastIndexByte(s, '/'); i >= 0 && !strings.Contains(s, "(") {
+	if i := strings.LastIndexByte(s, '/'); i >= 0 {
 		return s[i+1:]
 	}
 	return s

@@ -32,7 +32,14 @@ func openHeader(a *api) {
 	a.ngx.RawSetString("header", t)
 
 	resp := a.sub("resp")
-	a.fn(resp, "get_headers", pReq, a.respGetHeaders)
+	a.fn(resp, "get_headers", pAll, func(L *lua.LState) int {
+		if a.phase() == phases.Timer {
+			// nginx's C function: the message has no position
+			L.Error(lua.LString("API disabled in the current context"), 0)
+		}
+		a.check(L, pReq)
+		return a.respGetHeaders(L)
+	})
 	a.fn(resp, "add_header", pReq, a.respAddHeader)
 
 	// get_headers tables: lookups are case-insensitive and "_" matches "-"
@@ -79,8 +86,51 @@ func escapeHeader(s string) string {
 	return strings.NewReplacer("\r", "%0D", "\n", "%0A").Replace(s)
 }
 
+// escapeRespName escapes what may not appear in a response header name
+// as nginx does: control bytes, space, separators and non-ASCII become %XX.
+func escapeRespName(s string) string {
+	return escapeBytes(s, func(c byte) bool {
+		return c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0
+	})
+}
+
+// escapeRespValue escapes control bytes other than tab (CR and LF among
+// them) in a response header value as nginx does.
+func escapeRespValue(s string) string {
+	return escapeBytes(s, func(c byte) bool { return c < ' ' && c != '\t' || c == 0x7f })
+}
+
+// escapeBytes writes the bytes of s for which esc is true as %XX.
+func escapeBytes(s string, esc func(byte) bool) string {
+	i := 0
+	for i < len(s) && !esc(s[i]) {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	const hex = "0123456789ABCDEF"
+	b := make([]byte, 0, len(s)+8)
+	b = append(b, s[:i]...)
+	for ; i < len(s); i++ {
+		if c := s[i]; esc(c) {
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		} else {
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
 // respHeaderName maps a Lua key to the canonical response header name.
 func respHeaderName(L *lua.LState, r *phases.Request, k lua.LValue) string {
+	canon, _ := respHeaderNames(L, r, k)
+	return canon
+}
+
+// respHeaderNames is the canonical name of response header k and the
+// name as the handler spelled it.
+func respHeaderNames(L *lua.LState, r *phases.Request, k lua.LValue) (canon, given string) {
 	var name string
 	switch x := k.(type) {
 	case lua.LString:
@@ -93,10 +143,12 @@ func respHeaderName(L *lua.LState, r *phases.Request, k lua.LValue) string {
 	if transformUnderscores(r) {
 		name = strings.ReplaceAll(name, "_", "-")
 	}
-	return escapeHeader(textproto.CanonicalMIMEHeaderKey(name))
+	// canonical first: a name with bytes to escape stays as given
+	return escapeRespName(textproto.CanonicalMIMEHeaderKey(name)), escapeRespName(name)
 }
 
-// headerValues converts a Lua value to header values; nil or {} clears.
+// headerValues converts a Lua value to header values; as in nginx, empty
+// strings are left out, so nil, "", {} and {""} all clear the header.
 func headerValues(L *lua.LState, v lua.LValue) []string {
 	switch x := v.(type) {
 	case *lua.LNilType:
@@ -105,11 +157,30 @@ func headerValues(L *lua.LState, v lua.LValue) []string {
 		n := x.Len()
 		out := make([]string, 0, n)
 		for i := 1; i <= n; i++ {
-			out = append(out, escapeHeader(luaString(L, x.RawGetInt(i))))
+			if s := luaString(L, x.RawGetInt(i)); s != "" {
+				out = append(out, escapeRespValue(s))
+			}
 		}
 		return out
 	}
-	return []string{escapeHeader(luaString(L, v))}
+	if s := luaString(L, v); s != "" {
+		return []string{escapeRespValue(s)}
+	}
+	return nil
+}
+
+// validLength reports whether s is a Content-Length nginx accepts: decimal
+// digits only (no sign, fraction or spaces).
+func validLength(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // luaString is tostring(v).
@@ -139,10 +210,31 @@ func pushValues(L *lua.LState, vs []string) {
 	}
 }
 
-// headerGet is ngx.header's __index.
+// respReq is the request whose response ngx.header and ngx.status
+// change; a timer has none.
+func (a *api) respReq(L *lua.LState) *phases.Request {
+	if a.phase() == phases.Timer {
+		utilRaise(L, "API disabled in the current context")
+	}
+	return a.req(L)
+}
+
+// headerGet is ngx.header's __index. A name that needs escaping finds
+// nothing, as in nginx (it looks the name up as given).
 func (a *api) headerGet(L *lua.LState) int {
-	r := a.req(L)
-	vs := r.Header[respHeaderName(L, r, L.Get(2))]
+	r := a.respReq(L)
+	name := respHeaderName(L, r, L.Get(2))
+	if name == "" {
+		L.Push(lua.LNil)
+		return 1
+	}
+	if strings.IndexByte(name, '%') >= 0 {
+		if k, ok := L.Get(2).(lua.LString); !ok || !strings.Contains(string(k), "%") {
+			L.Push(lua.LNil)
+			return 1
+		}
+	}
+	vs := r.Header[name]
 	if len(vs) == 1 && vs[0] == "" {
 		vs = nil // a cleared Server header
 	}
@@ -152,13 +244,27 @@ func (a *api) headerGet(L *lua.LState) int {
 
 // headerSet is ngx.header's __newindex.
 func (a *api) headerSet(L *lua.LState) int {
-	r := a.req(L)
+	r := a.respReq(L)
 	if a.headersSent(r) {
 		a.log(errlog.Error, "attempt to set ngx.header.HEADER after sending out response headers")
 		return 0
 	}
-	name := respHeaderName(L, r, L.Get(2))
+	name, given := respHeaderNames(L, r, L.Get(2))
+	if name == "" {
+		return 0 // nginx sends no header without a name
+	}
+	r.SpellHeader(name, given)
 	vs := headerValues(L, L.Get(3))
+	if len(vs) > 1 && singleValued[name] {
+		vs = vs[len(vs)-1:] // nginx keeps one: the last
+	}
+	if name == "Content-Length" {
+		for _, v := range vs {
+			if !validLength(v) {
+				L.RaiseError("failed to set header")
+			}
+		}
+	}
 	switch {
 	case len(vs) > 0:
 		r.Header[name] = vs
@@ -173,6 +279,15 @@ func (a *api) headerSet(L *lua.LState) int {
 		delete(r.Header, name)
 	}
 	return 0
+}
+
+// singleValued are the response headers nginx holds one of: set to a
+// table, they keep its last value.
+var singleValued = map[string]bool{
+	"Server": true, "Date": true, "Content-Type": true, "Content-Length": true,
+	"Content-Encoding": true, "Content-Range": true, "Location": true, "Refresh": true,
+	"Last-Modified": true, "Accept-Ranges": true, "Www-Authenticate": true, "Expires": true,
+	"Etag": true,
 }
 
 // headersSent reports whether it is too late to change response headers
@@ -192,15 +307,108 @@ func (a *api) respAddHeader(L *lua.LState) int {
 		a.log(errlog.Error, "attempt to set ngx.header.HEADER after sending out response headers")
 		return 0
 	}
-	key := respHeaderName(L, r, lua.LString(name))
+	key, given := respHeaderNames(L, r, lua.LString(name))
+	if _, ok := r.Header[key]; !ok {
+		r.SpellHeader(key, given)
+	}
 	r.Header[key] = append(r.Header[key], headerValues(L, L.Get(2))...)
 	return 0
 }
 
-// respGetHeaders is ngx.resp.get_headers(max?, raw?).
+// respGetHeaders is ngx.resp.get_headers(max?, raw?). As in nginx, the
+// table also has what nginx keeps outside its header list: content-type,
+// connection and, once a chunked response is on its way,
+// transfer-encoding, always under those lower-case names. They count
+// against max; when the headers do not all fit, the header lines fill
+// what is left of max, always at least one.
 func (a *api) respGetHeaders(L *lua.LState) int {
 	r := a.req(L)
-	return a.pushHeaderTable(L, r.Header, "", L.OptInt(1, 100), L.OptBool(2, false), "")
+	max := 100
+	if v := L.Get(1); v != lua.LNil {
+		// luaL_checkinteger: a number or a numeric string
+		f, ok := stdlib.ToNumber(v)
+		if !ok {
+			utilArgError(L, 1, "number expected, got "+v.Type().String())
+		}
+		max = int(f)
+	}
+	raw := lua.LVAsBool(L.Get(2))
+	t := L.CreateTable(0, len(r.Header)+3)
+	extra := 0
+	set := func(k, v string) {
+		t.RawSetString(k, lua.LString(v))
+		extra++
+	}
+	if ct := r.Header["Content-Type"]; len(ct) > 0 && ct[0] != "" {
+		set("content-type", ct[0])
+	}
+	switch {
+	case r.Status == http.StatusSwitchingProtocols:
+		set("connection", "upgrade")
+	case r.HTTP != nil && !r.HTTP.Close && a.phase() != phases.Log:
+		set("connection", "keep-alive")
+	default:
+		set("connection", "close")
+	}
+	if respChunked(r) && a.phase() != phases.HeaderFilter {
+		set("transfer-encoding", "chunked")
+	}
+	keys := phases.OrderedKeys(r.Header, r.HeaderOrder, func(k string) bool {
+		vs := r.Header[k]
+		return k == "Content-Type" || len(vs) == 0 || len(vs) == 1 && vs[0] == ""
+	})
+	n := 0
+	for _, k := range keys {
+		n += len(r.Header[k])
+	}
+	count, truncated := n, false
+	if max > 0 && n+extra > max {
+		truncated, count = true, max-extra
+	}
+loop:
+	for _, k := range keys {
+		key := a.headerName(k, raw)
+		if s, ok := r.HeaderCase[k]; ok && raw {
+			key = lua.LString(s)
+		}
+		for _, v := range r.Header[k] {
+			switch old := t.RawGet(key).(type) {
+			case *lua.LNilType:
+				t.RawSet(key, lua.LString(v))
+			case *lua.LTable:
+				old.Append(lua.LString(v))
+			default:
+				arr := L.CreateTable(2, 0)
+				arr.Append(old)
+				arr.Append(lua.LString(v))
+				t.RawSet(key, arr)
+			}
+			if count--; count <= 0 {
+				break loop
+			}
+		}
+	}
+	if !raw {
+		t.Metatable = a.hdrMT
+	}
+	L.Push(t)
+	if truncated {
+		L.Push(lua.LString("truncated"))
+		return 2
+	}
+	return 1
+}
+
+// respChunked reports whether the response goes out chunked: its headers
+// are sent without a Content-Length, in HTTP/1.1, with a body.
+func respChunked(r *phases.Request) bool {
+	if !r.HeaderSent || r.HTTP == nil || !r.HTTP.ProtoAtLeast(1, 1) || r.Method == http.MethodHead {
+		return false
+	}
+	if cl := r.Header["Content-Length"]; len(cl) > 0 {
+		return false
+	}
+	return r.Status >= 200 && r.Status != http.StatusNoContent && r.Status != http.StatusNotModified
 }
 
 // pushHeaderTable pushes h (and host, when not empty, as "Host") as a

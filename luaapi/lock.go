@@ -8,34 +8,39 @@ import (
 func init() { register(openLock) }
 
 // lockLua is resty.lock: a mutex across all workers on a shared dict
-// (lua-resty-lock's API). Waiting polls with ngx.sleep, which yields, so a
-// waiting request never blocks its worker.
+// (lua-resty-lock's API and semantics: the lock is the key holding true,
+// unlock deletes it, and the wait is capped by the lock's exptime). Waiting
+// polls with ngx.sleep, which yields, so a waiting request never blocks its
+// worker. One difference remains: gopher-lua has no __gc, so a lock object
+// dropped while locked is not released before its exptime.
 const lockLua = `
-local shared, sleep, now, update_time = ngx.shared, ngx.sleep, ngx.now, ngx.update_time
-local setmetatable, type, tostring = setmetatable, type, tostring
+local shared, sleep = ngx.shared, ngx.sleep
+local setmetatable, min, max = setmetatable, math.min, math.max
 
 local _M = { _VERSION = "0.09" }
 local mt = { __index = _M }
-local seq = 0
 
 function _M.new(_, dict_name, opts)
 	local dict = shared[dict_name]
 	if not dict then
 		return nil, "dictionary not found"
 	end
-	opts = opts or {}
-	local exptime = opts.exptime or 30
-	local timeout = opts.timeout or 5
-	local step = opts.step or 0.001
-	local ratio = opts.ratio or 2
-	local max_step = opts.max_step or 0.5
-	if type(exptime) ~= "number" or type(timeout) ~= "number" or type(step) ~= "number"
-	   or type(ratio) ~= "number" or type(max_step) ~= "number" then
-		return nil, "bad options"
+	local timeout, exptime, step, ratio, max_step
+	if opts then
+		timeout, exptime, step = opts.timeout, opts.exptime, opts.step
+		ratio, max_step = opts.ratio, opts.max_step
+	end
+	exptime = exptime or 30
+	if timeout then
+		-- no use waiting longer than a lock can live
+		timeout = min(timeout, exptime)
+		if step then
+			step = min(step, timeout)
+		end
 	end
 	return setmetatable({
-		dict = dict, exptime = exptime, timeout = timeout, step = step,
-		ratio = ratio, max_step = max_step,
+		dict = dict, exptime = exptime, timeout = timeout or 5, step = step or 0.001,
+		ratio = ratio or 2, max_step = max_step or 0.5,
 	}, mt)
 end
 
@@ -43,72 +48,57 @@ function _M.lock(self, key)
 	if not key then
 		return nil, "nil key"
 	end
-	if self.key then
+	if self.held then
 		return nil, "locked"
 	end
-	seq = seq + 1
-	local token = tostring(seq) .. ":" .. tostring(now())
 	local dict, exptime = self.dict, self.exptime
-	local ok, err = dict:add(key, token, exptime)
+	local ok, err = dict:add(key, true, exptime)
 	if ok then
-		self.key, self.token = key, token
+		self.held, self.key = true, key
 		return 0
 	end
 	if err ~= "exists" then
 		return nil, err
 	end
 	local step, ratio, max_step = self.step, self.ratio, self.max_step
-	local left = self.timeout
-	local elapsed = 0
+	local left, elapsed = self.timeout, 0
 	while left > 0 do
-		if step > left then
-			step = left
-		end
 		sleep(step)
 		elapsed = elapsed + step
 		left = left - step
-		ok, err = dict:add(key, token, exptime)
+		ok, err = dict:add(key, true, exptime)
 		if ok then
-			self.key, self.token = key, token
+			self.held, self.key = true, key
 			return elapsed
 		end
 		if err ~= "exists" then
 			return nil, err
 		end
-		step = step * ratio
-		if step <= 0 then
-			step = 0.001
+		if left <= 0 then
+			break
 		end
-		if step > max_step then
-			step = max_step
-		end
+		step = min(max(0.001, step * ratio), left, max_step)
 	end
 	return nil, "timeout"
 end
 
 function _M.unlock(self)
-	local key = self.key
-	if not key then
+	if not self.held then
 		return nil, "unlocked"
 	end
-	self.key = nil
-	local dict = self.dict
-	-- only our own lock: it may have expired and been taken by another
-	if dict:get(key) == self.token then
-		local ok, err = dict:delete(key)
-		if not ok then
-			return nil, err
-		end
+	local ok, err = self.dict:delete(self.key)
+	if not ok then
+		return nil, err
 	end
+	self.held = nil
 	return 1
 end
 
 function _M.expire(self, time)
-	local key = self.key
-	if not key then
+	if not self.held then
 		return nil, "unlocked"
 	end
-	local ok, err = self.dict:replace(key, self.token, time or self.exptime)
+	local ok, err = self.dict:replace(self.key, true, time or self.exptime)
 	if not ok then
 		return nil, err
 	end

@@ -5,6 +5,7 @@ import (
 
 	"github.com/goresty/goresty/internal/luavm"
 	"github.com/goresty/goresty/luaapi/stdlib"
+	"github.com/goresty/goresty/phases"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -117,12 +118,14 @@ func (a *api) outputSay(L *lua.LState, name string, nl bool) int {
 
 func (a *api) outputSendHeaders(L *lua.LState) int {
 	r := a.req(L)
-	if r.HeaderSent {
-		L.Push(lua.LNil)
-		L.Push(lua.LString("header already sent"))
-		return 2
+	// a second call is a no-op that succeeds, as in nginx
+	if !r.HeaderSent {
+		if o, ok := r.Out.(interface{ SendHeaderNow(*phases.Request) }); ok {
+			o.SendHeaderNow(r)
+		} else {
+			r.Out.SendHeader(r)
+		}
 	}
-	r.Out.SendHeader(r)
 	L.Push(lua.LNumber(1))
 	return 1
 }
@@ -132,28 +135,35 @@ func (a *api) outputFlush(L *lua.LState) int {
 	// ngx.flush(true) waits for the client to take the bytes; goresty's
 	// asynchronous flush (false) also runs as an operation, so the bytes
 	// go out now and the worker is free meanwhile either way
-	L.OptBool(1, false)
+	wait := L.OptBool(1, false)
 	if r.Finished {
 		L.Push(lua.LNil)
 		L.Push(lua.LString("seen eof"))
 		return 2
 	}
-	if !r.HeaderSent {
-		r.Out.SendHeader(r)
+	if !r.HeaderSent || r.BodySent == 0 && !wait {
+		// as nginx: nothing to send before the headers, nor (unless
+		// waiting for them to go out) before the first body byte
+		L.Push(lua.LNil)
+		L.Push(lua.LString("nothing to flush"))
+		return 2
 	}
-	f, ok := r.Out.(interface{ Flush() })
+	f, ok := r.Out.(interface{ FlushOutput() })
 	if !ok {
 		L.Push(lua.LNumber(1))
 		return 1
 	}
 	return luavm.Await(L, a.w, 1, func() []lua.LValue {
-		f.Flush()
+		f.FlushOutput()
 		return []lua.LValue{lua.LNumber(1)}
 	})
 }
 
 func (a *api) outputEOF(L *lua.LState) int {
 	r := a.req(L)
+	if L.GetTop() != 0 {
+		utilRaise(L, "no argument is expected")
+	}
 	if r.Finished {
 		L.Push(lua.LNil)
 		L.Push(lua.LString("seen eof"))

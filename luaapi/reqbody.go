@@ -171,6 +171,11 @@ func readBody(log *errlog.Logger, r *phases.Request) int {
 	if !r.BodyOnFile {
 		r.Body = mem.Bytes()
 	}
+	if r.HTTP.ContentLength < 0 {
+		// a chunked body: its length is known now, and $content_length
+		// gives it, as in nginx (no Content-Length header appears)
+		r.HTTP.ContentLength = n
+	}
 	return 0
 }
 

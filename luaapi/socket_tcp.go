@@ -483,7 +483,7 @@ func (sa *sockAPI) tcpReceiveUntil(L *lua.LState) int {
 	it := L.NewFunction(func(L *lua.LState) int {
 		size := 0
 		if L.GetTop() >= 1 && L.Get(1) != lua.LNil {
-			v, ok := L.Get(1).(lua.LNumber)
+			v, ok := stdlib.ToNumber(L.Get(1))
 			if !ok {
 				msg := "bad argument #1 to '?' (number expected, got " + L.Get(1).Type().String() + ")"
 				if pos := callerPos(L); pos != "" {

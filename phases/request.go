@@ -3,7 +3,10 @@ package phases
 import (
 	"net"
 	"net/http"
+	"slices"
+	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -24,6 +27,12 @@ type SubRequest struct {
 	Args    string
 	Body    []byte
 	HasBody bool
+	// BodyFile: the body is the parent's, which it keeps in this file.
+	BodyFile string
+	// Unread: the parent's body was to go along but the parent has not
+	// read it. nginx then keeps the parent's Content-Length and the
+	// subrequest gets no body.
+	Unread bool
 	// Vars sets variables of the subrequest (user variables made by "set").
 	Vars map[string]string
 	// CopyAllVars starts the subrequest with a copy of the parent's
@@ -38,7 +47,7 @@ type SubResponse struct {
 	Status    int
 	Header    http.Header
 	Body      []byte
-	Truncated bool
+	Truncated bool // the body did not end normally
 }
 
 // Hooks are services the server gives every request; one value serves all
@@ -69,6 +78,17 @@ type Request struct {
 	// HeadLen is the size of the request line and headers as received (0
 	// when unknown, as for a subrequest).
 	HeadLen int
+	// HeaderCase holds the response header names a handler spelled
+	// otherwise than Header's canonical keys ("X-HF" for "X-Hf", "ETag"
+	// for "Etag"): they go out as spelled, as nginx sends them.
+	HeaderCase map[string]string
+	// HeaderOrder lists the canonical names of the response headers a
+	// handler set, in the order it first set them: they go out in that
+	// order, as in nginx.
+	HeaderOrder []string
+	// NoNotModified keeps the not-modified filter (304/412 answers to
+	// conditional requests) away from this response (a proxied one).
+	NoNotModified bool
 	// RawHead is the request line and header lines as received, without
 	// the blank line that ends them ("" when unknown): ngx.req.raw_header
 	// and the order of ngx.req.get_headers come from it.
@@ -77,11 +97,18 @@ type Request struct {
 	Host       string // $host
 	RemoteAddr string
 	RemotePort string
-	LocalAddr  net.Addr
-	Scheme     string
-	ConnID     uint64
-	ConnReqs   int
-	Internal   bool // reached by an internal redirect
+	// ConnAddr and ConnPort are the connection's own address when the
+	// realip module replaced RemoteAddr ($realip_remote_addr); "" otherwise.
+	ConnAddr, ConnPort string
+	LocalAddr          net.Addr
+	Scheme             string
+	ConnID             uint64
+	ConnReqs           int
+	Internal           bool // reached by an internal redirect
+	// LocURI is $uri when the server chose the current location: proxy_pass
+	// ignores its URI part once a rewrite ... break or ngx.req.set_uri has
+	// changed the URI since (nginx's r->valid_location).
+	LocURI     string
 	Subrequest bool
 	Redirects  int // internal redirects so far (nginx allows 10)
 
@@ -110,9 +137,13 @@ type Request struct {
 	// error_page), which nginx writes in its fixed place before Connection;
 	// any other Location follows the other headers.
 	LocationFirst bool
-	BodySent      int64 // $body_bytes_sent
-	Out           Output
-	Finished      bool // the response is complete (eof sent)
+	// StatusLine is the status line of a proxied response as the upstream
+	// sent it ("200 Fine", "299"): nginx passes it on, reason phrase and
+	// all, while the status is still that code.
+	StatusLine string
+	BodySent   int64 // $body_bytes_sent
+	Out        Output
+	Finished   bool // the response is complete (eof sent)
 
 	// Body of the request, once read.
 	Body       []byte
@@ -128,6 +159,10 @@ type Request struct {
 	Srv Hooks
 	// Parent is the request that issued this subrequest.
 	Parent *Request
+	// Terminated: a subrequest of this (main) request ended with 444, 408
+	// or 499, which closes the client connection, as nginx does. Set by
+	// the subrequests' goroutines (capture_multi runs them at once).
+	Terminated atomic.Bool
 
 	// Ctx is the per-request ngx.ctx storage, owned by the Lua runtime.
 	Ctx any
@@ -178,4 +213,39 @@ func (r *Request) HeaderValue(canonical string) (string, bool) {
 		sep = "; "
 	}
 	return strings.Join(vs, sep), true
+}
+
+// SpellHeader records how a handler spelled the response header whose
+// canonical name is canon, and its place among the headers set so far.
+func (r *Request) SpellHeader(canon, given string) {
+	if !slices.Contains(r.HeaderOrder, canon) {
+		r.HeaderOrder = append(r.HeaderOrder, canon)
+	}
+	if given == canon {
+		delete(r.HeaderCase, canon)
+		return
+	}
+	if r.HeaderCase == nil {
+		r.HeaderCase = make(map[string]string, 2)
+	}
+	r.HeaderCase[canon] = given
+}
+
+// OrderedKeys returns the keys of h other than skip's: first those of
+// order, in that order, then the rest sorted.
+func OrderedKeys(h map[string][]string, order []string, skip func(string) bool) []string {
+	keys := make([]string, 0, len(h))
+	for _, k := range order {
+		if _, ok := h[k]; ok && !skip(k) && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	n := len(keys)
+	for k := range h {
+		if !skip(k) && !slices.Contains(keys[:n], k) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys[n:])
+	return keys
 }

@@ -23,8 +23,9 @@ type Setter func(r *Request, v string)
 type Var struct {
 	Name string
 	Get  Getter
-	Set  Setter // nil: read-only built-in
-	User int    // index in Request.UserVars, or -1
+	Set  Setter  // nil: read-only built-in
+	User int     // index in Request.UserVars, or -1
+	impl *Getter // a computed variable's getter (DeclareComputed)
 }
 
 // VarTable indexes the variables of one configuration: built-ins, the
@@ -69,6 +70,32 @@ func (t *VarTable) Declare(name string) *Var {
 	}
 	t.byName[name] = v
 	return v
+}
+
+// DeclareComputed makes a variable whose getter is given later with
+// SetGetter (a map's): values compiled before that call it all the same.
+func (t *VarTable) DeclareComputed(name string) *Var {
+	name = strings.ToLower(name)
+	if v, ok := t.byName[name]; ok && v.impl != nil {
+		return v
+	}
+	v := &Var{Name: name, User: -1, impl: new(Getter)}
+	impl := v.impl
+	v.Get = func(r *Request) (string, bool) {
+		if g := *impl; g != nil {
+			return g(r)
+		}
+		return "", false
+	}
+	t.byName[name] = v
+	return v
+}
+
+// SetGetter gives a variable made by DeclareComputed its getter.
+func (v *Var) SetGetter(g Getter) {
+	if v.impl != nil {
+		*v.impl = g
+	}
 }
 
 // NumUser is the number of user variable slots a Request needs.
@@ -224,7 +251,12 @@ var builtins = map[string]Getter{
 		}
 		return "", true
 	},
-	"request_method": func(r *Request) (string, bool) { return r.Method, true },
+	"request_method": func(r *Request) (string, bool) {
+		for r.Parent != nil {
+			r = r.Parent // nginx gives the main request's method, also in subrequests
+		}
+		return r.Method, true
+	},
 	"request": func(r *Request) (string, bool) {
 		return r.HTTP.Method + " " + r.RequestURI + " " + r.Proto, true
 	},
@@ -262,7 +294,13 @@ var builtins = map[string]Getter{
 		return r.HeaderValue("Content-Type")
 	},
 	"content_length": func(r *Request) (string, bool) {
-		return r.HeaderValue("Content-Length")
+		if v, ok := r.HeaderValue("Content-Length"); ok {
+			return v, true
+		}
+		if r.BodyRead && len(r.HTTP.TransferEncoding) > 0 && r.HTTP.ContentLength >= 0 {
+			return strconv.FormatInt(r.HTTP.ContentLength, 10), true // a chunked body, once read
+		}
+		return "", false
 	},
 	"document_root": func(r *Request) (string, bool) { return r.DocRoot, true },
 	"realpath_root": func(r *Request) (string, bool) {

@@ -68,6 +68,7 @@ func Build(ds []*nginxconf.Directive, opts Options) (*Plan, error) {
 	p.HTTP.RootRaw = opts.Prefix + "html"
 	// nginx registers every "set" variable before compiling any value.
 	declareSetVars(p.Vars, ds)
+	declareMapVars(p.Vars, ds)
 	p.Files = configFiles(opts.ConfFile, ds)
 	c := &Ctx{Plan: p, Kind: CtxMain, Loc: p.HTTP}
 	all := append(append([]*nginxconf.Directive{}, opts.Global...), ds...)

@@ -60,9 +60,11 @@ type Context struct {
 	Client  string
 	Server  string
 	Request string // the request line
-	Host    string
-	Extra   string // e.g. `upstream: "..."`; appended before host
-	Action  string // what the server was doing: " while <Action>" follows the message
+	// Subrequest is the URI of the subrequest the line is about, if any.
+	Subrequest string
+	Host       string
+	Extra      string // e.g. `upstream: "..."`; appended before host
+	Action     string // what the server was doing: " while <Action>" follows the message
 }
 
 // Sink is one error_log destination.
@@ -161,6 +163,18 @@ func (l *Logger) Logf(lv Level, format string, args ...any) {
 	}
 }
 
+// Write writes p as it is to the first sink, where nginx points its
+// stderr: what Lua code writes to io.stderr lands there without a
+// timestamp.
+func (l *Logger) Write(p []byte) (int, error) {
+	if l == nil || len(l.sinks) == 0 {
+		return os.Stderr.Write(p)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.sinks[0].f.Write(p)
+}
+
 // Reopen reopens the log files (USR1, logrotate).
 func (l *Logger) Reopen() error {
 	l.mu.Lock()
@@ -249,6 +263,11 @@ func (lineEncoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*buff
 			b.AppendString(ctx.Request)
 			b.AppendByte('"')
 		}
+		if ctx.Subrequest != "" {
+			b.AppendString(`, subrequest: "`)
+			b.AppendString(ctx.Subrequest)
+			b.AppendByte('"')
+		}
 		if ctx.Extra != "" {
 			b.AppendString(", ")
 			b.AppendString(ctx.Extra)
@@ -264,18 +283,27 @@ func (lineEncoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*buff
 }
 
 // ForRequest is the context nginx prints for a request's error-log lines:
-// connection number, client, server, request line and Host.
+// connection number, client, server, request line, the upstream once
+// proxy_pass has picked one, and Host.
 func ForRequest(r *phases.Request) *Context {
-	ctx := &Context{
+	main := r
+	for main.Parent != nil {
+		main = main.Parent
+	}
+	c := &Context{
 		Conn:    r.ConnID,
 		Client:  r.RemoteAddr,
 		Server:  r.ServerName,
-		Request: r.HTTP.Method + " " + r.RequestURI + " " + r.Proto,
+		Request: main.HTTP.Method + " " + main.RequestURI + " " + main.Proto,
 		Host:    r.HTTP.Host,
 	}
-	if r.Subrequest {
-		// nginx names the subrequest's URI after the main request's line
-		ctx.Extra = `subrequest: "` + r.URI + `"`
+	if r != main {
+		c.Subrequest = r.URI
 	}
-	return ctx
+	if u, ok := r.Upstream.(interface{ UpstreamURL() string }); ok {
+		if s := u.UpstreamURL(); s != "" {
+			c.Extra = `upstream: "` + s + `"`
+		}
+	}
+	return c
 }

@@ -13,7 +13,7 @@ import (
 // coroutines and pcall up to the scheduler, and the results come back down.
 // Any other yield is a user yield and goes to the user's resumer.
 const coLua = `
-local raw_new, raw_resume, raw_yield, raw_status, raw_running, release, killed, set_entry_panic, set_xpanic, set_panic, is_lua, SYS, ident, nres, cut, getmetatable_ = ...
+local raw_new, raw_resume, raw_yield, raw_status, raw_running, release, killed, set_entry_panic, set_xpanic, set_panic, is_lua, SYS, ident, nres, cut, getmetatable_, set_copanic = ...
 local error, select, type, rawget, getmetatable_ = error, select, type, rawget, getmetatable_
 
 -- after a user resume: forward system yields up, hand user yields back
@@ -95,7 +95,7 @@ local co = {}
 -- a user coroutine runs a Lua function, as in OpenResty; set_panic makes
 -- its errors read as LuaJIT's (the tail call leaves no frame)
 local function new_co(f)
-	return raw_new(function(...) set_panic() return f(...) end, true)
+	return raw_new(function(...) set_copanic() return f(...) end, true)
 end
 co.create = function(f)
 	if not is_lua(f) then
@@ -197,6 +197,10 @@ func (w *Worker) installCoroutines() {
 		return len(vals) + 1
 	}
 	rawYield := func(L *lua.LState) int {
+		if inNestedCall(false) {
+			// see nested.go: gopher-lua cannot yield out of a metamethod
+			L.RaiseError("attempt to yield across C-call boundary")
+		}
 		return L.Yield(argsOf(L)...)
 	}
 	rawStatus := func(L *lua.LState) int {
@@ -228,7 +232,8 @@ func (w *Worker) installCoroutines() {
 		case <-*w.kill.Load():
 			L.Push(lua.LTrue)
 		default:
-			L.Push(lua.LFalse)
+			// an ngx.exit unwinding out of a metamethod passes pcall too
+			L.Push(lua.LBool(w.cur != nil && w.cur.unwinding))
 		}
 		return 1
 	}
@@ -287,7 +292,17 @@ func (w *Worker) installCoroutines() {
 		L.Push(L.GetMetatable(L.Get(1)))
 		return 1
 	}))
-	L.Call(16, 6)
+	L.Push(L.NewFunction(func(L *lua.LState) int { // set_copanic: a user coroutine's handler
+		L.Panic = func(L *lua.LState) {
+			stdlib.TranslateVMError(L)
+			if t := w.cur; t != nil {
+				t.coErr, t.coTrace = L.Get(-1), w.traceback(L)
+			}
+			plainPanic(L)
+		}
+		return 0
+	}))
+	L.Call(17, 6)
 	w.tramp = L.Get(-2).(*lua.LFunction)
 	w.xentry = L.Get(-1).(*lua.LFunction)
 	co := L.Get(-4).(*lua.LTable)
@@ -337,7 +352,7 @@ func luaWhere(L *lua.LState, level int) string {
 		if dbg.Source == "[goresty]" {
 			return "" // the layer stands for a C function (pcall, the entry)
 		}
-		if dbg.What == "G" || dbg.CurrentLine <= 0 {
+		if dbg.What == "G" || dbg.CurrentLine < 0 {
 			if l == level {
 				// LuaJIT: the level names a C function: no position
 				return ""

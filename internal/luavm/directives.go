@@ -2,7 +2,6 @@ package luavm
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -87,13 +86,28 @@ func locConf(l *config.Location) *LocConf {
 }
 
 // chunkName is the name OpenResty gives inline code: "content_by_lua(nginx.conf:42)".
-func chunkName(d *nginxconf.Directive) string {
+// The file is named as nginx names it, relative to the directory of the main
+// configuration file when it is inside it ("conf.d/site.conf"), else in full;
+// a name too long is cut as nginx cuts it ("content_by_lua(...d/site.conf:3)").
+func chunkName(d *nginxconf.Directive, confDir string) string {
 	base := strings.TrimSuffix(strings.TrimSuffix(d.Name, "_block"), "_no_postpone")
 	line := d.Line
 	if d.Lua != nil && d.LuaLine > 0 {
 		line = d.LuaLine
 	}
-	return fmt.Sprintf("%s(%s:%d)", base, filepath.Base(d.File), line)
+	file := d.File
+	if confDir != "" && strings.HasPrefix(file, confDir) {
+		file = file[len(confDir):]
+	}
+	// like LuaJIT's source names, a chunk name fits in 59 bytes (LUA_IDSIZE):
+	// a longer file name keeps its end, after "..."
+	tail := fmt.Sprintf(":%d)", line)
+	if n := len(base) + 1 + len(file) + len(tail); n > 59 {
+		if keep := 59 - len(base) - 1 - 3 - len(tail); keep > 0 && keep < len(file) {
+			file = "..." + file[len(file)-keep:]
+		}
+	}
+	return base + "(" + file + tail
 }
 
 // chunkOf compiles the code of a *_by_lua, *_by_lua_block or *_by_lua_file directive.
@@ -101,7 +115,7 @@ func chunkOf(c *config.Ctx, d *nginxconf.Directive) (*Chunk, error) {
 	mc := mainConf(c.Plan)
 	switch {
 	case d.Lua != nil:
-		ch, err := NewInlineChunk(chunkName(d), *d.Lua)
+		ch, err := NewInlineChunk(chunkName(d, c.Plan.ConfDir), *d.Lua)
 		if err != nil {
 			return nil, config.Errorf(d, "failed to load inlined Lua code: %s", err.Error())
 		}
@@ -120,7 +134,7 @@ func chunkOf(c *config.Ctx, d *nginxconf.Directive) (*Chunk, error) {
 		return ch, nil
 	default:
 		src := d.Args[len(d.Args)-1]
-		ch, err := NewInlineChunk(chunkName(d), src)
+		ch, err := NewInlineChunk(chunkName(d, c.Plan.ConfDir), src)
 		if err != nil {
 			return nil, config.Errorf(d, "failed to load inlined Lua code: %s", err.Error())
 		}

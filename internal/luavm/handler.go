@@ -126,24 +126,49 @@ func (w *Worker) RunPhase(r *phases.Request, c *Chunk, ph phases.Phase) int {
 		}
 		return http.StatusInternalServerError
 	}
+	if ph == phases.Content && !r.HeaderSent {
+		noDefaultType(r)
+	}
 	t := w.newTask(r, ph)
 	code := w.phaseResult(t, w.runEntry(t, fn))
 	w.freeTask(t)
 	return code
 }
 
+// noDefaultType applies lua_use_default_type off: Lua output gets no
+// default_type (a present but empty Content-Type is "none").
+func noDefaultType(r *phases.Request) {
+	loc, ok := r.Loc.(*config.Location)
+	if !ok || Loc(loc).Settings["lua_use_default_type"] != "off" {
+		return
+	}
+	if _, set := r.Header["Content-Type"]; !set {
+		r.Header["Content-Type"] = nil
+	}
+}
+
+// closeCode makes the server close the connection without a response.
+const closeCode = 444
+
 func (w *Worker) phaseResult(t *Task, res runResult) int {
 	r := t.R
 	if res.err != nil {
+		if t.Phase == phases.Log {
+			// nginx runs log_by_lua outside a coroutine
+			ctx := errlog.ForRequest(r)
+			ctx.Action = "logging request"
+			w.RT.Log.Log(errlog.Error, ctx, "failed to run log_by_lua*: "+errorText(res.err, plainTrace(t.trace)))
+			return config.Done
+		}
 		msg := errorText(res.err, t.trace)
 		switch {
 		case t.Aborted:
 			w.logTask(t, errlog.Error, msg)
-		case t.Phase == phases.Log:
-			// log_by_lua runs by a plain pcall, not as an entry thread
-			w.logTask(t, errlog.Error, "failed to run log_by_lua*: "+msg)
 		default:
 			w.logTask(t, errlog.Error, "lua entry thread aborted: runtime error: "+msg)
+		}
+		if r.Finished {
+			return config.Done // the response was complete (ngx.eof)
 		}
 		if r.HeaderSent {
 			return config.Abort
@@ -152,6 +177,31 @@ func (w *Worker) phaseResult(t *Task, res runResult) int {
 	}
 	if ok, code := t.Exited(); ok {
 		switch {
+		case r.Finished && code != CodeError:
+			// ngx.eof already completed the response
+			return config.Done
+		case r.Subrequest && (code == CodeError || code > 0 && code < 200):
+			// a subrequest does not close the client's connection: its
+			// capture sees the status (500 for ngx.ERROR)
+			if code == CodeError {
+				return http.StatusInternalServerError
+			}
+			return code
+		case code == CodeError:
+			// nginx finalizes with NGX_ERROR: the connection is closed,
+			// with what was not sent yet, and the status stays for the log
+			return config.Abort
+		case code > 0 && code < 200 || code == CodeDeclined && t.Phase == phases.Content:
+			// as nginx: the connection closes, cutting short whatever
+			// was sent (ngx.exit(ngx.ERROR), a 1xx, ngx.DECLINED in content)
+			if r.HeaderSent {
+				return config.Abort
+			}
+			return closeCode
+		case r.HeaderSent && (code == http.StatusNoContent || code == http.StatusRequestTimeout || code == 444 || code == 499):
+			// nginx cannot send these once the status is out: it cuts the
+			// response short
+			return config.Abort
 		case code == CodeOK || code == CodeDeclined:
 			if t.Phase == phases.Content || r.HeaderSent {
 				return config.Done
@@ -159,15 +209,14 @@ func (w *Worker) phaseResult(t *Task, res runResult) int {
 			return config.Continue
 		case code == CodeDone:
 			return config.Done
-		case code == CodeError:
-			// nginx finalizes with NGX_ERROR: the connection is closed,
-			// with what was not sent yet
-			return config.Abort
 		case code < 0:
 			if r.HeaderSent {
 				return config.Done
 			}
 			return http.StatusInternalServerError
+		case r.HeaderSent && (code == 444 || code == 408 || code == 499):
+			// nginx closes the connection: the response is cut short
+			return config.Abort
 		case r.HeaderSent:
 			return config.Done
 		case code >= 200 && code < 300:

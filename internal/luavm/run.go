@@ -133,7 +133,7 @@ func (h *setHandler) Run(r *phases.Request) (string, error) {
 	}
 	res := w.runEntry(t, fn)
 	if res.err != nil {
-		w.logTask(t, errlog.Error, "failed to run set_by_lua*: "+errorText(res.err, t.trace))
+		w.logTask(t, errlog.Error, "failed to run set_by_lua*: "+errorText(res.err, plainTrace(t.trace)))
 		return "", res.err
 	}
 	if len(res.vals) == 0 || res.vals[0] == lua.LNil {
@@ -247,11 +247,29 @@ func (w *Worker) runFilter(r *phases.Request, c *Chunk, ph phases.Phase, args []
 	defer w.freeTask(t)
 	res := w.runEntry(t, fn)
 	if res.err != nil {
-		w.logTask(t, errlog.Error, "failed to run "+ph.String()+"_by_lua*: "+errorText(res.err, t.trace))
+		w.logTask(t, errlog.Error, "failed to run "+ph.String()+"_by_lua*: "+errorText(res.err, plainTrace(t.trace)))
+		// as nginx: a failed filter aborts the response
+		r.Exit = CodeError
+		if ph == phases.BodyFilter && r.Parent != nil {
+			// the subrequest's output fails, and with it (as in nginx)
+			// the whole request: the client connection closes
+			main := r.Parent
+			for main.Parent != nil {
+				main = main.Parent
+			}
+			main.Terminated.Store(true)
+		}
 		return nil, 0, errFilter
 	}
 	_, code := t.Exited()
 	return t.Args, code, nil
+}
+
+// plainTrace is a traceback as nginx logs it for the handlers it runs
+// outside a coroutine (set_by_lua, the filters, log_by_lua): without the
+// "coroutine 0:" line.
+func plainTrace(trace string) string {
+	return strings.Replace(trace, "stack traceback:\ncoroutine 0:", "stack traceback:", 1)
 }
 
 // NewFilters returns the filter runner of rt.

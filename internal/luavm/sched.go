@@ -34,6 +34,12 @@ type Task struct {
 	exited  bool
 	code    int
 	trace   string
+	// coErr and coTrace are the last error that ended a user coroutine
+	// and its traceback, taken there: when coroutine.wrap passes that
+	// error on and it ends the handler, the log shows the coroutine's
+	// frames, as nginx's does
+	coErr   lua.LValue
+	coTrace string
 	// Aborted is set when the handler was stopped (runaway, error).
 	Aborted    bool
 	g          *group
@@ -55,6 +61,9 @@ type Task struct {
 	// Args is ngx.arg (set_by_lua arguments, body_filter chunk and eof).
 	Args    []lua.LValue
 	noYield bool
+	// unwinding: ngx.exit ran where the coroutine cannot yield (nested.go);
+	// an error carries it out of the coroutine
+	unwinding bool
 	// exposed: coroutine.running() gave Lua a handle on one of the task's
 	// coroutines, which therefore are not reused.
 	exposed bool
@@ -103,6 +112,12 @@ func Await(L *lua.LState, w *Worker, nret int, op Op) int {
 		L.RaiseError("attempt to yield across C-call boundary")
 		return 0
 	}
+	if inNestedCall(true) {
+		if t.noYield {
+			L.RaiseError("attempt to yield across C-call boundary")
+		}
+		return w.awaitHere(L, t, nret, op)
+	}
 	t.op = op
 	t.nret = nret
 	return L.Yield(w.Sys)
@@ -126,6 +141,12 @@ func Exit(L *lua.LState, w *Worker, code int) int {
 	t.exited = true
 	t.code = code
 	t.op = nil
+	if inNestedCall(true) {
+		// see nested.go: the coroutine cannot yield from here, so it is
+		// unwound by an error that pcall and coroutines pass on
+		t.unwinding = true
+		L.RaiseError("ngx.exit(%d)", code)
+	}
 	return L.Yield(w.Sys)
 }
 
@@ -256,10 +277,9 @@ func coroutinePhase(ph phases.Phase) bool {
 	return false
 }
 
-// writerTrace is the guard's debug.traceback("", 2) as seen from the Go
-// function that stands for it: the frames of the code that wrote, in
-// LuaJIT's words (an unnamed function is "function <chunk:line>").
-func (w *Worker) writerTrace(L *lua.LState) string {
+// callerTrace is debug.traceback("", 2) as seen from a Go function: the
+// frames of its callers, as LuaJIT shows them.
+func (w *Worker) callerTrace(L *lua.LState) string {
 	var b strings.Builder
 	b.WriteString("stack traceback:")
 	for _, l := range w.traceLines(L, 1) {
@@ -274,7 +294,11 @@ func (w *Worker) writerTrace(L *lua.LState) string {
 func (w *Worker) tracePanic(L *lua.LState) {
 	stdlib.TranslateVMError(L)
 	if t := w.cur; t != nil && t.trace == "" {
-		t.trace = w.traceback(L)
+		if t.coTrace != "" && L.Get(-1) == t.coErr {
+			t.trace = t.coTrace
+		} else {
+			t.trace = w.traceback(L)
+		}
 	}
 	panic(&lua.ApiError{Type: lua.ApiErrorRun, Object: L.Get(-1)})
 }

@@ -114,11 +114,7 @@ func (g *group) after(t *Task, st lua.ResumeState, err error, vals []lua.LValue,
 	switch st {
 	case lua.ResumeYield:
 		if t.exited {
-			g.exited = true
-			if t != g.entry {
-				g.entry.exited, g.entry.code = true, t.code
-			}
-			g.entry.result = runResult{ok: true}
+			g.exitBy(t)
 			return
 		}
 		if t.waiting {
@@ -168,8 +164,24 @@ func (g *group) after(t *Task, st lua.ResumeState, err error, vals []lua.LValue,
 	case lua.ResumeOK:
 		g.finish(t, runResult{ok: true, vals: vals})
 	default:
+		if t.unwinding {
+			// ngx.exit inside a metamethod: the error was the way out; the
+			// coroutine died with it and is not reused
+			t.unwinding, t.Aborted = false, true
+			g.exitBy(t)
+			return
+		}
 		g.finish(t, runResult{err: err})
 	}
+}
+
+// exitBy records that t called ngx.exit: the whole request ends.
+func (g *group) exitBy(t *Task) {
+	g.exited = true
+	if t != g.entry {
+		g.entry.exited, g.entry.code = true, t.code
+	}
+	g.entry.result = runResult{ok: true}
 }
 
 // finish records the end of t and wakes the threads waiting for it.
@@ -335,6 +347,10 @@ func Wait(L *lua.LState, w *Worker, cos []*lua.LState) int {
 	}
 	for _, th := range targets {
 		th.thread.waiters = append(th.thread.waiters, t)
+	}
+	if inNestedCall(true) {
+		// see nested.go: the coroutine cannot be left from here
+		L.RaiseError("attempt to yield across C-call boundary")
 	}
 	t.waitOn = targets
 	t.waiting = true

@@ -38,6 +38,10 @@ func (w *Worker) debugTraceback(L *lua.LState) int {
 	case lua.LNumber:
 		msg = stdlib.FormatNumber(float64(v)) + "\n"
 	case *lua.LNilType:
+		if L.GetTop() >= arg {
+			L.Push(lua.LNil) // a message given, not a string: returned as it is
+			return 1
+		}
 	default:
 		L.Push(v) // not a message: returned untouched
 		return 1
@@ -440,4 +444,42 @@ func (w *Worker) debugGetinfo(L *lua.LState) int {
 	}
 	L.Push(t)
 	return 1
+}
+
+// CallName is the name LuaJIT gives the function running in dbg's frame
+// (ngx.log's "name(): " prefix): the name its caller called it by, or the
+// metamethod's event, or "" when its caller is Go or goresty's layer or
+// gives no name.
+func CallName(dbg *lua.Debug) string {
+	e := reflect.ValueOf(dbg).Elem().FieldByName("frame")
+	if e.Kind() != reflect.Pointer || e.IsNil() {
+		return ""
+	}
+	p := e.Elem().FieldByName("Parent")
+	if p.Kind() != reflect.Pointer || p.IsNil() {
+		return ""
+	}
+	pf := p.Elem()
+	f := pf.FieldByName("Fn")
+	fn, _ := reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Interface().(*lua.LFunction)
+	pc := int(pf.FieldByName("Pc").Int())
+	if fn == nil || fn.IsG || fn.Proto == nil || fn.Proto.SourceName == "[goresty]" || pc <= 0 || pc > len(fn.Proto.Code) {
+		return ""
+	}
+	op := int(fn.Proto.Code[pc-1] >> 26)
+	if op == lua.OP_CALL || op == lua.OP_TAILCALL {
+		for _, c := range fn.Proto.DbgCalls {
+			if c.Pc == pc-1 && c.Name != "?" {
+				return c.Name
+			}
+		}
+		return ""
+	}
+	switch op {
+	case lua.OP_GETTABLE, lua.OP_GETTABLEKS, lua.OP_SELF:
+		return "__index"
+	case lua.OP_SETTABLE, lua.OP_SETTABLEKS:
+		return "__newindex"
+	}
+	return ""
 }

@@ -157,9 +157,17 @@ func (w *Worker) globalWrite(L *lua.LState) int {
 	t := L.CheckTable(1)
 	k := L.Get(2)
 	if task := w.cur; task != nil && task.Phase != phases.Init && task.Phase != phases.InitWorker {
-		w.logTask(task, errlog.Warn, "[lua] _G write guard:12: __newindex(): writing a global Lua variable ('"+
+		// OpenResty's guard is a Lua __newindex: named when Lua code assigned
+		// the global, not when a C function (module) did
+		name := "__newindex(): "
+		if dbg, ok := L.GetStack(1); ok {
+			if _, err := L.GetInfo("S", dbg, lua.LNil); err == nil && dbg.What == "G" {
+				name = ""
+			}
+		}
+		w.logTask(task, errlog.Warn, "[lua] _G write guard:12: "+name+"writing a global Lua variable ('"+
 			lua.LVAsString(k)+"') which may lead to race conditions between concurrent requests, so prefer the use of 'local' variables\n"+
-			w.writerTrace(L))
+			w.callerTrace(L))
 	}
 	t.RawSet(k, L.Get(3))
 	return 0

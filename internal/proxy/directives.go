@@ -43,8 +43,11 @@ type locConf struct {
 // setHeader is one proxy_set_header (or a default one).
 type setHeader struct {
 	name  string // canonical
+	as    string // as written in the directive: the name sent
 	value *phases.Value
 	empty bool // a constant empty value: the header is removed
+	// bodyLen: nginx's default Content-Length, the length of the body sent
+	bodyLen bool
 }
 
 // redirectRule is "proxy_redirect FROM TO".
@@ -137,7 +140,7 @@ func confOf(c *config.Ctx) *locConf {
 // defaultHeaders are nginx's proxy_set_header defaults: Host and
 // Connection, and the client's hop-by-hop headers removed.
 var defaultHeaders = [][2]string{{"Host", "$proxy_host"}, {"Connection", "close"},
-	{"Te", ""}, {"Keep-Alive", ""}, {"Expect", ""}, {"Upgrade", ""}}
+	{"Content-Length", "$proxy_internal_body_length"}, {"Te", ""}, {"Keep-Alive", ""}, {"Expect", ""}, {"Upgrade", ""}}
 
 func mergeDefaults(t *phases.VarTable, user []*setHeader) []*setHeader {
 	out := append([]*setHeader{}, user...)
@@ -152,11 +155,15 @@ func mergeDefaults(t *phases.VarTable, user []*setHeader) []*setHeader {
 		if found {
 			continue
 		}
+		if dh[0] == "Content-Length" {
+			out = append(out, &setHeader{name: dh[0], as: dh[0], bodyLen: true})
+			continue
+		}
 		v, err := t.Compile(dh[1])
 		if err != nil {
 			panic(err)
 		}
-		out = append(out, &setHeader{name: dh[0], value: v, empty: dh[1] == ""})
+		out = append(out, &setHeader{name: dh[0], as: dh[0], value: v, empty: dh[1] == ""})
 	}
 	return out
 }
@@ -263,7 +270,7 @@ func setProxySetHeader(c *config.Ctx, d *nginxconf.Directive) error {
 		return err
 	}
 	name := http.CanonicalHeaderKey(d.Args[0])
-	lc.userHeaders = append(lc.userHeaders, &setHeader{name: name, value: v, empty: d.Args[1] == ""})
+	lc.userHeaders = append(lc.userHeaders, &setHeader{name: name, as: d.Args[0], value: v, empty: d.Args[1] == ""})
 	lc.headers = mergeDefaults(c.Plan.Vars, lc.userHeaders)
 	return nil
 }

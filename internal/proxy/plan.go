@@ -1,9 +1,7 @@
 package proxy
 
 import (
-	"context"
 	"net"
-	"net/http"
 	"runtime"
 	"strings"
 	"sync"
@@ -28,7 +26,7 @@ type planState struct {
 	log       atomic.Pointer[errlog.Logger]
 
 	mu         sync.Mutex
-	transports map[trKey]*http.Transport
+	transports map[trKey]*upClient
 }
 
 // trKey picks a transport: its pool belongs to an upstream, its timeouts
@@ -45,7 +43,7 @@ type trCache struct {
 
 type trEntry struct {
 	up *Upstream
-	tr *http.Transport
+	tr *upClient
 }
 
 // target is a proxy_pass URL.
@@ -69,7 +67,7 @@ func planStateOf(p *config.Plan) *planState {
 	if ps, ok := p.Ext[planKey].(*planState); ok {
 		return ps
 	}
-	ps := &planState{upstreams: map[string]*Upstream{}, implicit: map[string]*Upstream{}, transports: map[trKey]*http.Transport{}}
+	ps := &planState{upstreams: map[string]*Upstream{}, implicit: map[string]*Upstream{}, transports: map[trKey]*upClient{}}
 	p.Ext[planKey] = ps
 	p.Hooks = append(p.Hooks, ps.resolve)
 	// idle upstream connections die with the Plan that made them
@@ -137,8 +135,8 @@ func proxyHostOf(host string) string {
 	return strings.TrimSuffix(host, ":80")
 }
 
-// transport returns the shared transport for up with lc's timeouts.
-func (ps *planState) transport(lc *locConf, up *Upstream) *http.Transport {
+// transport returns the shared client for up with lc's timeouts.
+func (ps *planState) transport(lc *locConf, up *Upstream) *upClient {
 	if e := lc.tc.v.Load(); e != nil && e.up == up {
 		return e.tr
 	}
@@ -146,7 +144,7 @@ func (ps *planState) transport(lc *locConf, up *Upstream) *http.Transport {
 	ps.mu.Lock()
 	tr := ps.transports[k]
 	if tr == nil {
-		tr = newTransport(k)
+		tr = newClient(k)
 		ps.transports[k] = tr
 	}
 	ps.mu.Unlock()
@@ -158,7 +156,7 @@ func (ps *planState) closeIdle() {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
 	for _, tr := range ps.transports {
-		tr.CloseIdleConnections()
+		tr.closeIdle()
 	}
 }
 
@@ -190,61 +188,3 @@ func (ps *planState) logger() *errlog.Logger {
 	})
 	return fallbackLog
 }
-
-func newTransport(k trKey) *http.Transport {
-	d := &net.Dialer{Timeout: k.connectTO, KeepAlive: -1}
-	up := k.up
-	readTO, sendTO, maxReqs := k.readTO, k.sendTO, up.KeepaliveRequests
-	return &http.Transport{
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			c, err := d.DialContext(ctx, network, addr)
-			if err != nil {
-				return nil, err
-			}
-			return &deadlineConn{Conn: c, read: readTO, write: sendTO, maxReqs: maxReqs}, nil
-		},
-		DisableKeepAlives:   up.Keepalive == 0,
-		MaxIdleConnsPerHost: up.Keepalive,
-		IdleConnTimeout:     up.KeepaliveTimeout,
-		DisableCompression:  true,
-	}
-}
-
-// deadlineConn applies proxy_read_timeout and proxy_send_timeout to every
-// read and write (nginx's timeouts are between two operations, not for
-// the whole response), and retires a connection after keepalive_requests.
-type deadlineConn struct {
-	net.Conn
-	read, write time.Duration
-	maxReqs     int
-	reqs        int
-	readSince   atomic.Bool // a response was read since the last request was written
-}
-
-func (c *deadlineConn) Read(p []byte) (int, error) {
-	if c.read > 0 {
-		c.Conn.SetReadDeadline(time.Now().Add(c.read))
-	}
-	n, err := c.Conn.Read(p)
-	if n > 0 {
-		c.readSince.Store(true)
-	}
-	return n, err
-}
-
-func (c *deadlineConn) Write(p []byte) (int, error) {
-	if c.readSince.Swap(false) || c.reqs == 0 {
-		c.reqs++
-		if c.maxReqs > 0 && c.reqs > c.maxReqs {
-			// nothing written: the transport retries on a new connection
-			c.Conn.Close()
-			return 0, errRetired
-		}
-	}
-	if c.write > 0 {
-		c.Conn.SetWriteDeadline(time.Now().Add(c.write))
-	}
-	return c.Conn.Write(p)
-}
-
-const errRetired = protoError("proxy: upstream connection reached keepalive_requests")

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -9,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,9 +37,11 @@ type call struct {
 	up   *Upstream
 	path string // request target sent upstream, without the query
 	qry  string
-	hdr  http.Header
-	host string // Host header
+	out  *outReq
 	body []byte
+	// lenZero: the client sent "Content-Length: 0" (or an empty chunked
+	// body), which is passed on as nginx does
+	lenZero bool
 }
 
 // Handle proxies r to the upstream of its location's proxy_pass.
@@ -100,13 +102,14 @@ func (c *call) target(t *target) int {
 
 // requestTarget is nginx's choice of the upstream URI: the client's
 // unparsed URI when proxy_pass has none and the URI is unchanged; the
-// location prefix replaced by the proxy_pass URI; the (rewritten) URI.
+// location prefix replaced by the proxy_pass URI while the URI is the one
+// the location was chosen for; else the (rewritten) URI.
 func requestTarget(r *phases.Request, hasURI bool, uri, locPrefix string) (string, string) {
 	if !hasURI && unparsedValid(r) {
 		p, q, _ := strings.Cut(r.RequestURI, "?")
 		return p, q
 	}
-	if hasURI && strings.HasPrefix(r.URI, locPrefix) {
+	if hasURI && r.URI == r.LocURI && strings.HasPrefix(r.URI, locPrefix) {
 		p, q, _ := strings.Cut(uri, "?")
 		if q != "" && r.Args != "" {
 			q += "&" + r.Args
@@ -157,55 +160,133 @@ func (c *call) readBody() int {
 		}
 		c.body = b
 	}
+	c.lenZero = r.HTTP.Header["Content-Length"] != nil || len(r.HTTP.TransferEncoding) > 0
 	return 0
 }
 
-// buildHeader makes the upstream request's header: the client's headers
-// (unless proxy_pass_request_headers is off) with proxy_set_header applied.
+// buildHeader makes the upstream request's head as nginx does: the request
+// line, the proxy_set_header fields (the level's own first, then nginx's
+// defaults) with the empty ones left out, then the client's headers in the
+// order and case they came (unless proxy_pass_request_headers is off),
+// without those proxy_set_header names.
 func (c *call) buildHeader() {
 	r, lc := c.r, c.lc
-	n := len(lc.headers)
-	if lc.passReqHeaders {
-		n += len(r.HTTP.Header)
+	b := make([]byte, 0, 256+len(r.RawHead))
+	b = append(b, r.Method...)
+	b = append(b, ' ')
+	b = append(b, c.path...)
+	if c.qry != "" {
+		b = append(b, '?')
+		b = append(b, c.qry...)
 	}
-	h := make(http.Header, n)
-	if lc.passReqHeaders {
-	client:
-		for k, vs := range r.HTTP.Header {
-			for _, sh := range lc.headers {
-				if sh.name == k {
-					continue client
-				}
-			}
-			if k == "Content-Length" || k == "Transfer-Encoding" {
+	if lc.pass11 {
+		b = append(b, " HTTP/1.1\r\n"...)
+	} else {
+		b = append(b, " HTTP/1.0\r\n"...)
+	}
+	keep := true
+	for _, sh := range lc.headers {
+		var v string
+		switch {
+		case sh.empty:
+			continue
+		case sh.bodyLen && !lc.passReqBody:
+			// nginx still sends the client's length
+			v = r.HTTP.Header.Get("Content-Length")
+		case sh.bodyLen:
+			if c.body == nil && !c.lenZero {
 				continue
 			}
-			h[k] = vs
+			v = strconv.Itoa(len(c.body))
+		default:
+			v = sh.value.Eval(r)
 		}
-		if _, ok := r.HTTP.Header["User-Agent"]; !ok {
-			h["User-Agent"] = emptyValue // no Go-http-client default
-		}
-	} else {
-		h["User-Agent"] = emptyValue
-	}
-	for _, sh := range lc.headers {
-		if sh.empty {
-			continue
-		}
-		v := sh.value.Eval(r)
 		if v == "" {
 			continue
 		}
-		if sh.name == "Host" {
-			c.host = v
-			continue
+		if sh.name == "Connection" && hasToken(v, "close") {
+			keep = false
 		}
-		h[sh.name] = append(h[sh.name], v)
+		b = appendField(b, sh.as, v)
 	}
-	c.hdr = h
+	if lc.passReqHeaders {
+		b = c.appendClientHeaders(b)
+	}
+	b = append(b, "\r\n"...)
+	c.out = &outReq{method: r.Method, head: b, body: c.body, keepalive: keep}
 }
 
-var emptyValue = []string{""}
+// appendClientHeaders adds the client's headers that proxy_set_header does
+// not name: first in the order of the head as received (with the names as
+// sent), then the ones Lua added, sorted.
+func (c *call) appendClientHeaders(b []byte) []byte {
+	h := c.r.HTTP.Header
+	passed := func(k string) bool {
+		if k == "Content-Length" || k == "Transfer-Encoding" || k == "Host" {
+			return false
+		}
+		for _, sh := range c.lc.headers {
+			if sh.name == k {
+				return false
+			}
+		}
+		return true
+	}
+	var seen map[string]int // values of a key written so far
+	head := c.r.RawHead
+	if i := strings.IndexByte(head, '\n'); i >= 0 {
+		head = head[i+1:]
+	} else {
+		head = ""
+	}
+	for head != "" {
+		line, rest, _ := strings.Cut(head, "\n")
+		head = rest
+		name, _, ok := strings.Cut(strings.TrimSuffix(line, "\r"), ":")
+		if !ok || name == "" {
+			continue
+		}
+		k := http.CanonicalHeaderKey(name)
+		if seen == nil {
+			seen = map[string]int{}
+		}
+		n := seen[k]
+		seen[k] = n + 1
+		if vs := h[k]; n < len(vs) && passed(k) {
+			b = appendField(b, name, vs[n])
+		}
+	}
+	var extra []string
+	for k, vs := range h {
+		if len(vs) > seen[k] && passed(k) {
+			extra = append(extra, k)
+		}
+	}
+	sort.Strings(extra)
+	for _, k := range extra {
+		for _, v := range h[k][seen[k]:] {
+			b = appendField(b, k, v)
+		}
+	}
+	return b
+}
+
+func appendField(b []byte, name, value string) []byte {
+	b = append(b, name...)
+	b = append(b, ": "...)
+	b = append(b, value...)
+	return append(b, "\r\n"...)
+}
+
+// hasToken reports whether the comma-separated list v holds tok (any case).
+func hasToken(v, tok string) bool {
+	for _, t := range strings.Split(v, ",") {
+		if strings.EqualFold(strings.TrimSpace(t), tok) {
+			return true
+		}
+	}
+	return false
+}
 
 // run tries the upstream's servers until one answers or the tries are used up.
 func (c *call) run(loc *config.Location) int {
@@ -222,28 +303,35 @@ func (c *call) run(loc *config.Location) int {
 		now := time.Now()
 		p, idx := c.up.pick(tried, now)
 		if p == nil {
-			c.st.add(attempt{addr: c.up.Name, status: http.StatusBadGateway})
-			c.ps.logger().Log(errlog.Error, reqContext(r, c.upstreamURL(c.up.Name), "connecting to upstream"), "no live upstreams")
+			a := c.st.add(attempt{addr: c.up.Name, status: http.StatusBadGateway})
+			a.resp = time.Since(now)
+			c.st.url = c.upstreamURL(c.up.Name)
+			c.ps.logger().Log(errlog.Error, reqContext(r, c.st.url, "connecting to upstream"), "no live upstreams")
 			return http.StatusBadGateway
 		}
 		if idx < 64 {
 			tried |= 1 << idx
 		}
 		a := c.st.add(attempt{addr: p.addr})
-		resp, err := tr.RoundTrip(c.request(p.addr))
+		c.st.url = c.upstreamURL(p.addr)
+		resp, err := tr.roundTrip(c.ctx(), p.addr, c.out, a, now)
 		more := n < maxTries
 		if err != nil {
-			a.dur = time.Since(now)
+			a.resp = time.Since(now)
 			code, msg, action, cond, sent := classify(err)
 			if code == 499 {
 				a.status = 499
 				return 499
 			}
 			a.status = code
-			ctx := reqContext(r, c.upstreamURL(p.addr), action)
-			c.ps.logger().Log(errlog.Error, ctx, msg)
-			if c.up.fail(p, time.Now()) {
-				c.ps.logger().Log(errlog.Warn, ctx, "upstream server temporarily disabled")
+			ctx := reqContext(r, c.st.url, action)
+			if cond == nextTimeout {
+				// nginx frees the peer before it logs a timeout
+				c.failPeer(p, ctx)
+				c.ps.logger().Log(errlog.Error, ctx, msg)
+			} else {
+				c.ps.logger().Log(errlog.Error, ctx, msg)
+				c.failPeer(p, ctx)
 			}
 			if more && lc.next&cond != 0 && (!sent || idempotent || lc.next&nextNonIdempotent != 0) {
 				continue
@@ -253,20 +341,63 @@ func (c *call) run(loc *config.Location) int {
 		a.status = resp.StatusCode
 		if more && lc.next.status(resp.StatusCode) && (idempotent || lc.next&nextNonIdempotent != 0) {
 			resp.Body.Close()
-			a.dur = time.Since(now)
-			if resp.StatusCode != http.StatusNotFound && c.up.fail(p, time.Now()) {
-				c.ps.logger().Log(errlog.Warn, reqContext(r, c.upstreamURL(p.addr), "reading response header from upstream"),
-					"upstream server temporarily disabled")
+			a.resp = time.Since(now)
+			if resp.StatusCode != http.StatusNotFound {
+				c.failPeer(p, reqContext(r, c.st.url, "reading response header from upstream"))
 			}
 			continue
 		}
 		c.up.ok(p, now)
 		if lc.interceptErrors && resp.StatusCode >= 300 && loc.ErrorPages[resp.StatusCode] != nil {
 			resp.Body.Close()
-			a.dur = time.Since(now)
+			a.resp = time.Since(now)
 			return resp.StatusCode
 		}
+		if xa := resp.Header.Get("X-Accel-Redirect"); xa != "" {
+			resp.Body.Close()
+			a.resp = time.Since(now)
+			return c.accelRedirect(resp, xa)
+		}
 		return c.respond(resp, a, now, p.addr)
+	}
+}
+
+// accelHeaders are the upstream headers nginx keeps across an
+// X-Accel-Redirect.
+var accelHeaders = []string{"Set-Cookie", "Cache-Control", "Expires", "Content-Disposition"}
+
+// accelRedirect follows an upstream's X-Accel-Redirect as nginx does: an
+// internal redirect (a GET unless HEAD) to the URI, or to a named location,
+// without the upstream's body.
+func (c *call) accelRedirect(resp *http.Response, target string) int {
+	r := c.r
+	for _, k := range accelHeaders {
+		if vs, ok := resp.Header[k]; ok && !c.lc.hide[k] {
+			r.Header[k] = vs
+		}
+	}
+	if r.Method != http.MethodHead {
+		r.Method = http.MethodGet
+	}
+	if strings.HasPrefix(target, "@") {
+		r.ExecURI, r.ExecArgs, r.ExecSet = target, "", true
+		return config.Done
+	}
+	uri, args, _ := strings.Cut(target, "?")
+	if u, err := url.PathUnescape(uri); err == nil {
+		uri = u
+	}
+	r.ExecURI, r.ExecArgs, r.ExecSet = uri, args, true
+	if args == "" {
+		r.Args = ""
+	}
+	return config.Done
+}
+
+// failPeer counts a failure of p, warning when that takes it out of rotation.
+func (c *call) failPeer(p *peer, ctx *errlog.Context) {
+	if c.up.fail(p, time.Now()) {
+		c.ps.logger().Log(errlog.Warn, ctx, "upstream server temporarily disabled")
 	}
 }
 
@@ -279,36 +410,13 @@ func (c *call) upstreamURL(addr string) string {
 	return u
 }
 
-func (c *call) request(addr string) *http.Request {
-	req := &http.Request{
-		Method:     c.r.Method,
-		URL:        &url.URL{Scheme: "http", Host: addr, Opaque: c.path, RawQuery: c.qry},
-		Proto:      "HTTP/1.1",
-		ProtoMajor: 1,
-		ProtoMinor: 1,
-		Header:     c.hdr,
-		Host:       c.host,
-		Close:      !c.lc.pass11,
-	}
-	if strings.HasPrefix(c.path, "//") {
-		// Opaque "//x" would read as an authority
-		req.URL.Opaque = ""
-		req.URL.Path = c.path
-	}
-	if c.body != nil {
-		body := c.body
-		req.ContentLength = int64(len(body))
-		req.Body = io.NopCloser(bytes.NewReader(body))
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-	} else if c.lc.passReqBody && (c.r.Method == "POST" || c.r.Method == "PUT" || c.r.Method == "PATCH") {
-		req.Body = http.NoBody // "Content-Length: 0" as nginx sends
-	}
+// ctx is the context of the upstream exchange: it ends when the client
+// goes away, unless proxy_ignore_client_abort is on.
+func (c *call) ctx() context.Context {
 	if !c.lc.ignoreClientAbort && c.r.HTTP != nil {
-		if ctx := c.r.HTTP.Context(); ctx.Done() != nil {
-			return req.WithContext(ctx)
-		}
+		return c.r.HTTP.Context()
 	}
-	return req
+	return context.Background()
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
@@ -317,13 +425,22 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }
 func (c *call) respond(resp *http.Response, a *attempt, start time.Time, addr string) int {
 	r := c.r
 	defer resp.Body.Close()
-	r.Status = resp.StatusCode
+	r.Status, r.StatusLine = resp.StatusCode, resp.Status
+	r.NoNotModified = true // nginx: an upstream answer that is not cached skips the not-modified filter
 	c.copyHeader(resp)
 	if err := r.Out.SendHeader(r); err != nil {
 		return config.Abort
 	}
+	if resp.ContentLength < 0 && !r.HTTP.ProtoAtLeast(1, 1) {
+		// nginx streams a body of unknown length to an HTTP/1.0 client
+		// (no Content-Length, the connection closes), where Lua output
+		// would be buffered
+		if f, ok := r.Out.(interface{ Flush() }); ok {
+			f.Flush()
+		}
+	}
 	if r.Method == http.MethodHead {
-		a.dur = time.Since(start)
+		a.resp = time.Since(start)
 		r.Out.Write(r, nil, true)
 		return config.Done
 	}
@@ -333,14 +450,19 @@ func (c *call) respond(resp *http.Response, a *attempt, start time.Time, addr st
 	buf := *bp
 	first := true
 	for {
-		n, err := io.ReadFull(resp.Body, buf)
-		eof := err == io.EOF || err == io.ErrUnexpectedEOF
+		n, err := fill(resp.Body, buf)
+		eof := err == io.EOF
+		a.length += int64(n)
 		if err != nil && !eof {
-			a.dur = time.Since(start)
+			a.resp = time.Since(start)
 			_, msg, _, _, _ := classify(err)
-			c.ps.logger().Log(errlog.Error, reqContext(r, c.upstreamURL(addr), "reading upstream"), msg)
+			c.ps.logger().Log(errlog.Error, reqContext(r, c.st.url, "reading upstream"), msg)
 			if n > 0 {
 				r.Out.Write(r, buf[:n], false)
+			}
+			// nginx has passed on what came: the client gets it, cut short
+			if f, ok := r.Out.(interface{ Flush() }); ok {
+				f.Flush()
 			}
 			return config.Abort
 		}
@@ -348,7 +470,7 @@ func (c *call) respond(resp *http.Response, a *attempt, start time.Time, addr st
 			r.Out.Write(r, buf[:n], eof)
 		}
 		if eof {
-			a.dur = time.Since(start)
+			a.resp = time.Since(start)
 			return config.Done
 		}
 		if !first && drain != nil {
@@ -358,9 +480,22 @@ func (c *call) respond(resp *http.Response, a *attempt, start time.Time, addr st
 	}
 }
 
+// fill reads into buf until it is full or the body ends (io.EOF) or fails
+// (io.ErrUnexpectedEOF: the upstream closed the connection too early).
+func fill(body io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := body.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
 // hopHeaders are never passed back to the client.
-var hopHeaders = map[string]bool{"Connection": true, "Keep-Alive": true, "Transfer-Encoding": true,
-	"Proxy-Connection": true, "Te": true, "Trailer": true, "Upgrade": true}
+var hopHeaders = map[string]bool{"Connection": true, "Keep-Alive": true, "Transfer-Encoding": true}
 
 func (c *call) copyHeader(resp *http.Response) {
 	r, lc := c.r, c.lc
@@ -416,15 +551,18 @@ func (c *call) rewriteRedirect(k, v string) string {
 		}
 	}
 	if !ok {
-		return prefix + v
+		return prefix + v // a relative one too: nginx leaves it alone
 	}
 	if k == "Location" && strings.HasPrefix(out, "/") {
 		if loc, _ := r.Loc.(*config.Location); loc == nil || !loc.RelativeRedirect {
+			// nginx's header filter makes a rewritten relative Location
+			// absolute and writes it in its fixed place
 			host := r.HTTP.Host
 			if host == "" {
 				host = r.ServerName
 			}
 			out = r.Scheme + "://" + host + out
+			r.LocationFirst = true
 		}
 	}
 	return prefix + out
@@ -461,10 +599,7 @@ func reqContext(r *phases.Request, upstream, action string) *errlog.Context {
 	ctx := errlog.ForRequest(r)
 	ctx.Action = action
 	if upstream != "" {
-		if ctx.Extra != "" {
-			ctx.Extra += ", " // a subrequest's URI comes first
-		}
-		ctx.Extra += `upstream: "` + upstream + `"`
+		ctx.Extra = `upstream: "` + upstream + `"`
 	}
 	return ctx
 }

@@ -256,3 +256,82 @@ func BenchmarkProxyKeepalive(b *testing.B) {
 		}
 	}
 }
+
+// TestStatusLinePassed: nginx sends the upstream's status line as is,
+// reason phrase included (or left out).
+func TestStatusLinePassed(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 4096)
+				n, _ := c.Read(buf)
+				line, _, _ := strings.Cut(string(buf[:n]), " HTTP/")
+				status := map[string]string{"GET /fine": "200 Fine", "GET /custom": "299 Custom", "GET /bare": "200"}[line]
+				fmt.Fprintf(c, "HTTP/1.1 %s\r\nContent-Length: 2\r\n\r\nok", status)
+			}()
+		}
+	}()
+	srv := testserver.Boot(t, `location / { proxy_pass http://`+ln.Addr().String()+`; }`)
+	for path, want := range map[string]string{"/fine": "200 Fine", "/custom": "299 Custom", "/bare": "200"} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.Status != want {
+			t.Errorf("%s: got status line %q, want %q", path, resp.Status, want)
+		}
+	}
+}
+
+// TestKeepaliveStaleConnection: an idle upstream connection the upstream
+// has closed is replaced by a new one, not reported as an error.
+func TestKeepaliveStaleConnection(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var conns atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			go func() {
+				// answers as if it kept the connection, then closes it
+				buf := make([]byte, 4096)
+				c.Read(buf)
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+				time.Sleep(20 * time.Millisecond)
+				c.Close()
+			}()
+		}
+	}()
+	srv := testserver.Boot(t, `location / { proxy_http_version 1.1; proxy_set_header Connection ""; proxy_pass http://ka; }`,
+		testserver.Options{HTTP: "upstream ka { server " + ln.Addr().String() + "; keepalive 4; }"})
+	for i := 0; i < 3; i++ {
+		if code, body, _ := srv.Get("/"); code != 200 || body != "ok" {
+			t.Fatalf("request %d: got %d %q, want 200 \"ok\"", i, code, body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := conns.Load(); n != 3 {
+		t.Errorf("got %d upstream connections, want 3", n)
+	}
+	if log := srv.ErrorLog(); strings.Contains(log, "[error]") {
+		t.Errorf("error log:\n%s", log)
+	}
+}

@@ -83,20 +83,9 @@ func (u *Upstream) pick(tried uint64, now time.Time) (*peer, int) {
 	if p, i := u.pickIn(u.peers, 0, tried, now); p != nil {
 		return p, i
 	}
-	if p, i := u.pickIn(u.backups, len(u.peers), tried, now); p != nil {
-		return p, i
-	}
-	if tried == 0 {
-		// every server failed: nginx makes them live again for a quick
-		// recovery, and this request fails
-		for _, p := range u.peers {
-			p.fails = 0
-		}
-		for _, p := range u.backups {
-			p.fails = 0
-		}
-	}
-	return nil, -1
+	// every server is down or failed: "no live upstreams" until a
+	// fail_timeout passes (nginx does not make them live again at once)
+	return u.pickIn(u.backups, len(u.peers), tried, now)
 }
 
 func (u *Upstream) pickIn(ps []*peer, base int, tried uint64, now time.Time) (*peer, int) {

@@ -16,15 +16,17 @@ func TestRequestTarget(t *testing.T) {
 		hasURI          bool
 		passURI, prefix string
 		wantPath, wantQ string
+		changed         bool
 	}{
-		{"unparsed as sent", "/a/b%41?x=1", "/a/bA", false, false, "", "", "/a/b%41", "x=1"},
-		{"normalised path still unparsed", "/a//b?x", "/a/b", false, false, "", "", "/a//b", "x"},
-		{"changed uri is escaped", "/a/b", "/new path#", false, false, "", "", "/new%20path%23", ""},
-		{"internal redirect", "/a/b?x", "/a/b", true, false, "", "", "/a/b", "x"},
-		{"prefix replaced", "/a/b%20c?q", "/a/b c", false, true, "/x/", "/a/", "/x/b%20c", "q"},
-		{"exact location", "/e?q", "/e", false, true, "/exact", "/e", "/exact", "q"},
-		{"uri with args", "/a/b?q", "/a/b", false, true, "/x/?k=v", "/a/", "/x/b", "k=v&q"},
-		{"rewritten out of the prefix", "/a/b", "/other", false, true, "/x/", "/a/", "/other", ""},
+		{"unparsed as sent", "/a/b%41?x=1", "/a/bA", false, false, "", "", "/a/b%41", "x=1", false},
+		{"normalised path still unparsed", "/a//b?x", "/a/b", false, false, "", "", "/a//b", "x", false},
+		{"changed uri is escaped", "/a/b", "/new path#", false, false, "", "", "/new%20path%23", "", false},
+		{"internal redirect", "/a/b?x", "/a/b", true, false, "", "", "/a/b", "x", false},
+		{"prefix replaced", "/a/b%20c?q", "/a/b c", false, true, "/x/", "/a/", "/x/b%20c", "q", false},
+		{"exact location", "/e?q", "/e", false, true, "/exact", "/e", "/exact", "q", false},
+		{"uri with args", "/a/b?q", "/a/b", false, true, "/x/?k=v", "/a/", "/x/b", "k=v&q", false},
+		{"rewritten out of the prefix", "/a/b", "/other", false, true, "/x/", "/a/", "/other", "", true},
+		{"rewritten inside the prefix", "/a/b", "/a/new", false, true, "/x/", "/a/", "/a/new", "", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -33,6 +35,10 @@ func TestRequestTarget(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := &phases.Request{HTTP: &http.Request{URL: u}, RequestURI: tc.reqURI, URI: tc.uri, Args: u.RawQuery, Internal: tc.internal}
+			r.LocURI = tc.uri
+			if tc.changed {
+				r.LocURI = u.Path // the URI changed after the location was chosen
+			}
 			p, q := requestTarget(r, tc.hasURI, tc.passURI, tc.prefix)
 			if p != tc.wantPath || q != tc.wantQ {
 				t.Errorf("got %q ? %q, want %q ? %q", p, q, tc.wantPath, tc.wantQ)
@@ -57,7 +63,7 @@ func TestEscapeURI(t *testing.T) {
 
 func BenchmarkRequestTarget(b *testing.B) {
 	u, _ := url.ParseRequestURI("/proxy?a=1")
-	r := &phases.Request{HTTP: &http.Request{URL: u}, RequestURI: "/proxy?a=1", URI: "/proxy", Args: "a=1"}
+	r := &phases.Request{HTTP: &http.Request{URL: u}, RequestURI: "/proxy?a=1", URI: "/proxy", Args: "a=1", LocURI: "/proxy"}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		requestTarget(r, true, "/1k.txt", "/proxy")

@@ -13,21 +13,28 @@ import (
 // variables read it.
 type reqState struct {
 	proxyHost string
+	url       string // the upstream of error-log lines: "http://127.0.0.1:8080/uri"
 	attempts  []attempt
 	buf       [2]attempt
 }
 
-// attempt is one try of one upstream server.
+// UpstreamURL is the `upstream: "..."` of the request's error-log lines.
+func (st *reqState) UpstreamURL() string { return st.url }
+
+// attempt is one try of one upstream server. A time is -1 until known
+// (the variables then say "-").
 type attempt struct {
-	addr   string
-	status int
-	dur    time.Duration
+	addr                  string
+	status                int
+	connect, header, resp time.Duration
+	length                int64 // body bytes received
 }
 
 func (st *reqState) add(a attempt) *attempt {
 	if st.attempts == nil {
 		st.attempts = st.buf[:0]
 	}
+	a.connect, a.header, a.resp = -1, -1, -1
 	st.attempts = append(st.attempts, a)
 	return &st.attempts[len(st.attempts)-1]
 }
@@ -49,10 +56,11 @@ func registerVars() {
 			return strconv.AppendInt(b, int64(a.status), 10)
 		})
 	})
-	phases.RegisterVar("upstream_response_time", func(r *phases.Request) (string, bool) {
-		return joinAttempts(r, func(b []byte, a *attempt) []byte {
-			return strconv.AppendFloat(b, float64(a.dur.Milliseconds())/1000, 'f', 3, 64)
-		})
+	msecVar("upstream_response_time", func(a *attempt) time.Duration { return a.resp })
+	msecVar("upstream_connect_time", func(a *attempt) time.Duration { return a.connect })
+	msecVar("upstream_header_time", func(a *attempt) time.Duration { return a.header })
+	phases.RegisterVar("upstream_response_length", func(r *phases.Request) (string, bool) {
+		return joinAttempts(r, func(b []byte, a *attempt) []byte { return strconv.AppendInt(b, a.length, 10) })
 	})
 	phases.RegisterVar("proxy_host", func(r *phases.Request) (string, bool) {
 		if st := stateOf(r); st != nil && st.proxyHost != "" {
@@ -70,6 +78,19 @@ func registerVars() {
 			return v + ", " + r.RemoteAddr, true
 		}
 		return r.RemoteAddr, true
+	})
+}
+
+// msecVar registers a time variable: seconds with milliseconds, "-" while unknown.
+func msecVar(name string, get func(*attempt) time.Duration) {
+	phases.RegisterVar(name, func(r *phases.Request) (string, bool) {
+		return joinAttempts(r, func(b []byte, a *attempt) []byte {
+			d := get(a)
+			if d < 0 {
+				return append(b, '-')
+			}
+			return strconv.AppendFloat(b, float64(d.Milliseconds())/1000, 'f', 3, 64)
+		})
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/goresty/goresty/internal/errlog"
+	"github.com/goresty/goresty/phases"
 )
 
 // The HTTP/1.x front end. goresty serves connections itself instead of
@@ -629,10 +631,15 @@ type h1resp struct {
 	// locFirst: Location goes in nginx's fixed place (see
 	// phases.Request.LocationFirst)
 	locFirst bool
-	none     bool  // no body allowed (HEAD, 1xx, 204, 304)
-	cl       int64 // Content-Length sent, -1 none
-	n        int64 // body bytes written
-	keep     bool  // keep the connection after this response
+	spell    map[string]string // header names as the handler spelled them
+	order    []string          // the handler's header names in the order it set them
+	server   []string          // the default Server header (see defaultServer)
+	stream   bool              // an HTTP/1.0 body of unknown length is not held (see noHold)
+	line     string            // the status line to send as is (see phases.Request.StatusLine)
+	none     bool              // no body allowed (HEAD, 1xx, 204, 304)
+	cl       int64             // Content-Length sent, -1 none
+	n        int64             // body bytes written
+	keep     bool              // keep the connection after this response
 }
 
 func (w *h1resp) Header() http.Header { return w.h }
@@ -663,9 +670,11 @@ func (w *h1resp) WriteHeader(code int) {
 	if w.cl < 0 && !w.none {
 		if w.req.ProtoAtLeast(1, 1) {
 			w.chunk = true
-		} else {
+		} else if !w.stream {
 			w.held = true
 			return
+		} else {
+			w.keep = false // the body ends with the connection
 		}
 	}
 	w.writeHead()
@@ -688,9 +697,13 @@ func (w *h1resp) writeHead() {
 	}
 	b := w.c.writer()
 	b.WriteString("HTTP/1.1 ")
-	b.WriteString(strconv.Itoa(w.status))
-	b.WriteByte(' ')
-	b.WriteString(reasonPhrase(w.status))
+	if w.line != "" {
+		b.WriteString(w.line)
+	} else {
+		b.WriteString(strconv.Itoa(w.status))
+		b.WriteByte(' ')
+		b.WriteString(reasonPhrase(w.status))
+	}
 	b.WriteString("\r\n")
 	// one pass over the map: the headers nginx writes first are picked
 	// out, the rest follow sorted
@@ -718,6 +731,9 @@ func (w *h1resp) writeHead() {
 			rest = append(rest, k)
 		}
 	}
+	if first[0] == nil {
+		first[0] = w.server
+	}
 	if first[1] == nil {
 		first[1] = dateHeader()
 	}
@@ -734,16 +750,31 @@ func (w *h1resp) writeHead() {
 			b.WriteString("Connection: close\r\n")
 		}
 	}
-	if len(rest) > 1 {
+	if len(w.order) > 0 {
+		// the handler's headers in the order it set them, then the rest
+		rest = phases.OrderedKeys(h, w.order, func(k string) bool { return !slices.Contains(rest, k) })
+	} else if len(rest) > 1 {
 		sort.Strings(rest)
 	}
 	for _, k := range rest {
-		writeHeaderLines(b, k, h[k])
+		name := k
+		if s, ok := w.spell[k]; ok {
+			name = s // as the handler spelled it
+		}
+		writeHeaderLines(b, name, h[k])
 	}
 	b.WriteString("\r\n")
 }
 
 func (w *h1resp) locationFirst(on bool) { w.locFirst = on }
+
+// headerCase gives the spellings and the order of the handler's header names.
+func (w *h1resp) headerCase(m map[string]string, order []string) { w.spell, w.order = m, order }
+
+// defaultServer sets the Server header sent when the handler set none.
+func (w *h1resp) defaultServer(v []string) { w.server = v }
+
+func (w *h1resp) statusLine(line string) { w.line = line }
 
 // requestHeadLen is the size of the request's head on the wire.
 func (w *h1resp) requestHeadLen() int { return w.c.req.headLen }
@@ -832,6 +863,28 @@ func (w *h1resp) Flush() {
 	if w.c.bw != nil {
 		w.c.bw.Flush()
 	}
+}
+
+// noHold makes an HTTP/1.0 body of unknown length go out as it comes,
+// ended by closing the connection (lua_http10_buffering off).
+func (w *h1resp) noHold() { w.stream = true }
+
+// holding reports whether an HTTP/1.0 body is held back for its
+// Content-Length (lua_http10_buffering).
+func (w *h1resp) holding() bool { return w.held }
+
+// releaseHeld sends a held HTTP/1.0 response now, complete, with its
+// Content-Length (ngx.eof).
+func (w *h1resp) releaseHeld() {
+	if !w.held {
+		return
+	}
+	w.held = false
+	w.cl = int64(len(w.hold))
+	w.h["Content-Length"] = []string{strconv.Itoa(len(w.hold))}
+	w.writeHead()
+	w.c.writer().Write(w.hold)
+	w.hold = nil
 }
 
 // finish completes the response after the handler returned.

@@ -47,6 +47,7 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 	srv := g.FindServerFor(r)
 	r.Server, r.Loc = srv, srv.Conf
 	r.RemoteAddr, r.RemotePort, _ = net.SplitHostPort(hr.RemoteAddr)
+	realIP(r, srv.Conf.RealIP)
 	if r.Host == "" {
 		r.Host = firstName(srv)
 	}
@@ -74,9 +75,14 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 	code := s.process(st, r)
 	s.finish(st, r, code)
 	switch {
-	case out.aborted || out.failed:
+	case out.failed, out.aborted && !out.wrote:
 		// what nginx still held (not flushed) is dropped: a response
-		// nothing of which went out yet ends with the connection, unanswered
+		// nothing of which went out yet ends with the connection,
+		// unanswered (closeFailed sends what nginx had sent by then)
+	case out.aborted:
+		// a body cut short (by the upstream, or a handler after a flush):
+		// what came is flushed before the connection is cut
+		out.Drain()
 	case hasLogPhase(r) && !out.hijacked:
 		// as nginx: the client has its whole response before log_by_lua
 		// runs (a body still in hand goes with a Content-Length, so the
@@ -213,7 +219,7 @@ func (s *Server) rewritePhase(st *state, r *phases.Request, loc *config.Location
 }
 
 func (s *Server) setLoc(r *phases.Request, loc *config.Location) {
-	r.Loc = loc
+	r.Loc, r.LocURI = loc, r.URI
 	if loc.Root != nil {
 		r.DocRoot = loc.Root.Eval(r)
 		if loc.Alias {
@@ -227,18 +233,21 @@ func (s *Server) setLoc(r *phases.Request, loc *config.Location) {
 // on, as lua-nginx-module's handler then runs first).
 func (s *Server) fromAccess(st *state, r *phases.Request) int {
 	loc := r.Loc.(*config.Location)
-	r.Phase = phases.Access
-	if st.plan.AccessNoPostpone {
-		if code := runHandlers(r, loc.Handlers[phases.Access]); code != config.Continue || r.ExecSet {
-			return s.afterExec(st, r, code)
+	if !r.Subrequest {
+		// nginx runs no access phase for subrequests
+		r.Phase = phases.Access
+		if st.plan.AccessNoPostpone {
+			if code := runHandlers(r, loc.Handlers[phases.Access]); code != config.Continue || r.ExecSet {
+				return s.afterExec(st, r, code)
+			}
 		}
-	}
-	if code := s.checkAccess(r, loc); code != config.Continue {
-		return code
-	}
-	if !st.plan.AccessNoPostpone {
-		if code := runHandlers(r, loc.Handlers[phases.Access]); code != config.Continue || r.ExecSet {
-			return s.afterExec(st, r, code)
+		if code := s.checkAccess(r, loc); code != config.Continue {
+			return code
+		}
+		if !st.plan.AccessNoPostpone {
+			if code := runHandlers(r, loc.Handlers[phases.Access]); code != config.Continue || r.ExecSet {
+				return s.afterExec(st, r, code)
+			}
 		}
 	}
 	r.Phase = phases.Precontent
@@ -343,9 +352,13 @@ func (s *Server) checkAccess(r *phases.Request, loc *config.Location) int {
 // finish completes the response for code when the handlers did not.
 func (s *Server) finish(st *state, r *phases.Request, code int) {
 	out := r.Out.(*response)
-	if code == config.Abort {
+	if code == config.Abort || r.Terminated.Load() && r.HeaderSent {
 		out.aborted = true
 		return
+	}
+	if r.Terminated.Load() {
+		// a subrequest ended with 444, 408 or 499: the connection closes
+		code = 444
 	}
 	for {
 		if code == config.Done || code == config.Continue && r.HeaderSent {
@@ -448,7 +461,11 @@ func (s *Server) sendSpecial(r *phases.Request, code int) (int, bool) {
 	if body != nil {
 		r.Header.Set("Content-Type", "text/html")
 		r.Header.Set("Content-Length", strconv.Itoa(len(body)))
-	} else if r.Status >= 200 && r.Status != 204 && r.Status != 304 {
+	} else if r.Status >= 200 && r.Status != 204 {
+		// a status without a page (304, 600, ngx.exit(399)) goes out as
+		// nginx sends it: no Content-Type, whatever a handler set, and an
+		// empty body
+		r.Header["Content-Type"] = nil
 		r.Header.Set("Content-Length", "0")
 	}
 	switch r.Status {

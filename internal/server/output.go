@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/goresty/goresty/internal/config"
+	"github.com/goresty/goresty/internal/luavm"
 	"github.com/goresty/goresty/phases"
 )
 
@@ -52,7 +53,15 @@ type response struct {
 	// due is how much of pending nginx would have sent already (its write
 	// filter sends once postpone_output bytes are pending): what a failed
 	// response still gets before the connection is cut
-	due int
+	due    int
+	stream bool // ngx.send_headers: an HTTP/1.0 body is not held
+}
+
+// SendHeaderNow is ngx.send_headers: as in nginx, an HTTP/1.0 response
+// then goes out without waiting for its length.
+func (o *response) SendHeaderNow(r *phases.Request) {
+	o.stream = true
+	o.SendHeader(r)
 }
 
 func (o *response) loc() *config.Location {
@@ -73,7 +82,14 @@ func (o *response) SendHeader(r *phases.Request) error {
 	if _, set := r.Header["Content-Type"]; loc != nil && !set {
 		// nginx gives handler output the location's default_type (a
 		// present but empty entry is ngx.header.content_type = nil)
-		r.Header["Content-Type"] = loc.DefaultTypeHdr()
+		if loc.DefaultType == "" {
+			r.Header["Content-Type"] = nil // default_type "": none
+		} else {
+			r.Header["Content-Type"] = loc.DefaultTypeHdr()
+		}
+	}
+	if o.notModified(r, loc) {
+		return nil // the 412 page: no filter of the handler's runs on it
 	}
 	if loc != nil {
 		if hs := loc.Handlers[phases.HeaderFilter]; len(hs) > 0 && o.s.filters != nil {
@@ -85,12 +101,14 @@ func (o *response) SendHeader(r *phases.Request) error {
 			}
 			r.Phase = saved
 			if err != nil {
-				o.failed = true
-				o.pending = o.pending[:o.due]
+				o.fail()
 				return err
 			}
 		}
-		o.coreHeaders(loc)
+		if !r.Subrequest {
+			// add_header and expires leave subrequests alone
+			o.coreHeaders(loc)
+		}
 		if page, ok := o.page(); ok {
 			// the special response's body goes through the body filters
 			o.Write(r, page, true)
@@ -213,8 +231,7 @@ func (o *response) Write(r *phases.Request, chunk []byte, eof bool) error {
 			chunk, eof, err = o.s.filters.BodyFilter(r, hs, chunk, eof)
 			r.Phase = saved
 			if err != nil {
-				o.failed = true
-				o.pending = o.pending[:o.due]
+				o.fail()
 				return err
 			}
 		}
@@ -235,7 +252,16 @@ func (o *response) Write(r *phases.Request, chunk []byte, eof bool) error {
 // nginx's header filter decides once the headers are final: a HEAD
 // request, or a 204 or 304 status.
 func (o *response) headerOnly(r *phases.Request) bool {
-	return o.headOnly || r.Status == http.StatusNoContent || r.Status == http.StatusNotModified
+	// a subrequest's headers go through no header filter of nginx's:
+	// its capture gets a 204's body
+	return o.headOnly || !r.Subrequest && (r.Status == http.StatusNoContent || r.Status == http.StatusNotModified)
+}
+
+// fail marks a response whose filter failed (NGX_ERROR): what nginx had
+// not sent yet is dropped and the connection is closed.
+func (o *response) fail() {
+	o.failed, o.aborted = true, true
+	o.pending = o.pending[:o.due]
 }
 
 // Hijack hands the client connection to the handler (ngx.req.socket(true)):
@@ -300,6 +326,19 @@ func (o *response) Flush() {
 	}
 }
 
+// passStatusLine hands the writer an upstream's status line when the
+// status is still the upstream's.
+func (o *response) passStatusLine() {
+	r := o.r
+	if r.StatusLine == "" {
+		return
+	}
+	code, _, _ := strings.Cut(r.StatusLine, " ")
+	if sw, ok := o.w.(interface{ statusLine(string) }); ok && code == strconv.Itoa(r.Status) {
+		sw.statusLine(r.StatusLine)
+	}
+}
+
 func (o *response) writeHeader() {
 	if o.wrote {
 		return
@@ -310,12 +349,38 @@ func (o *response) writeHeader() {
 	if lw, ok := o.w.(interface{ locationFirst(bool) }); ok {
 		lw.locationFirst(r.LocationFirst)
 	}
+	if hw, ok := o.w.(interface {
+		headerCase(map[string]string, []string)
+	}); ok && len(r.HeaderOrder) > 0 {
+		hw.headerCase(r.HeaderCase, r.HeaderOrder)
+	}
 	// r.Header is h itself: handlers wrote straight into the response
+	if r.Subrequest {
+		// a subrequest's headers stay as its handlers left them: nginx's
+		// header filter (Server, Date, framing) only serves the client
+		if r.Status == 0 {
+			r.Status = 200
+		}
+		o.w.WriteHeader(r.Status)
+		return
+	}
+	if hw, ok := o.w.(interface{ noHold() }); ok && (o.stream || !http10Buffering(o.loc())) {
+		hw.noHold()
+	}
+	// r.Header is h itself: handlers wrote straight into the response.
+	// The server's own Server and Date go to the writer, not into h: as
+	// in nginx, they are not among the headers ngx.resp.get_headers and
+	// $sent_http_* see.
+	dw, direct := o.w.(interface{ defaultServer([]string) })
 	if _, ok := h["Server"]; !ok {
-		if loc := o.loc(); loc == nil || loc.ServerTokens {
-			h["Server"] = serverFull
+		sv := serverFull
+		if loc := o.loc(); loc != nil && !loc.ServerTokens {
+			sv = serverShort
+		}
+		if direct {
+			dw.defaultServer(sv)
 		} else {
-			h["Server"] = serverShort
+			h["Server"] = sv
 		}
 	} else if len(h["Server"]) == 1 && h["Server"][0] == "" {
 		delete(h, "Server")
@@ -335,7 +400,7 @@ func (o *response) writeHeader() {
 	if cl, ok := h["Content-Length"]; ok && (len(cl) == 0 || strings.TrimSpace(cl[0]) == "") {
 		delete(h, "Content-Length")
 	}
-	if _, ok := h["Date"]; !ok {
+	if _, ok := h["Date"]; !ok && !direct {
 		h["Date"] = dateHeader() // net/http would format one per response
 	}
 	if _, ok := h["Content-Length"]; !ok && r.HTTP.ProtoAtLeast(1, 1) && !o.headOnly &&
@@ -344,7 +409,14 @@ func (o *response) writeHeader() {
 		// otherwise buffer small ones and add a Content-Length)
 		h["Transfer-Encoding"] = chunkedTE
 	}
+	o.passStatusLine()
 	o.w.WriteHeader(r.Status)
+}
+
+// http10Buffering reports lua_http10_buffering (default on): whether an
+// HTTP/1.0 response of unknown length is held to be sent with its length.
+func http10Buffering(loc *config.Location) bool {
+	return loc == nil || luavm.Loc(loc).Settings["lua_http10_buffering"] != "off"
 }
 
 // dateHeader returns the Date header value, formatted once per second as
@@ -397,6 +469,21 @@ func (o *response) closeFailed() {
 func (o *response) Finish() {
 	if !o.wrote && o.r.Header.Get("Content-Length") == "" && !o.headerOnly(o.r) {
 		o.r.Header.Set("Content-Length", strconv.Itoa(len(o.pending)))
+	}
+	o.Drain()
+	if hw, ok := o.w.(interface{ releaseHeld() }); ok {
+		hw.releaseHeld() // a held HTTP/1.0 body is complete now
+	}
+	o.Flush()
+}
+
+// FlushOutput is ngx.flush: it sends what the handler produced so far,
+// except that an HTTP/1.0 response held for its Content-Length stays held,
+// as nginx's flush does nothing in lua_http10_buffering mode.
+func (o *response) FlushOutput() {
+	o.Drain()
+	if hw, ok := o.w.(interface{ holding() bool }); ok && hw.holding() {
+		return
 	}
 	o.Flush()
 }

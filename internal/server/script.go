@@ -69,13 +69,17 @@ func (s *Server) runOps(r *phases.Request, ops []config.Op) (int, bool, bool) {
 
 func (s *Server) doReturn(r *phases.Request, op *config.Op) int {
 	code := op.Code
+	text := ""
 	if op.Val == nil {
-		if code == 444 {
-			return 444
+		switch {
+		case code >= 400, code == 301, code == 302, code == 303, code == 307, code == 308:
+			return code
 		}
-		return code
+		// below 400 nginx answers with an empty body of the default
+		// type, not with a special response
+	} else {
+		text = op.Val.Eval(r)
 	}
-	text := op.Val.Eval(r)
 	if code == 301 || code == 302 || code == 303 || code == 307 || code == 308 {
 		if strings.HasPrefix(text, "/") {
 			text = absoluteURL(r, text)
@@ -91,6 +95,13 @@ func (s *Server) doReturn(r *phases.Request, op *config.Op) int {
 	loc := r.Loc.(*config.Location)
 	r.Header.Set("Content-Type", loc.DefaultType)
 	r.Header.Set("Content-Length", itoa(len(text)))
+	if text == "" && r.Subrequest {
+		// nginx sends no last buffer for an empty text in a subrequest:
+		// the capture reports it truncated
+		r.Out.SendHeader(r)
+		r.Finished = true
+		return config.Done
+	}
 	r.Out.Write(r, []byte(text), true)
 	return config.Done
 }
@@ -142,8 +153,14 @@ func (s *Server) doRewrite(r *phases.Request, op *config.Op) (code int, again, s
 	return config.Continue, true, false
 }
 
+func isRedirect(code int) bool {
+	return code == 301 || code == 302 || code == 303 || code == 307 || code == 308
+}
+
 func absoluteURL(r *phases.Request, p string) string {
-	if loc, ok := r.Loc.(*config.Location); ok && loc.RelativeRedirect {
+	if loc, ok := r.Loc.(*config.Location); ok && loc.RelativeRedirect || r.Subrequest {
+		// nginx completes a relative Location in the header filter, which
+		// subrequests do not go through
 		return p
 	}
 	host := r.HTTP.Host

@@ -146,11 +146,16 @@ func (s *Server) sendFile(r *phases.Request, loc *config.Location, path string, 
 	if loc.Etag {
 		r.Header["Etag"] = []string{`"` + strconv.FormatInt(mod.Unix(), 16) + "-" + strconv.FormatInt(size, 16) + `"`}
 	}
-	r.Header.Set("Accept-Ranges", "bytes")
+	if !r.Subrequest {
+		// the range filter (which adds Accept-Ranges) skips subrequests
+		r.Header.Set("Accept-Ranges", "bytes")
+	}
 	if r.Status == 0 {
 		r.Status = http.StatusOK
 	}
-	if r.Status != http.StatusOK || len(loc.Handlers[phases.BodyFilter]) > 0 || r.Internal && r.Status != 200 {
+	if r.Status != http.StatusOK || len(loc.Handlers[phases.BodyFilter]) > 0 || r.Internal && r.Status != 200 || r.Subrequest {
+		// (a subrequest's body is captured whole, and the not-modified
+		// and range filters do not apply to it)
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return s.openError(r, loc, path, err)
@@ -159,26 +164,8 @@ func (s *Server) sendFile(r *phases.Request, loc *config.Location, path string, 
 		out.Write(r, data, true)
 		return config.Done
 	}
-	if ims := r.HTTP.Header.Get("If-Modified-Since"); ims != "" && loc.IfModifiedSince != "off" {
-		if t, err := http.ParseTime(ims); err == nil {
-			exact := loc.IfModifiedSince == "" || loc.IfModifiedSince == "exact"
-			if t.Equal(mod) || !exact && !mod.After(t) {
-				r.Status = http.StatusNotModified
-				r.Header.Del("Content-Length")
-				r.Header.Del("Accept-Ranges")
-				out.Write(r, nil, true)
-				return config.Done
-			}
-		}
-	}
-	if inm := r.HTTP.Header.Get("If-None-Match"); inm != "" && loc.Etag {
-		if inm == "*" || strings.Contains(inm, r.Header.Get("ETag")) {
-			r.Status = http.StatusNotModified
-			r.Header.Del("Accept-Ranges")
-			out.Write(r, nil, true)
-			return config.Done
-		}
-	}
+	// If-Modified-Since and If-None-Match are the not-modified filter's,
+	// in SendHeader, as for every response
 	start, end, rangeStatus := parseRange(r.HTTP.Header.Get("Range"), size)
 	switch rangeStatus {
 	case http.StatusRequestedRangeNotSatisfiable:
@@ -191,12 +178,17 @@ func (s *Server) sendFile(r *phases.Request, loc *config.Location, path string, 
 		start, end = 0, size
 	}
 	r.Header.Set("Content-Length", strconv.FormatInt(end-start, 10))
+	sent := r.Status
 	out.SendHeader(r)
 	switch {
 	case out.failed:
 		return config.Abort // a header filter failed: the connection closes
 	case out.replaced:
 		return config.Done // ngx.exit in a header filter: its page is pending
+	case r.Status != sent:
+		// the not-modified filter answered (304, 412): no file goes out
+		out.Write(r, nil, true)
+		return config.Done
 	}
 	out.Drain()
 	if r.Method == http.MethodHead {

@@ -5,14 +5,13 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 
 	"github.com/goresty/goresty/internal/config"
 	"github.com/goresty/goresty/phases"
 )
-
-// maxSubrequestDepth is nginx's limit on nested subrequests.
-const maxSubrequestDepth = 50
 
 // captureWriter is the ResponseWriter of a subrequest: it keeps everything.
 type captureWriter struct {
@@ -37,26 +36,27 @@ func (c *captureWriter) Write(b []byte) (int, error) {
 // capture runs a subrequest of parent (ngx.location.capture) through the
 // phases of its location and returns what it produced.
 func (s *Server) capture(st *state, parent *phases.Request, sr *phases.SubRequest) *phases.SubResponse {
-	depth := 0
-	for p := parent; p.Parent != nil; p = p.Parent {
-		depth++
-	}
-	if depth >= maxSubrequestDepth {
-		return &phases.SubResponse{Status: http.StatusInternalServerError, Header: http.Header{}}
-	}
 	hr := parent.HTTP.Clone(context.WithoutCancel(parent.HTTP.Context()))
 	hr.Method = sr.Method
 	hr.URL.Path = sr.URI
 	hr.URL.RawQuery = sr.Args
 	hr.RequestURI = parent.HTTP.RequestURI
 	if sr.HasBody {
+		n := int64(len(sr.Body))
+		if sr.BodyFile != "" {
+			if fi, err := os.Stat(sr.BodyFile); err == nil {
+				n = fi.Size()
+			}
+		}
 		hr.Body = io.NopCloser(bytes.NewReader(sr.Body))
-		hr.ContentLength = int64(len(sr.Body))
-		hr.Header.Set("Content-Length", itoa(len(sr.Body)))
+		hr.ContentLength = n
+		hr.Header.Set("Content-Length", strconv.FormatInt(n, 10))
 	} else {
 		hr.Body = http.NoBody
 		hr.ContentLength = 0
-		hr.Header.Del("Content-Length")
+		if !sr.Unread {
+			hr.Header.Del("Content-Length")
+		}
 	}
 	r := &phases.Request{
 		HTTP:       hr,
@@ -83,6 +83,11 @@ func (s *Server) capture(st *state, parent *phases.Request, sr *phases.SubReques
 		Worker:     parent.Worker,
 		Ctx:        sr.Ctx,
 		Srv:        parent.Srv,
+		// a subrequest never reads the client: it has the body it is given
+		BodyRead:   true,
+		Body:       sr.Body,
+		BodyFile:   sr.BodyFile,
+		BodyOnFile: sr.BodyFile != "",
 	}
 	r.Loc = parent.Server.(*config.Server).Conf
 	switch {
@@ -109,13 +114,53 @@ func (s *Server) capture(st *state, parent *phases.Request, sr *phases.SubReques
 	out := &response{s: s, w: w, r: r, headOnly: sr.Method == http.MethodHead}
 	r.Out = out
 	code := s.process(st, r)
-	s.finish(st, r, code)
-	out.Drain()
-	status := r.Status
-	if w.status != 0 {
-		status = w.status
+	return s.captured(st, r, code)
+}
+
+// captured builds what ngx.location.capture returns from the end of a
+// subrequest. nginx hands the capture its result before it would send an
+// error page, so a status ending the subrequest before its headers gives
+// an empty, truncated body; a body that never got its last buffer (a Lua
+// error after output, HEAD) is truncated too.
+func (s *Server) captured(st *state, r *phases.Request, code int) *phases.SubResponse {
+	out := r.Out.(*response)
+	w := out.w.(*captureWriter)
+	main := r
+	for main.Parent != nil {
+		main = main.Parent
 	}
-	// a subrequest that failed after its output began is cut short
-	truncated := out.aborted || out.failed
-	return &phases.SubResponse{Status: status, Header: w.h, Body: w.body.Bytes(), Truncated: truncated}
+	switch {
+	case code == 444 || code == http.StatusRequestTimeout || code == 499 || main.Terminated.Load():
+		// these end the whole request: the client connection closes
+		main.Terminated.Store(true)
+		if r.HeaderSent && !r.Finished {
+			// nginx still passes the last buffer through the filters
+			out.Write(r, nil, true)
+		}
+		return &phases.SubResponse{Status: code, Header: w.h, Truncated: true}
+	case code == config.Abort:
+		out.Drain()
+		return &phases.SubResponse{Status: r.Status, Header: w.h, Body: w.body.Bytes(), Truncated: true}
+	case code == config.Done || code == config.Continue || r.HeaderSent:
+		if !r.Finished {
+			out.Write(r, nil, true)
+		}
+		out.Drain()
+		status := r.Status
+		if w.status != 0 {
+			status = w.status
+		}
+		// a 204 (ngx.exit(204)) goes out as a header only: no last buffer
+		truncated := !out.eof || out.headOnly || status == http.StatusNoContent && w.body.Len() == 0
+		return &phases.SubResponse{Status: status, Header: w.h, Body: w.body.Bytes(), Truncated: truncated}
+	}
+	if code < 0 {
+		code = http.StatusInternalServerError
+	}
+	if _, ok := w.h["Content-Type"]; !ok && (code >= 200 || len(w.h) > 0) {
+		if loc, ok := r.Loc.(*config.Location); ok {
+			w.h["Content-Type"] = loc.DefaultTypeHdr()
+		}
+	}
+	return &phases.SubResponse{Status: code, Header: w.h, Truncated: true}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"math"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -107,26 +108,27 @@ func openString(L *lua.LState) int {
 	return 1
 }
 
-// Atoi is C's atoi on a 32-bit int: leading white space, a sign, digits,
-// wrapping on overflow like glibc.
-func Atoi(s string) int32 {
-	i := 0
-	for i < len(s) && (s[i] == ' ' || s[i] >= '\t' && s[i] <= '\r') {
-		i++
+// Atoi is nginx's ngx_atoi, which resty.string's atoi calls: the string
+// must be decimal digits only (no sign, no space) and fit in a signed
+// 64-bit integer; anything else gives -1.
+func Atoi(s string) int64 {
+	if s == "" {
+		return -1
 	}
-	neg := false
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		neg = s[i] == '-'
-		i++
-	}
+	const cutoff, cutlim = math.MaxInt64 / 10, math.MaxInt64 % 10
 	var n int64
-	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
-		n = n*10 + int64(s[i]-'0')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return -1
+		}
+		d := int64(c - '0')
+		if n > cutoff || n == cutoff && d > cutlim {
+			return -1
+		}
+		n = n*10 + d
 	}
-	if neg {
-		n = -n
-	}
-	return int32(n)
+	return n
 }
 
 // openRandom is resty.random: bytes(len, strong). Both kinds come from

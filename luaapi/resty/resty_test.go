@@ -64,8 +64,9 @@ func TestStringModule(t *testing.T) {
 	tests := []struct{ name, code, want string }{
 		{"to_hex", `return require("resty.string").to_hex("\0\1\255ab")`, "0001ff6162"},
 		{"to_hex_empty", `return require("resty.string").to_hex("")`, ""},
-		{"atoi", `local s = require("resty.string") return s.atoi("42"), s.atoi("  -17xyz"), s.atoi("abc"), s.atoi("+8")`, "42|-17|0|8"},
-		{"atoi_wrap", `return require("resty.string").atoi("4294967297")`, "1"},
+		// nginx's ngx_atoi: digits only, else -1 (observed on nginx with lua-resty-string)
+		{"atoi", `local s = require("resty.string") return s.atoi("42"), s.atoi("  -17xyz"), s.atoi("abc"), s.atoi("+8"), s.atoi(""), s.atoi("007")`, "42|-1|-1|-1|-1|7"},
+		{"atoi_64bit", `local s = require("resty.string") return s.atoi("4294967297"), s.atoi("9223372036854775807") == 2^63, s.atoi("9223372036854775808")`, "4294967297|true|-1"},
 		{"to_hex_table", `return pcall(require("resty.string").to_hex, {})`, "false|<string>:1: bad argument #1 to 'to_hex' (string expected, got table)"},
 		{"random_len", `local r = require("resty.random") return #r.bytes(16), #r.bytes(5, true), r.bytes(0)`, "16|5|"},
 		{"random_differs", `local r = require("resty.random") return r.bytes(16) ~= r.bytes(16)`, "true"},

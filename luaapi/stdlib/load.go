@@ -51,7 +51,7 @@ var (
 	nSources atomic.Int32
 )
 
-func rememberSource(id, name string) {
+func rememberChunkName(id, name string) {
 	if !strings.HasPrefix(name, "@") && !strings.HasPrefix(name, "=") || nSources.Load() > 1<<16 {
 		return
 	}
@@ -99,7 +99,7 @@ func truncate(s string, n int) string {
 // gopher-lua's can be mapped.
 func Compile(src []byte, chunkname string) (*lua.FunctionProto, error) {
 	id := ChunkID(chunkname)
-	rememberSource(id, chunkname)
+	rememberChunkName(id, chunkname)
 	code, err := luasrc.Rewrite(src)
 	if err != nil {
 		var se *luasrc.SyntaxError
@@ -174,12 +174,25 @@ func baseLoad(L *lua.LState) int {
 	if (binary && !strings.Contains(mode, "b")) || (!binary && !strings.Contains(mode, "t")) {
 		return loadFail(L, "attempt to load chunk with wrong mode")
 	}
+	stripped := false
 	if binary {
-		return loadFail(L, "binary chunks are not supported by goresty")
+		// only goresty's own dumps (string.dump): LuaJIT bytecode cannot run here
+		n, s, ok := undump(src)
+		if !ok {
+			return loadFail(L, "binary chunks are not supported by goresty")
+		}
+		name, src = n, s
+		if name == dumpStripped {
+			name, stripped = `=[string "..."]`, true
+		}
 	}
 	proto, err := Compile(src, name)
 	if err != nil {
 		return loadFail(L, err.Error())
+	}
+	rememberSource(proto, name, src)
+	if stripped {
+		strip(proto)
 	}
 	fn := L.NewFunctionFromProto(proto)
 	if env := L.Get(4); env != lua.LNil {

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	lua "github.com/yuin/gopher-lua"
 )
 
 // FormatNumber formats f as LuaJIT's tostring does ("%.14g", with "inf",
@@ -45,6 +47,18 @@ func AppendNumberOut(b []byte, f float64) []byte {
 		return append(b, "-nan"...)
 	}
 	return AppendNumber(b, f)
+}
+
+// ToNumber is tonumber(v) without a base: a number as it is, a string in
+// LuaJIT's number syntax, anything else (or a malformed string) not ok.
+func ToNumber(v lua.LValue) (float64, bool) {
+	switch x := v.(type) {
+	case lua.LNumber:
+		return float64(x), true
+	case lua.LString:
+		return parseNumber(string(x))
+	}
+	return 0, false
 }
 
 // parseNumber converts a string to a number as LuaJIT's lua_tonumber does:

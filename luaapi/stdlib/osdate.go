@@ -1,7 +1,6 @@
 package stdlib
 
 import (
-	"os"
 	"strconv"
 	"time"
 
@@ -9,7 +8,7 @@ import (
 )
 
 // os.date and os.getenv as LuaJIT's, which hand the format to C's strftime
-// (C locale) and read the environment as it is. gopher-lua's os.date knows
+// (C locale) and read the environment as it is (see env.go). gopher-lua's os.date knows
 // a subset of the formats (no %j; %a printed "mon"), its "*t" has no yday,
 // and its os.getenv returned nil for a variable set to "".
 
@@ -18,15 +17,6 @@ func openOS(L *lua.LState) {
 		o.RawSetString("date", L.NewFunction(osDate))
 		o.RawSetString("getenv", L.NewFunction(osGetenv))
 	}
-}
-
-func osGetenv(L *lua.LState) int {
-	if v, ok := os.LookupEnv(checkString(L, 1)); ok {
-		L.Push(lua.LString(v))
-	} else {
-		L.Push(lua.LNil)
-	}
-	return 1
 }
 
 func osDate(L *lua.LState) int {

@@ -26,10 +26,12 @@ func Open(L *lua.LState) {
 	g.RawSetString("select", L.NewFunction(baseSelect))
 	g.RawSetString("setmetatable", L.NewFunction(baseSetMetatable))
 	g.RawSetString("tonumber", L.NewFunction(baseToNumber))
+	g.RawSetString("module", L.NewFunction(baseModule))
 
 	if str, ok := L.GetGlobal("string").(*lua.LTable); ok {
 		str.RawSetString("format", L.NewFunction(strFormat))
 		str.RawSetString("rep", L.NewFunction(strRep))
+		str.RawSetString("dump", L.NewFunction(strDump))
 		str.RawSetString("gmatch", L.NewFunction(strGmatch))
 		str.RawSetString("gfind", lua.LNil) // LuaJIT 2.1 dropped it
 	}
@@ -40,6 +42,8 @@ func Open(L *lua.LState) {
 	}
 	openLibFixes(L)
 	openOS(L)
+	openOSLib(L)
+	openIO(L)
 	openRequire(L)
 	if str, ok := L.GetGlobal("string").(*lua.LTable); ok {
 		// last: find, match and gmatch are the fixed versions by now

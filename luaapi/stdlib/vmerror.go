@@ -233,7 +233,10 @@ func numeric(v lua.LValue) bool {
 // straight-line code before pc is searched; across a jump the register's
 // origin is unknown and it gets no name.
 func regName(p *lua.FunctionProto, pc, reg int) string {
-	if name := localName(p, pc, reg); name != "" {
+	// "(for generator)" and the loop's other hidden locals are active a
+	// little early in gopher-lua's debug info (from the call that makes
+	// them): they name nothing, as in LuaJIT
+	if name := localName(p, pc, reg); name != "" && name[0] != '(' {
 		return "local '" + name + "'"
 	}
 	// the MOVE/GETUPVAL words after a CLOSURE describe its upvalues: they
