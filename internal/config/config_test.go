@@ -102,6 +102,7 @@ var errorCases = []errCase{
 	{name: "empty index", conf: inLoc(`index "";`), want: `index "" in "index" directive is invalid in CONF:5`},
 	{name: "try_files code", conf: inLoc("try_files $uri =abc;"), want: `invalid code "=abc" in CONF:5`},
 	{name: "error_page code", conf: inServer("error_page 200 /x;"), want: `value "200" must be between 300 and 599 in CONF:4`},
+	{name: "satisfy value", conf: inServer("satisfy some;"), want: `invalid value "some" in CONF:4`},
 	{name: "error_page word", conf: inServer("error_page abc /x;"), want: `invalid value "abc" in CONF:4`},
 	{name: "error_page status", conf: inServer("error_page 404 =abc /x;"), want: `invalid value "=abc" in CONF:4`},
 	{name: "add_header flag", conf: inServer("add_header X-A b sometimes;"), want: `invalid parameter "sometimes" in CONF:4`},

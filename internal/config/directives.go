@@ -92,6 +92,14 @@ func init() {
 		}},
 		&Spec{Name: "add_header", Ctx: http3 | CtxLocIf, Args: Take23, Set: setAddHeader},
 		&Spec{Name: "expires", Ctx: http3 | CtxLocIf, Args: Take12, Set: setExpires},
+		&Spec{Name: "satisfy", Ctx: http3, Args: Take1, Set: func(c *Ctx, d *nginxconf.Directive) error {
+			switch d.Args[0] {
+			case "all", "any":
+				c.Loc.SatisfyAny = d.Args[0] == "any"
+				return nil
+			}
+			return Errorf(d, `invalid value "%s"`, d.Args[0])
+		}},
 		&Spec{Name: "allow", Ctx: http3 | CtxLimitExcept, Args: Take1, Set: setAccess},
 		&Spec{Name: "deny", Ctx: http3 | CtxLimitExcept, Args: Take1, Set: setAccess},
 		&Spec{Name: "server_tokens", Ctx: http3, Args: Take1, Set: func(c *Ctx, d *nginxconf.Directive) error {

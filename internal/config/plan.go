@@ -201,6 +201,7 @@ type Location struct {
 	AddHeaders      []*AddHeader
 	Expires         *Expires
 	Access          []*AccessRule
+	SatisfyAny      bool    // "satisfy any": one access check that allows is enough
 	RealIP          *RealIP // set_real_ip_from, real_ip_header, real_ip_recursive
 	ErrorPages      map[int]*ErrorPage
 	ServerTokens    bool

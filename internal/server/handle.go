@@ -235,19 +235,8 @@ func (s *Server) fromAccess(st *state, r *phases.Request) int {
 	loc := r.Loc.(*config.Location)
 	if !r.Subrequest {
 		// nginx runs no access phase for subrequests
-		r.Phase = phases.Access
-		if st.plan.AccessNoPostpone {
-			if code := runHandlers(r, loc.Handlers[phases.Access]); code != config.Continue || r.ExecSet {
-				return s.afterExec(st, r, code)
-			}
-		}
-		if code := s.checkAccess(r, loc); code != config.Continue {
-			return code
-		}
-		if !st.plan.AccessNoPostpone {
-			if code := runHandlers(r, loc.Handlers[phases.Access]); code != config.Continue || r.ExecSet {
-				return s.afterExec(st, r, code)
-			}
+		if code := s.accessPhase(st, r, loc); code != config.Continue || r.ExecSet {
+			return s.afterExec(st, r, code)
 		}
 	}
 	r.Phase = phases.Precontent
@@ -327,6 +316,75 @@ func runHandlers(r *phases.Request, hs []config.Handler) int {
 		}
 		if code != config.Continue || r.ExecSet {
 			return code
+		}
+	}
+	return config.Continue
+}
+
+// accessPhase runs allow/deny and the Lua access handlers in nginx's order
+// (Lua last, or first with access_by_lua_no_postpone on) and by its
+// satisfy rule; Continue grants access. With "satisfy all" the first
+// refusal ends the phase; with "satisfy any" the first check that allows
+// (an allow rule, or Lua ending normally) grants access at once, and the
+// refusals count only when nothing allowed: 401 wins over 403, and nginx
+// then logs a 403 as "access forbidden by rule".
+func (s *Server) accessPhase(st *state, r *phases.Request, loc *config.Location) int {
+	r.Phase = phases.Access
+	lua := func() int { return runHandlers(r, loc.Handlers[phases.Access]) }
+	rules := func() int { return s.checkAccess(r, loc) }
+	if loc.SatisfyAny {
+		rules = func() int { return s.anyRules(r, loc) }
+	}
+	checks := [2]func() int{rules, lua}
+	if st.plan.AccessNoPostpone {
+		checks = [2]func() int{lua, rules}
+	}
+	refused := 0
+	for i, check := range checks {
+		code := check()
+		if r.ExecSet {
+			return code
+		}
+		if !loc.SatisfyAny {
+			if code != config.Continue {
+				return code
+			}
+			continue
+		}
+		isLua := i == 1 && !st.plan.AccessNoPostpone || i == 0 && st.plan.AccessNoPostpone
+		switch {
+		case code == accessGranted || isLua && code == config.Continue && len(loc.Handlers[phases.Access]) > 0:
+			return config.Continue
+		case code == http.StatusForbidden || code == http.StatusUnauthorized:
+			if refused != http.StatusUnauthorized {
+				refused = code
+			}
+		case code != config.Continue:
+			return code
+		}
+	}
+	if refused == http.StatusForbidden {
+		s.logReq(r, errlog.Error, "access forbidden by rule")
+	}
+	if refused != 0 {
+		return refused
+	}
+	return config.Continue
+}
+
+// accessGranted is what anyRules gives when an allow rule matched.
+const accessGranted = -100
+
+// anyRules applies allow/deny for "satisfy any": a matching allow grants
+// access, a matching deny is a refusal that a later check may overrule.
+func (s *Server) anyRules(r *phases.Request, loc *config.Location) int {
+	ip := net.ParseIP(r.RemoteAddr)
+	for _, rule := range loc.Access {
+		if rule.All || (ip != nil && rule.Net.Contains(ip)) {
+			if rule.Allow {
+				return accessGranted
+			}
+			return http.StatusForbidden
 		}
 	}
 	return config.Continue
