@@ -261,6 +261,20 @@ func (s *Server) afterExec(st *state, r *phases.Request, code int) int {
 		return code
 	}
 	r.ExecSet = false
+	if (r.Phase == phases.Rewrite || r.Phase == phases.ServerRewrite) && r.ExecURI == r.URI && r.ExecArgs == r.Args {
+		// ngx.req.set_uri(uri, true) (it has set the URI already): as
+		// "rewrite ... last", the location is found again for the new URI,
+		// without the server-rewrite phase an internal redirect reruns
+		r.Redirects++
+		if r.Redirects > maxRedirects {
+			s.logReq(r, errlog.Error, `rewrite or internal redirection cycle while processing "`+r.URI+`"`)
+			return http.StatusInternalServerError
+		}
+		if rd, ok := st.rt.(redirectHook); ok {
+			rd.Redirected(r)
+		}
+		return s.fromFindConfig(st, r, r.Server.(*config.Server))
+	}
 	return s.internalRedirect(st, r, r.ExecURI, r.ExecArgs)
 }
 
