@@ -197,7 +197,7 @@ func (w *Worker) installCoroutines() {
 		return len(vals) + 1
 	}
 	rawYield := func(L *lua.LState) int {
-		if inNestedCall(false) {
+		if inNestedCall(L, false) {
 			// see nested.go: gopher-lua cannot yield out of a metamethod
 			L.RaiseError("attempt to yield across C-call boundary")
 		}

@@ -1,8 +1,7 @@
 package luavm
 
 import (
-	"runtime"
-	"sync"
+	"reflect"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -21,72 +20,70 @@ import (
 // light threads of its request go on after it. ngx.exit there unwinds the
 // coroutine with an error that pcall and user coroutines pass on (Exit).
 
-const (
-	glPkg      = "github.com/yuin/gopher-lua."
-	glLoop     = glPkg + "mainLoop"
-	glLoopCtx  = glPkg + "mainLoopWithContext"
-	glThreadRn = glPkg + "threadRun"
+// The callers are found from gopher-lua's call frames: every frame must
+// have been entered by a CALL (or TAILCALL) instruction of a Lua frame. A
+// frame entered otherwise is a metamethod (the VM was indexing, adding,
+// comparing...), an iterator (TFORLOOP), or a Lua function a Go function
+// called (table.sort, string.gsub): each runs in a nested VM loop. The
+// frames are read by reflection (gopher-lua exports none of this), once
+// per wait, which costs far less than walking the Go stack.
+
+var (
+	lsType         = reflect.TypeFor[lua.LState]()
+	lsCurFrame     = fieldIndex(lsType, "currentFrame")
+	cfType         = lsType.Field(lsCurFrame).Type.Elem()
+	cfParent       = fieldIndex(cfType, "Parent")
+	cfFn           = fieldIndex(cfType, "Fn")
+	cfPc           = fieldIndex(cfType, "Pc")
+	framesReadable = lsCurFrame >= 0 && cfParent >= 0 && cfFn >= 0 && cfPc >= 0
 )
 
-// pcKinds caches what each return address seen by inNestedCall is in.
-var pcKinds sync.Map // uintptr -> pcKind
-
-type pcKind uint8
-
-const (
-	pcOther pcKind = iota
-	pcLoop
-	pcThread
-)
-
-func kindOf(pc uintptr) pcKind {
-	if k, ok := pcKinds.Load(pc); ok {
-		return k.(pcKind)
+func fieldIndex(t reflect.Type, name string) int {
+	if t.Kind() != reflect.Struct {
+		return -1
 	}
-	k := pcOther
-	if f := runtime.FuncForPC(pc - 1); f != nil {
-		switch f.Name() {
-		case glLoop, glLoopCtx:
-			k = pcLoop
-		case glThreadRn:
-			k = pcThread
-		}
+	if f, ok := t.FieldByName(name); ok && len(f.Index) == 1 {
+		return f.Index[0]
 	}
-	pcKinds.Store(pc, k)
-	return k
+	return -1
 }
 
-// inNestedCall reports whether the running Go function was called from a
-// VM loop nested in another one of the same coroutine: inside a
-// metamethod, a generic-for iterator, or a Lua callback of a Go function
-// (table.sort, string.gsub...). With all set it also looks at the
-// coroutines that resumed this one (a system yield travels through pcall
-// and user coroutines up to the scheduler).
-func inNestedCall(all bool) bool {
-	var buf [48]uintptr
-	pcs := buf[:]
-	for {
-		n := runtime.Callers(3, pcs)
-		loops := 0
-		for _, pc := range pcs[:n] {
-			switch kindOf(pc) {
-			case pcLoop:
-				loops++
-			case pcThread:
-				if loops > 1 {
-					return true
-				}
-				if !all {
-					return false
-				}
-				loops = 0
-			}
-		}
-		if n < len(pcs) {
-			return loops > 1
-		}
-		pcs = make([]uintptr, 2*len(pcs))
+// inNestedCall reports whether the running Go function of L was entered
+// from a VM loop nested in another one of the same coroutine (see above).
+// With all set it also looks at the coroutines that resumed this one (a
+// system yield travels through pcall and user coroutines up to the
+// scheduler).
+func inNestedCall(L *lua.LState, all bool) bool {
+	if !framesReadable {
+		return false
 	}
+	for th, n := L, 0; th != nil && n < 64; th, n = th.Parent, n+1 {
+		cur := reflect.ValueOf(th).Elem().Field(lsCurFrame)
+		for f := cur; !f.IsNil(); {
+			fr := f.Elem()
+			parent := fr.Field(cfParent)
+			if parent.IsNil() {
+				break // the coroutine's first frame: entered by resume
+			}
+			pf := parent.Elem()
+			pfn := (*lua.LFunction)(pf.Field(cfFn).UnsafePointer())
+			if pfn == nil || pfn.IsG || pfn.Proto == nil {
+				return true // a Go function called it
+			}
+			pc := int(pf.Field(cfPc).Int())
+			if pc <= 0 || pc > len(pfn.Proto.Code) {
+				return true
+			}
+			if op := int(pfn.Proto.Code[pc-1] >> 26); op != lua.OP_CALL && op != lua.OP_TAILCALL {
+				return true // a metamethod or an iterator
+			}
+			f = parent
+		}
+		if !all {
+			break
+		}
+	}
+	return false
 }
 
 // awaitHere runs op on the calling goroutine for a wait that cannot yield

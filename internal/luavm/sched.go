@@ -112,7 +112,7 @@ func Await(L *lua.LState, w *Worker, nret int, op Op) int {
 		L.RaiseError("attempt to yield across C-call boundary")
 		return 0
 	}
-	if inNestedCall(true) {
+	if inNestedCall(L, true) {
 		if t.noYield {
 			L.RaiseError("attempt to yield across C-call boundary")
 		}
@@ -141,7 +141,7 @@ func Exit(L *lua.LState, w *Worker, code int) int {
 	t.exited = true
 	t.code = code
 	t.op = nil
-	if inNestedCall(true) {
+	if inNestedCall(L, true) {
 		// see nested.go: the coroutine cannot yield from here, so it is
 		// unwound by an error that pcall and coroutines pass on
 		t.unwinding = true

@@ -348,7 +348,7 @@ func Wait(L *lua.LState, w *Worker, cos []*lua.LState) int {
 	for _, th := range targets {
 		th.thread.waiters = append(th.thread.waiters, t)
 	}
-	if inNestedCall(true) {
+	if inNestedCall(L, true) {
 		// see nested.go: the coroutine cannot be left from here
 		L.RaiseError("attempt to yield across C-call boundary")
 	}
