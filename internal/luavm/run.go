@@ -7,6 +7,7 @@ import (
 	"github.com/goresty/goresty/internal/config"
 	"github.com/goresty/goresty/internal/errlog"
 	"github.com/goresty/goresty/internal/nginxconf"
+	"github.com/goresty/goresty/luaapi/stdlib"
 	"github.com/goresty/goresty/phases"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -138,6 +139,10 @@ func (h *setHandler) Run(r *phases.Request) (string, error) {
 	}
 	if len(res.vals) == 0 || res.vals[0] == lua.LNil {
 		return "", nil
+	}
+	if n, ok := res.vals[0].(lua.LNumber); ok {
+		// lua_tolstring's words: LuaJIT's "%.14g", inf, nan, -0
+		return stdlib.FormatNumber(float64(n)), nil
 	}
 	return lua.LVAsString(res.vals[0]), nil
 }
