@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/goresty/goresty/luaapi/stdlib"
 	"github.com/goresty/goresty/phases"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -75,7 +76,8 @@ func (a *api) chunkValue(L *lua.LState, v lua.LValue) lua.LValue {
 	case lua.LString:
 		return x
 	case lua.LNumber:
-		return lua.LString(a.appendValue(L, 1, nil, v, 0))
+		// tostring's words (-0, nan); inside a table ngx.print's
+		return lua.LString(stdlib.FormatNumber(float64(x)))
 	case *lua.LTable:
 		return lua.LString(a.chunkTable(L, nil, x, 0))
 	}
