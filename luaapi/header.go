@@ -388,15 +388,7 @@ loop:
 			}
 		}
 	}
-	if !raw {
-		t.Metatable = a.hdrMT
-	}
-	L.Push(t)
-	if truncated {
-		L.Push(lua.LString("truncated"))
-		return 2
-	}
-	return 1
+	return a.pushHeaders(L, t, raw, truncated)
 }
 
 // respChunked reports whether the response goes out chunked: its headers
@@ -548,6 +540,12 @@ loop:
 			}
 		}
 	}
+	return a.pushHeaders(L, t, raw, truncated)
+}
+
+// pushHeaders returns a get_headers table: with the case-insensitive
+// metatable unless raw, and "truncated" when a max cut it.
+func (a *api) pushHeaders(L *lua.LState, t *lua.LTable, raw, truncated bool) int {
 	if !raw {
 		t.Metatable = a.hdrMT
 	}

@@ -895,14 +895,7 @@ func (w *h1resp) finish() error {
 		}
 		w.WriteHeader(http.StatusOK)
 	}
-	if w.held {
-		w.held = false
-		w.cl = int64(len(w.hold))
-		w.h["Content-Length"] = []string{strconv.Itoa(len(w.hold))}
-		w.writeHead()
-		w.c.writer().Write(w.hold)
-		w.hold = nil
-	}
+	w.releaseHeld()
 	if w.chunk {
 		w.c.writer().WriteString("0\r\n\r\n")
 	}
