@@ -101,8 +101,15 @@ func (a *api) ngxNewIndex(L *lua.LState) int {
 
 func (a *api) ctxGet(L *lua.LState) int {
 	t := a.task()
-	if t == nil || t.R == nil {
+	if t == nil {
 		L.RaiseError("no request found")
+	}
+	if t.R == nil {
+		if t.Ctx == nil {
+			t.Ctx = L.NewTable()
+		}
+		L.Push(t.Ctx)
+		return 1
 	}
 	rs := luavm.State(t.R)
 	if rs.Ctx == nil {
@@ -114,12 +121,16 @@ func (a *api) ctxGet(L *lua.LState) int {
 
 func (a *api) ctxSet(L *lua.LState) int {
 	t := a.task()
-	if t == nil || t.R == nil {
+	if t == nil {
 		L.RaiseError("no request found")
 	}
 	v, ok := L.Get(3).(*lua.LTable)
 	if !ok {
 		L.RaiseError("ctx should be a table while the given value is a %s", L.Get(3).Type().String())
+	}
+	if t.R == nil {
+		t.Ctx = v
+		return 0
 	}
 	luavm.State(t.R).Ctx = v
 	return 0

@@ -16,7 +16,9 @@ func openOutput(a *api) {
 	a.fn(a.ngx, "print", pOutput, func(L *lua.LState) int { return a.outputSay(L, "print", false) })
 	a.fn(a.ngx, "send_headers", pOutput, a.outputSendHeaders)
 	a.yfn(a.ngx, "flush", pOutput, a.outputFlush)
-	a.yfn(a.ngx, "eof", pOutput, a.outputEOF)
+	// eof answers "seen eof" after the end wherever it is, then checks its
+	// phase itself (lua-nginx-module's order)
+	a.yfn(a.ngx, "eof", pOutput|phases.BodyFilter.Bit()|phases.Log.Bit(), a.outputEOF)
 }
 
 // appendValue renders one ngx.say/print argument as OpenResty does.
@@ -148,6 +150,10 @@ func (a *api) outputFlush(L *lua.LState) int {
 		L.Push(lua.LString("nothing to flush"))
 		return 2
 	}
+	// as nginx: the flush is an empty buffer through the body filters
+	if fc, ok := r.Out.(interface{ FlushChunk(*phases.Request) error }); ok {
+		fc.FlushChunk(r)
+	}
 	f, ok := r.Out.(interface{ FlushOutput() })
 	if !ok {
 		L.Push(lua.LNumber(1))
@@ -164,11 +170,14 @@ func (a *api) outputEOF(L *lua.LState) int {
 	if L.GetTop() != 0 {
 		utilRaise(L, "no argument is expected")
 	}
-	if r.Finished {
+	t := a.task()
+	if r.Finished || t != nil && t.Phase == phases.BodyFilter && len(t.Args) > 1 && lua.LVAsBool(t.Args[1]) {
+		// the end went out already (a body filter sees it in its last chunk)
 		L.Push(lua.LNil)
 		L.Push(lua.LString("seen eof"))
 		return 2
 	}
+	a.check(L, pOutput)
 	r.Out.Write(r, nil, true)
 	f, ok := r.Out.(interface{ Finish() })
 	if !ok {

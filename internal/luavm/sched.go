@@ -27,6 +27,9 @@ type Task struct {
 	R     *phases.Request // nil for timers and init
 	Phase phases.Phase
 	Env   *lua.LTable
+	// Ctx is ngx.ctx of a task without a request (a timer's run,
+	// init_worker_by_lua): its own table, as lua-nginx-module gives.
+	Ctx *lua.LTable
 
 	op      Op
 	nret    int

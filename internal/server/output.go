@@ -200,6 +200,16 @@ func (o *response) coreHeaders(loc *config.Location) {
 
 // Write passes a chunk through the body filters into the pending buffer.
 func (o *response) Write(r *phases.Request, chunk []byte, eof bool) error {
+	return o.write(r, chunk, eof, false)
+}
+
+// FlushChunk passes an empty buffer through the body filters, as nginx's
+// ngx.flush does.
+func (o *response) FlushChunk(r *phases.Request) error {
+	return o.write(r, nil, false, true)
+}
+
+func (o *response) write(r *phases.Request, chunk []byte, eof, flush bool) error {
 	if o.eof {
 		return nil
 	}
@@ -209,7 +219,7 @@ func (o *response) Write(r *phases.Request, chunk []byte, eof bool) error {
 	if o.failed || o.replaced {
 		return errOutput
 	}
-	if len(chunk) == 0 && !eof {
+	if len(chunk) == 0 && !eof && !flush {
 		// nothing to pass on: nginx's filters never see an empty
 		// ngx.print (a flush is another matter)
 		return nil
