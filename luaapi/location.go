@@ -337,7 +337,9 @@ func res2lua(res *phases.SubResponse) lua.LValue {
 	t.RawSetString("truncated", lua.LBool(res.Truncated))
 	h := newTable()
 	for k, vs := range res.Header {
-		if k == "Etag" {
+		if s, ok := res.Spell[k]; ok {
+			k = s // as the subrequest's Lua spelled it
+		} else if k == "Etag" {
 			k = "ETag" // nginx's spelling (the static module sets it)
 		}
 		if len(vs) == 1 {

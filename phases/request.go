@@ -48,6 +48,9 @@ type SubResponse struct {
 	Header    http.Header
 	Body      []byte
 	Truncated bool // the body did not end normally
+	// Spell holds the header names Lua spelled otherwise than Header's
+	// canonical keys (Request.HeaderCase).
+	Spell map[string]string
 }
 
 // Hooks are services the server gives every request; one value serves all
@@ -221,7 +224,7 @@ func (r *Request) SpellHeader(canon, given string) {
 	if !slices.Contains(r.HeaderOrder, canon) {
 		r.HeaderOrder = append(r.HeaderOrder, canon)
 	}
-	if given == canon {
+	if given == canon || fixedName[canon] {
 		delete(r.HeaderCase, canon)
 		return
 	}
@@ -248,4 +251,11 @@ func OrderedKeys(h map[string][]string, order []string, skip func(string) bool) 
 	}
 	sort.Strings(keys[n:])
 	return keys
+}
+
+// fixedName are the response headers nginx keeps outside its header list
+// and names itself, whatever spelling Lua used.
+var fixedName = map[string]bool{
+	"Content-Type": true, "Content-Length": true, "Server": true, "Date": true, "Last-Modified": true,
+	"Location": true, "Transfer-Encoding": true, "Connection": true, "Keep-Alive": true,
 }

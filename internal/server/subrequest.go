@@ -114,7 +114,9 @@ func (s *Server) capture(st *state, parent *phases.Request, sr *phases.SubReques
 	out := &response{s: s, w: w, r: r, headOnly: sr.Method == http.MethodHead}
 	r.Out = out
 	code := s.process(st, r)
-	return s.captured(st, r, code)
+	res := s.captured(st, r, code)
+	res.Spell = r.HeaderCase // the names as the subrequest's Lua spelled them
+	return res
 }
 
 // captured builds what ngx.location.capture returns from the end of a
