@@ -167,6 +167,8 @@ func (o *response) coreHeaders(loc *config.Location) {
 			v := h.Value.Eval(r)
 			if v != "" {
 				r.Header.Add(h.Name, v)
+				// sent after the handler's, as written, in config order
+				r.SpellHeader(http.CanonicalHeaderKey(h.Name), h.Name)
 			}
 		}
 	}
