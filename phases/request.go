@@ -144,9 +144,15 @@ type Request struct {
 	// sent it ("200 Fine", "299"): nginx passes it on, reason phrase and
 	// all, while the status is still that code.
 	StatusLine string
-	BodySent   int64 // $body_bytes_sent
-	Out        Output
-	Finished   bool // the response is complete (eof sent)
+	BodySent   int64 // $body_bytes_sent when Sent is nil
+	// Sent counts what the response put on the wire ($bytes_sent,
+	// $body_bytes_sent with the chunked framing, as nginx counts them);
+	// nil when the output does not go to a connection.
+	Sent interface {
+		SentBytes(ended bool) (total, head int64)
+	}
+	Out      Output
+	Finished bool // the response is complete (eof sent)
 
 	// Body of the request, once read.
 	Body       []byte

@@ -269,8 +269,20 @@ var builtins = map[string]Getter{
 		}
 		return strconv.Itoa(r.Status), true
 	},
-	"body_bytes_sent": func(r *Request) (string, bool) { return strconv.FormatInt(r.BodySent, 10), true },
-	"bytes_sent":      func(r *Request) (string, bool) { return strconv.FormatInt(r.BodySent, 10), true },
+	"body_bytes_sent": func(r *Request) (string, bool) {
+		if r.Sent != nil {
+			total, head := r.Sent.SentBytes(r.Finished)
+			return strconv.FormatInt(max(total-head, 0), 10), true
+		}
+		return strconv.FormatInt(r.BodySent, 10), true
+	},
+	"bytes_sent": func(r *Request) (string, bool) {
+		if r.Sent != nil {
+			total, _ := r.Sent.SentBytes(r.Finished)
+			return strconv.FormatInt(total, 10), true
+		}
+		return strconv.FormatInt(r.BodySent, 10), true
+	},
 	"request_time": func(r *Request) (string, bool) {
 		d := time.Since(r.Start)
 		return strconv.FormatFloat(float64(d.Milliseconds())/1000, 'f', 3, 64), true

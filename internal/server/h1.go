@@ -530,6 +530,7 @@ func (c *h1conn) stopAbortWatch() {
 // pay a timer update per write; a write still gets at least 7/8 of it.
 type sendWriter struct {
 	c   *h1conn
+	n   int64     // bytes written on the connection
 	set time.Time // when the write deadline was last set
 	to  time.Duration
 }
@@ -543,6 +544,7 @@ func (w *sendWriter) Write(p []byte) (int, error) {
 		}
 	}
 	n, err := c.rwc.Write(p)
+	w.n += int64(n)
 	if isTimeout(err) {
 		c.h.s.log.Log(errlog.Info, nil, "client timed out (110: Connection timed out) while sending response to client")
 	}
@@ -632,6 +634,9 @@ type h1resp struct {
 	// phases.Request.LocationFirst)
 	locFirst bool
 	spell    map[string]string // header names as the handler spelled them
+	mark     int64             // the connection's out() when the head began
+	headN    int64             // the head's size, once written
+	chunkEnd bool              // the last chunk is written
 	order    []string          // the handler's header names in the order it set them
 	server   []string          // the default Server header (see defaultServer)
 	stream   bool              // an HTTP/1.0 body of unknown length is not held (see noHold)
@@ -683,6 +688,7 @@ func (w *h1resp) WriteHeader(code int) {
 var nginxOrder = []string{"Server", "Date", "Content-Type", "Content-Length", "Last-Modified", "Location"}
 
 func (w *h1resp) writeHead() {
+	w.mark = w.c.out()
 	h := w.h
 	if conn := h["Connection"]; len(conn) > 0 {
 		if hasToken(conn, "close") {
@@ -764,6 +770,33 @@ func (w *h1resp) writeHead() {
 		writeHeaderLines(b, name, h[k])
 	}
 	b.WriteString("\r\n")
+	w.headN = w.c.out() - w.mark
+}
+
+// SentBytes is what the response put on the wire so far, all of it (head,
+// body, chunked framing: $bytes_sent) and its head, as nginx counts them.
+// A chunked body's last chunk, written after the log phase here, is
+// counted once the body has ended: nginx has sent it by then.
+func (w *h1resp) SentBytes(ended bool) (total, head int64) {
+	if w.headN == 0 {
+		return 0, 0
+	}
+	total = w.c.out() - w.mark
+	if ended && w.chunk && !w.chunkEnd {
+		total += int64(len(lastChunk))
+	}
+	return total, w.headN
+}
+
+const lastChunk = "0\r\n\r\n"
+
+// out counts the bytes the connection has been given to send.
+func (c *h1conn) out() int64 {
+	n := c.sw.n
+	if c.bw != nil {
+		n += int64(c.bw.Buffered())
+	}
+	return n
 }
 
 func (w *h1resp) locationFirst(on bool) { w.locFirst = on }
@@ -897,7 +930,8 @@ func (w *h1resp) finish() error {
 	}
 	w.releaseHeld()
 	if w.chunk {
-		w.c.writer().WriteString("0\r\n\r\n")
+		w.c.writer().WriteString(lastChunk)
+		w.chunkEnd = true
 	}
 	if w.cl >= 0 && w.n < w.cl && !w.none {
 		w.keep = false // the client waits for bytes that will not come

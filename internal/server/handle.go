@@ -65,6 +65,9 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 	if rh, ok := w.(interface{ requestHead() string }); ok {
 		r.RawHead = rh.requestHead()
 	}
+	if sc, ok := w.(interface{ SentBytes(bool) (int64, int64) }); ok {
+		r.Sent = sc
+	}
 	if st.rt != nil {
 		st.rt.BeginRequest(r)
 	}
