@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
 	"net"
@@ -127,6 +128,7 @@ func (uc *upConn) exchange(ctx context.Context, o *outReq) (*http.Response, erro
 	}
 	req := &http.Request{Method: o.method}
 	for {
+		names := peekHeaderNames(uc.br)
 		resp, err := http.ReadResponse(uc.br, req)
 		if err != nil {
 			stop()
@@ -137,20 +139,22 @@ func (uc *upConn) exchange(ctx context.Context, o *outReq) (*http.Response, erro
 		}
 		keep := o.keepalive && !resp.Close && resp.ProtoAtLeast(1, 1) && uc.c.keep > 0 &&
 			(uc.c.maxReqs <= 0 || uc.reqs < uc.c.maxReqs)
-		resp.Body = &upBody{rc: resp.Body, uc: uc, ctx: ctx, stop: stop, keep: keep}
+		resp.Body = &upBody{rc: resp.Body, uc: uc, ctx: ctx, stop: stop, keep: keep, names: names}
 		return resp, nil
 	}
 }
 
 // upBody is a response body; closing it releases the connection.
 type upBody struct {
-	rc   io.ReadCloser
-	uc   *upConn
-	ctx  context.Context
-	stop func() bool
-	keep bool
-	eof  bool
-	done bool
+	// names are the upstream's header names as it wrote them, in order
+	names []string
+	rc    io.ReadCloser
+	uc    *upConn
+	ctx   context.Context
+	stop  func() bool
+	keep  bool
+	eof   bool
+	done  bool
 }
 
 func (b *upBody) Read(p []byte) (int, error) {
@@ -237,4 +241,41 @@ func (c *upClient) closeIdle() {
 		c.drop(uc)
 	}
 	c.idle = nil
+}
+
+// peekHeaderNames reads the header names of the response head waiting in
+// br, spelled and ordered as the upstream wrote them, without consuming
+// anything (http.ReadResponse canonicalises them and forgets the order;
+// nginx passes them on as they came). nil when the head does not fit the
+// buffer.
+func peekHeaderNames(br *bufio.Reader) []string {
+	if _, err := br.Peek(1); err != nil {
+		return nil
+	}
+	for n := br.Buffered(); ; n = br.Buffered() {
+		p, _ := br.Peek(n)
+		if i := bytes.Index(p, []byte("\n\r\n")); i >= 0 {
+			return headerNames(p[:i+1])
+		}
+		if i := bytes.Index(p, []byte("\n\n")); i >= 0 {
+			return headerNames(p[:i+1])
+		}
+		if n >= br.Size() {
+			return nil
+		}
+		if _, err := br.Peek(n + 1); err != nil {
+			return nil
+		}
+	}
+}
+
+func headerNames(head []byte) []string {
+	var names []string
+	lines := bytes.Split(head, []byte("\n"))
+	for _, l := range lines[1:] { // after the status line
+		if i := bytes.IndexByte(l, ':'); i > 0 {
+			names = append(names, string(bytes.TrimSpace(l[:i])))
+		}
+	}
+	return names
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"os"
 	"path"
@@ -518,6 +519,14 @@ func (c *call) copyHeader(resp *http.Response) {
 	if _, ok := resp.Header["Content-Type"]; !ok {
 		// nginx sends no Content-Type when the upstream gave none
 		r.Header["Content-Type"] = nil
+	}
+	if ub, ok := resp.Body.(*upBody); ok {
+		// the upstream's spelling and order, as nginx passes them on
+		for _, name := range ub.names {
+			if k := textproto.CanonicalMIMEHeaderKey(name); len(r.Header[k]) > 0 && !lc.hide[k] && !hopHeaders[k] {
+				r.SpellHeader(k, name)
+			}
+		}
 	}
 }
 
