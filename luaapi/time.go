@@ -8,52 +8,53 @@ import (
 )
 
 // The time group: ngx.time, now, today, localtime, utctime, update_time,
-// http_time, cookie_time and parse_http_time. nginx caches the time once
-// per event-loop iteration; goresty reads the clock on every call, so
-// ngx.update_time has nothing to refresh (values are always current).
+// http_time, cookie_time and parse_http_time. As nginx caches the time once
+// per event-loop iteration, the worker caches it each time it resumes Lua
+// (luavm.Worker.Now): within one run without a wait the time stands still,
+// and ngx.update_time refreshes it.
 
 func init() { register(openTime) }
 
 func openTime(a *api) {
 	t := a.ngx
-	a.fn(t, "time", pAll, timeTime)
-	a.fn(t, "now", pAll, timeNow)
-	a.fn(t, "today", pAll, timeToday)
-	a.fn(t, "localtime", pAll, timeLocaltime)
-	a.fn(t, "utctime", pAll, timeUTCTime)
-	a.fn(t, "update_time", pAll, func(L *lua.LState) int { return 0 })
+	a.fn(t, "time", pAll, a.timeTime)
+	a.fn(t, "now", pAll, a.timeNow)
+	a.fn(t, "today", pAll, a.timeToday)
+	a.fn(t, "localtime", pAll, a.timeLocaltime)
+	a.fn(t, "utctime", pAll, a.timeUTCTime)
+	a.fn(t, "update_time", pAll, func(L *lua.LState) int {
+		a.w.UpdateTime()
+		return 0
+	})
 	a.fn(t, "http_time", pAll, timeHTTPTime)
 	a.fn(t, "cookie_time", pAll, timeCookieTime)
 	a.fn(t, "parse_http_time", pAll, timeParseHTTPTime)
 }
 
-// timeNowFunc is the clock (tests replace it).
-var timeNowFunc = time.Now
-
-func timeTime(L *lua.LState) int {
-	L.Push(lua.LNumber(timeNowFunc().Unix()))
+func (a *api) timeTime(L *lua.LState) int {
+	L.Push(lua.LNumber(a.w.Now().Unix()))
 	return 1
 }
 
 // timeNow is ngx.now: seconds with millisecond resolution.
-func timeNow(L *lua.LState) int {
-	ms := timeNowFunc().UnixMilli()
+func (a *api) timeNow(L *lua.LState) int {
+	ms := a.w.Now().UnixMilli()
 	L.Push(lua.LNumber(float64(ms/1000) + float64(ms%1000)/1000))
 	return 1
 }
 
-func timeToday(L *lua.LState) int {
-	L.Push(lua.LString(timeNowFunc().Format("2006-01-02")))
+func (a *api) timeToday(L *lua.LState) int {
+	L.Push(lua.LString(a.w.Now().Format("2006-01-02")))
 	return 1
 }
 
-func timeLocaltime(L *lua.LState) int {
-	L.Push(lua.LString(timeNowFunc().Format("2006-01-02 15:04:05")))
+func (a *api) timeLocaltime(L *lua.LState) int {
+	L.Push(lua.LString(a.w.Now().Format("2006-01-02 15:04:05")))
 	return 1
 }
 
-func timeUTCTime(L *lua.LState) int {
-	L.Push(lua.LString(timeNowFunc().UTC().Format("2006-01-02 15:04:05")))
+func (a *api) timeUTCTime(L *lua.LState) int {
+	L.Push(lua.LString(a.w.Now().UTC().Format("2006-01-02 15:04:05")))
 	return 1
 }
 

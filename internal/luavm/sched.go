@@ -179,6 +179,9 @@ func (w *Worker) resume(from *lua.LState, t *Task, fn *lua.LFunction, args []lua
 	if !nested {
 		w.runSeq++
 		w.runID.Store(w.runSeq)
+		// a new turn: ngx.now() and friends read this until the next
+		// one, as nginx's time cached per event-loop iteration
+		w.now = time.Now()
 	}
 	st, err, vals := from.Resume(t.Co, fn, args...)
 	if !nested {
@@ -305,3 +308,16 @@ func (w *Worker) tracePanic(L *lua.LState) {
 	}
 	panic(&lua.ApiError{Type: lua.ApiErrorRun, Object: L.Get(-1)})
 }
+
+// Now is the worker's cached time (ngx.now, ngx.time...): the time the
+// running Lua was resumed at, or of the last ngx.update_time; outside a
+// run, the clock.
+func (w *Worker) Now() time.Time {
+	if w.now.IsZero() || w.runID.Load() == 0 {
+		return time.Now()
+	}
+	return w.now
+}
+
+// UpdateTime refreshes the cached time (ngx.update_time).
+func (w *Worker) UpdateTime() { w.now = time.Now() }

@@ -68,8 +68,9 @@ type Worker struct {
 	// tramp and xentry start the coroutine of a pcall and of an xpcall:
 	// debug.traceback recognises those coroutines by them
 	tramp, xentry *lua.LFunction
-	closed        bool     // under mu: the VM is closed
-	closers       []func() // run after the VM is closed (OnClose)
+	now           time.Time // the cached time of the running turn (Now)
+	closed        bool      // under mu: the VM is closed
+	closers       []func()  // run after the VM is closed (OnClose)
 }
 
 // vmOptions keep threads small: a coroutine with gopher-lua's default
