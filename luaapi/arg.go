@@ -61,7 +61,7 @@ func (a *api) argSet(L *lua.LState) int {
 	case n == 2 && len(t.Args) > 1:
 		t.Args[1] = lua.LBool(lua.LVAsBool(v))
 	default:
-		L.RaiseError("bad index: %s", luaString(L, L.Get(2)))
+		L.RaiseError("bad index: %s", stdlib.ToString(L, L.Get(2)))
 	}
 	return 0
 }

@@ -157,13 +157,13 @@ func headerValues(L *lua.LState, v lua.LValue) []string {
 		n := x.Len()
 		out := make([]string, 0, n)
 		for i := 1; i <= n; i++ {
-			if s := luaString(L, x.RawGetInt(i)); s != "" {
+			if s := stdlib.ToString(L, x.RawGetInt(i)); s != "" {
 				out = append(out, escapeRespValue(s))
 			}
 		}
 		return out
 	}
-	if s := luaString(L, v); s != "" {
+	if s := stdlib.ToString(L, v); s != "" {
 		return []string{escapeRespValue(s)}
 	}
 	return nil
@@ -181,17 +181,6 @@ func validLength(s string) bool {
 		}
 	}
 	return true
-}
-
-// luaString is tostring(v).
-func luaString(L *lua.LState, v lua.LValue) string {
-	switch x := v.(type) {
-	case lua.LString:
-		return string(x)
-	case lua.LNumber:
-		return stdlib.FormatNumber(float64(x))
-	}
-	return L.ToStringMeta(v).String()
 }
 
 // pushValues pushes one value as a string, several as a table, none as nil.
@@ -372,17 +361,7 @@ loop:
 			key = lua.LString(s)
 		}
 		for _, v := range r.Header[k] {
-			switch old := t.RawGet(key).(type) {
-			case *lua.LNilType:
-				t.RawSet(key, lua.LString(v))
-			case *lua.LTable:
-				old.Append(lua.LString(v))
-			default:
-				arr := L.CreateTable(2, 0)
-				arr.Append(old)
-				arr.Append(lua.LString(v))
-				t.RawSet(key, arr)
-			}
+			addValue(L, t, key, lua.LString(v))
 			if count--; count <= 0 {
 				break loop
 			}
@@ -442,18 +421,7 @@ func (a *api) pushHeaderTable(L *lua.LState, h http.Header, host string, max int
 			return false
 		}
 		n++
-		key := a.headerName(k, raw)
-		switch old := t.RawGet(key).(type) {
-		case *lua.LNilType:
-			t.RawSet(key, lua.LString(v))
-		case *lua.LTable:
-			old.Append(lua.LString(v))
-		default:
-			arr := L.CreateTable(2, 0)
-			arr.Append(old)
-			arr.Append(lua.LString(v))
-			t.RawSet(key, arr)
-		}
+		addValue(L, t, a.headerName(k, raw), lua.LString(v))
 		return true
 	}
 	var arr [16]string
@@ -555,4 +523,20 @@ func (a *api) pushHeaders(L *lua.LState, t *lua.LTable, raw, truncated bool) int
 		return 2
 	}
 	return 1
+}
+
+// addValue sets t[key] to v, or when key has a value already makes it a
+// list of the values (get_headers, get_uri_args).
+func addValue(L *lua.LState, t *lua.LTable, key, v lua.LValue) {
+	switch old := t.RawGet(key).(type) {
+	case *lua.LNilType:
+		t.RawSet(key, v)
+	case *lua.LTable:
+		old.Append(v)
+	default:
+		arr := L.CreateTable(2, 0)
+		arr.Append(old)
+		arr.Append(v)
+		t.RawSet(key, arr)
+	}
 }

@@ -98,17 +98,7 @@ func parseArgs(L *lua.LState, s string, max int, into *lua.LTable) (*lua.LTable,
 		if hasEq {
 			val = lua.LString(unescapeURI(v))
 		}
-		switch old := t.RawGet(key).(type) {
-		case *lua.LNilType:
-			t.RawSet(key, val)
-		case *lua.LTable:
-			old.Append(val)
-		default:
-			arr := L.CreateTable(2, 0)
-			arr.Append(old)
-			arr.Append(val)
-			t.RawSet(key, arr)
-		}
+		addValue(L, t, key, val)
 	}
 	return t, false
 }
@@ -223,7 +213,7 @@ func (a *api) reqSetHeader(L *lua.LState) int {
 
 func (a *api) reqClearHeader(L *lua.LState) int {
 	r := a.req(L)
-	name := textproto.CanonicalMIMEHeaderKey(luaString(L, L.Get(1)))
+	name := textproto.CanonicalMIMEHeaderKey(stdlib.ToString(L, L.Get(1)))
 	setReqHeader(r, name, nil)
 	return 0
 }

@@ -56,18 +56,7 @@ func Register(L *lua.LState, ngx *lua.LTable, cfg Config) {
 }
 
 // subjectArg converts argument n with tostring, as lua-resty-core does.
-func subjectArg(L *lua.LState, n int) string { return toString(L, L.Get(n)) }
-
-// toString converts v as LuaJIT's tostring does: numbers in "%.14g".
-func toString(L *lua.LState, v lua.LValue) string {
-	switch x := v.(type) {
-	case lua.LString:
-		return string(x)
-	case lua.LNumber:
-		return stdlib.FormatNumber(float64(x))
-	}
-	return L.ToStringMeta(v).String()
-}
+func subjectArg(L *lua.LState, n int) string { return stdlib.ToString(L, L.Get(n)) }
 
 // regexArg checks argument n is a regex string with lua-resty-core's
 // error texts (numbers are refused too: their length is taken).

@@ -3,6 +3,7 @@ package re
 import (
 	"math"
 
+	"github.com/goresty/goresty/luaapi/stdlib"
 	"github.com/goresty/goresty/ngxre"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -179,20 +180,4 @@ func (sp *splitter) next() (from, to int, capture lua.LValue, found bool, err st
 }
 
 // luaSub is Lua's string.sub(s, i, j).
-func luaSub(s string, i, j int) string {
-	n := len(s)
-	if i < 0 {
-		i = max(n+i+1, 1)
-	} else if i == 0 {
-		i = 1
-	}
-	if j < 0 {
-		j = n + j + 1
-	} else if j > n {
-		j = n
-	}
-	if i > j {
-		return ""
-	}
-	return s[i-1 : j]
-}
+func luaSub(s string, i, j int) string { return stdlib.Sub(s, int64(i), int64(j)) }

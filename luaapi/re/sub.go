@@ -4,7 +4,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/goresty/goresty/luaapi/stdlib"
 	"github.com/goresty/goresty/ngxre"
+
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -104,7 +106,7 @@ func (a *api) substitute(L *lua.LState, global bool) int {
 	fn, _ := repl.(*lua.LFunction)
 	var tmpl string
 	if fn == nil {
-		tmpl = toString(L, repl)
+		tmpl = stdlib.ToString(L, repl)
 	}
 	re, msg := a.compileArgs(L, 2, 4)
 	if re == nil {
@@ -174,5 +176,5 @@ func callReplace(L *lua.LState, fn *lua.LFunction, re *ngxre.Regex, s string, ca
 	}
 	v := L.Get(top + 1)
 	L.SetTop(top)
-	return toString(L, v)
+	return stdlib.ToString(L, v)
 }

@@ -183,12 +183,19 @@ func mathPick(L *lua.LState, keep func(r, x float64) bool) int {
 // (LuaJIT's luaL_checkinteger; gopher-lua's wanted numbers).
 func strSub(L *lua.LState) int {
 	s := checkString(L, 1)
-	n := int64(len(s))
 	i := toInt64(checkNumber(L, 2))
 	j := int64(-1)
 	if L.Get(3) != lua.LNil {
 		j = toInt64(checkNumber(L, 3))
 	}
+	L.Push(lua.LString(Sub(s, i, j)))
+	return 1
+}
+
+// Sub is Lua's string.sub(s, i, j): 1-based, negative positions count
+// from the end, out-of-range ones are clamped.
+func Sub(s string, i, j int64) string {
+	n := int64(len(s))
 	if i < 0 {
 		i = max(n+i+1, 1)
 	} else if i == 0 {
@@ -200,11 +207,9 @@ func strSub(L *lua.LState) int {
 		j = n
 	}
 	if i > j {
-		L.Push(lua.LString(""))
-		return 1
+		return ""
 	}
-	L.Push(lua.LString(s[i-1 : j]))
-	return 1
+	return s[i-1 : j]
 }
 
 // strUpper and strLower change ASCII letters only, as C's toupper/tolower

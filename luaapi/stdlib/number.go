@@ -15,6 +15,18 @@ func FormatNumber(f float64) string {
 	return string(AppendNumber(nil, f))
 }
 
+// ToString is tostring(v) as LuaJIT does it: numbers in "%.14g",
+// anything else through its __tostring metamethod.
+func ToString(L *lua.LState, v lua.LValue) string {
+	switch x := v.(type) {
+	case lua.LString:
+		return string(x)
+	case lua.LNumber:
+		return FormatNumber(float64(x))
+	}
+	return L.ToStringMeta(v).String()
+}
+
 // AppendNumber appends FormatNumber(f) to b.
 func AppendNumber(b []byte, f float64) []byte {
 	if f == math.Trunc(f) && math.Abs(f) < 1e14 {
