@@ -67,6 +67,9 @@ type h1Server struct {
 	ln       net.Listener
 	conns    map[*h1conn]struct{}
 	shutting atomic.Bool
+	// idle wakes the connections waiting for a request in epoll's order
+	// (idlepoll.go); nil: they wait in Go's poller
+	idle *idlePoller
 }
 
 func newH1Server(s *Server, key string, ln net.Listener) *h1Server {
@@ -76,6 +79,12 @@ func newH1Server(s *Server, key string, ln net.Listener) *h1Server {
 // Serve accepts connections until the listener closes.
 func (h *h1Server) Serve() error {
 	ln := h.ln
+	h.mu.Lock()
+	if h.idle == nil && !h.shutting.Load() {
+		h.idle = newIdlePoller()
+	}
+	idle := h.idle
+	h.mu.Unlock()
 	var delay time.Duration
 	for {
 		nc, err := ln.Accept()
@@ -96,7 +105,17 @@ func (h *h1Server) Serve() error {
 			return err
 		}
 		delay = 0
-		c := &h1conn{h: h, rwc: nc}
+		var pc *pollConn
+		if idle != nil {
+			if cc, ok := nc.(*checkConn); ok {
+				cc.Conn = idle.wrap(cc.Conn)
+				pc, _ = cc.Conn.(*pollConn)
+			} else {
+				nc = idle.wrap(nc)
+				pc, _ = nc.(*pollConn)
+			}
+		}
+		c := &h1conn{h: h, rwc: nc, pc: pc}
 		c.cr.c = c
 		h.mu.Lock()
 		if h.shutting.Load() {
@@ -133,6 +152,7 @@ func (h *h1Server) Shutdown(deadline time.Time) {
 		}
 		h.mu.Unlock()
 		if n == 0 {
+			h.closeIdle()
 			return
 		}
 		if time.Now().After(deadline) {
@@ -151,9 +171,21 @@ func (h *h1Server) Close() {
 	h.shutting.Store(true)
 	h.ln.Close()
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	for c := range h.conns {
 		c.rwc.Close()
+	}
+	h.mu.Unlock()
+	h.closeIdle()
+}
+
+// closeIdle stops the idle poller once no connection waits in it.
+func (h *h1Server) closeIdle() {
+	h.mu.Lock()
+	p := h.idle
+	h.idle = nil
+	h.mu.Unlock()
+	if p != nil {
+		p.Close()
 	}
 }
 
@@ -183,6 +215,7 @@ func (h *h1Server) timeouts() timeouts {
 type h1conn struct {
 	h     *h1Server
 	rwc   net.Conn
+	pc    *pollConn // the socket in the idle poller, or nil
 	cr    connReader
 	br    *bufio.Reader // nil while no bytes are buffered
 	bw    *bufio.Writer // nil while no response is being written
@@ -302,34 +335,45 @@ func (c *h1conn) serve() {
 		keep := c.to.keep
 		// wait for the request: the first within client_header_timeout,
 		// later ones within keepalive_timeout
+		wait := keep
 		if n == 0 {
-			c.rwc.SetReadDeadline(time.Now().Add(c.to.header))
-		} else {
-			c.rwc.SetReadDeadline(time.Now().Add(keep))
+			wait = c.to.header
 		}
 		br := c.reader()
 		pipelined := n > 0 && br.Buffered() > 0
 		c.cr.remain = maxHeaderBytes
-		if _, err := br.Peek(1); err != nil {
+		var err error
+		if c.pc != nil {
+			c.clearDeadline()
+			err = c.idlePeek(br, wait)
+		} else {
+			c.rwc.SetReadDeadline(time.Now().Add(wait))
+			c.deadline = true
+			_, err = br.Peek(1)
+		}
+		if err != nil {
 			c.logIdleEnd(n, err)
 			return
 		}
 		if !c.state.CompareAndSwap(connWaiting, connActive) {
 			return // closed by Shutdown
 		}
-		if n > 0 && !headBuffered(br) {
-			c.rwc.SetReadDeadline(time.Now().Add(c.to.header))
+		if (n > 0 || c.pc != nil) && !headBuffered(br) {
+			dl := time.Now().Add(c.to.header)
+			if n == 0 {
+				dl = c.pc.waitDeadline() // the first head, within client_header_timeout of the accept
+			}
+			c.rwc.SetReadDeadline(dl)
+			c.deadline = true
 		}
+		// a read deadline set above stays until something reads during the
+		// request (the body, the abort watch, a taken-over connection)
 		hr, err := c.req.read(br)
 		c.cr.remain = 1<<63 - 1
 		if err != nil {
 			c.badRequest(err, pipelined)
 			return
 		}
-		// the read deadline stays until something reads during the request
-		// (the body, the abort watch, a taken-over connection): one
-		// deadline call per request instead of three
-		c.deadline = true
 		hr.RemoteAddr = c.raddr
 		var body *bodyReader
 		if hr.Body != http.NoBody {

@@ -120,6 +120,12 @@ func setConnID(nc net.Conn, id uint64) {
 	}
 }
 
+// holding reports whether Read has something to return without reading
+// the socket (bytes to serve, a refusal to answer).
+func (c *checkConn) holding() bool {
+	return len(c.inject) > 0 || c.mode == scanPending || c.mode == scanClosed
+}
+
 // Read reads from the client and checks the request heads it carries.
 func (c *checkConn) Read(p []byte) (int, error) {
 	if len(c.inject) > 0 {
