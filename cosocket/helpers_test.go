@@ -11,10 +11,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/goresty/goresty/internal/edgepoll"
 )
 
 // TestMain fails the run when goroutines outlive the tests.
 func TestMain(m *testing.M) {
+	edgepoll.Shared() // the process's epoll set lives as long as the process
 	base := runtime.NumGoroutine()
 	code := m.Run()
 	deadline := time.Now().Add(3 * time.Second)

@@ -58,7 +58,7 @@ func (p *Pool) Close() {
 	}
 	p.mu.Unlock()
 	for _, ic := range conns {
-		ic.conn.Close()
+		ic.close()
 	}
 }
 
@@ -87,6 +87,12 @@ type idleConn struct {
 	reused  int
 	ops     *fdOps    // raw's; nil when it has no file descriptor
 	expires time.Time // zero: no idle timeout
+}
+
+// close closes an idle connection.
+func (ic *idleConn) close() {
+	ic.ops.closed()
+	ic.conn.Close()
 }
 
 // grant is what a waiting connect receives: a pooled connection to reuse,
@@ -173,7 +179,7 @@ func (cp *connPool) popLive() *idleConn {
 			return ic
 		}
 		cp.total--
-		ic.conn.Close()
+		ic.close()
 	}
 	return nil
 }
@@ -234,7 +240,7 @@ func (p *Pool) put(cp *connPool, ic *idleConn, idle time.Duration) {
 	if cp.closed {
 		cp.total--
 		p.mu.Unlock()
-		ic.conn.Close()
+		ic.close()
 		return
 	}
 	if len(cp.waiters) > 0 {
@@ -262,7 +268,7 @@ func (p *Pool) put(cp *connPool, ic *idleConn, idle time.Duration) {
 	}
 	p.mu.Unlock()
 	if evicted != nil {
-		evicted.conn.Close()
+		evicted.close()
 	}
 }
 
@@ -308,7 +314,7 @@ func (p *Pool) sweep(cp *connPool) {
 	}
 	p.mu.Unlock()
 	for _, ic := range expired {
-		ic.conn.Close()
+		ic.close()
 		p.release(cp)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/goresty/goresty/internal/edgepoll"
 )
 
 // startRead claims the reading side and returns the connection to read.
@@ -20,6 +22,10 @@ func (s *TCPSocket) startRead() (net.Conn, error) {
 	}
 	s.mu.Lock()
 	c, closed := s.conn, s.readClosed
+	s.rw = nil
+	if s.tlsConn == nil {
+		s.rw = s.ops.waiter()
+	}
 	s.mu.Unlock()
 	if c == nil || closed {
 		s.reading.Store(false)
@@ -60,6 +66,9 @@ func (s *TCPSocket) fill(c net.Conn) error {
 	if s.rpos == s.rend {
 		s.rpos, s.rend = 0, 0
 	}
+	if s.rw != nil {
+		return s.fillEdge(s.rw)
+	}
 	if to := time.Duration(s.readTimeout.Load()); to > 0 {
 		if err := c.SetReadDeadline(time.Now().Add(to)); err != nil {
 			return err
@@ -80,6 +89,30 @@ func (s *TCPSocket) fill(c net.Conn) error {
 		if err != nil {
 			return err
 		}
+	}
+}
+
+// fillEdge is fill on a socket in the epoll set: it waits for the socket's
+// edge before reading unless the last read may have left bytes behind.
+func (s *TCPSocket) fillEdge(w *edgepoll.Waiter) error {
+	w.Arm(time.Duration(s.readTimeout.Load()))
+	wait := !w.MayHaveBytes()
+	for {
+		if wait {
+			if err := w.Wait(); err != nil {
+				return err
+			}
+		}
+		wait = true
+		n, err := w.Read(s.buf[s.rend:])
+		if err == edgepoll.ErrWouldBlock {
+			continue
+		}
+		s.rend += n
+		if n > 0 {
+			return nil
+		}
+		return err
 	}
 }
 

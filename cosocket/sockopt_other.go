@@ -5,6 +5,8 @@ package cosocket
 import (
 	"fmt"
 	"net"
+
+	"github.com/goresty/goresty/internal/edgepoll"
 )
 
 // fdOps has no non-blocking calls on this system: idle connections are
@@ -14,6 +16,10 @@ type fdOps struct{}
 func newFDOps(net.Conn) *fdOps { return nil }
 
 func (*fdOps) alive() bool { return true }
+
+func (*fdOps) waiter() *edgepoll.Waiter { return nil }
+
+func (*fdOps) closed() {}
 
 func (*fdOps) tryWrite([]byte) (int, error) { return 0, nil }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"syscall"
+
+	"github.com/goresty/goresty/internal/edgepoll"
 )
 
 // fdOps makes the non-blocking calls on one connection's socket: the
@@ -13,7 +15,12 @@ import (
 // is made once per connection, callbacks included, so the calls do not
 // allocate. One goroutine at a time may check, and one may write.
 type fdOps struct {
-	rc      syscall.RawConn
+	rc syscall.RawConn
+	// w waits for the socket in the shared epoll set (package edgepoll):
+	// reads wake in epoll's order, a drained socket is not read again
+	// before its next edge, and an idle connection with no edge since its
+	// last read is alive without a check; nil when epoll is not available
+	w       *edgepoll.Waiter
 	peekBuf [1]byte
 	peekOK  bool
 	peekFn  func(uintptr) bool
@@ -36,13 +43,37 @@ func newFDOps(c net.Conn) *fdOps {
 	o := &fdOps{rc: rc}
 	o.peekFn = o.peek
 	o.writeFn = o.write
+	if set := edgepoll.Shared(); set != nil {
+		o.w, _ = set.Add(rc)
+	}
 	return o
+}
+
+// waiter returns the socket's epoll waiter, or nil.
+func (o *fdOps) waiter() *edgepoll.Waiter {
+	if o == nil {
+		return nil
+	}
+	return o.w
+}
+
+// closed takes a closed (or closing) socket out of the epoll set and wakes
+// a read waiting in it.
+func (o *fdOps) closed() {
+	if o != nil && o.w != nil {
+		o.w.Remove()
+	}
 }
 
 // alive reports whether an idle connection can be handed out: the peer has
 // not closed it and sent nothing while it rested in the pool.
 func (o *fdOps) alive() bool {
 	if o == nil {
+		return true
+	}
+	if w := o.w; w != nil && !w.Pending() && !w.MayHaveBytes() {
+		// no edge since a read drained it: neither bytes nor a close came
+		// (as nginx, which learns of both from its event loop)
 		return true
 	}
 	o.peekOK = false

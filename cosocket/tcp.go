@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/goresty/goresty/internal/edgepoll"
 )
 
 // ConnectOptions are the options table of tcpsock:connect.
@@ -57,6 +59,7 @@ type TCPSocket struct {
 	bufp         *[]byte // buf's holder when it came from bufs
 	rpos, rend   int
 	readDeadline bool
+	rw           *edgepoll.Waiter // the read's epoll waiter (plain sockets), or nil
 }
 
 // NewTCP returns an unconnected socket using cfg (nil: defaults) and the
@@ -264,10 +267,14 @@ func (s *TCPSocket) detach() (net.Conn, *connPool) {
 // Close closes the connection (tcpsock:close). It returns ErrClosed when
 // there is none. A read or send in flight fails with ErrClosed.
 func (s *TCPSocket) Close() error {
+	s.mu.Lock()
+	ops := s.ops
+	s.mu.Unlock()
 	c, cp := s.detach()
 	if c == nil {
 		return ErrClosed
 	}
+	ops.closed()
 	c.Close()
 	if cp != nil {
 		s.pool.release(cp)
@@ -320,8 +327,11 @@ func (s *TCPSocket) SetKeepalive(idle time.Duration, size int) error {
 	s.mu.Unlock()
 	s.detach()
 	s.freeBuf() // nothing is buffered and nobody reads (busy was checked)
+	if w := ic.ops.waiter(); w != nil {
+		w.Arm(0)
+	}
 	if err := ic.conn.SetDeadline(time.Time{}); err != nil {
-		ic.conn.Close()
+		ic.close()
 		if cp != nil {
 			s.pool.release(cp)
 		}

@@ -52,7 +52,7 @@ func TestPackageRules(t *testing.T) {
 	}
 	const lua = "github.com/yuin/gopher-lua"
 	luaFree := []string{"phases", "cosocket", "shdict", "ngxre", "internal/nginxconf", "internal/config",
-		"internal/errlog", "internal/luasrc"}
+		"internal/errlog", "internal/luasrc", "internal/edgepoll"}
 	mayUseLua := func(p string) bool {
 		return strings.HasPrefix(p, mod+"/internal/luavm") || strings.HasPrefix(p, mod+"/luaapi") ||
 			p == mod || strings.HasPrefix(p, mod+"/examples/") || p == mod+"/internal/testserver"

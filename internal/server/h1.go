@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/goresty/goresty/internal/edgepoll"
 	"github.com/goresty/goresty/internal/errlog"
 	"github.com/goresty/goresty/phases"
 )
@@ -69,7 +70,7 @@ type h1Server struct {
 	shutting atomic.Bool
 	// idle wakes the connections waiting for a request in epoll's order
 	// (idlepoll.go); nil: they wait in Go's poller
-	idle *idlePoller
+	idle *edgepoll.Set
 }
 
 func newH1Server(s *Server, key string, ln net.Listener) *h1Server {
@@ -81,7 +82,7 @@ func (h *h1Server) Serve() error {
 	ln := h.ln
 	h.mu.Lock()
 	if h.idle == nil && !h.shutting.Load() {
-		h.idle = newIdlePoller()
+		h.idle = newIdleSet()
 	}
 	idle := h.idle
 	h.mu.Unlock()
@@ -108,10 +109,10 @@ func (h *h1Server) Serve() error {
 		var pc *pollConn
 		if idle != nil {
 			if cc, ok := nc.(*checkConn); ok {
-				cc.Conn = idle.wrap(cc.Conn)
+				cc.Conn = wrapIdle(idle, cc.Conn)
 				pc, _ = cc.Conn.(*pollConn)
 			} else {
-				nc = idle.wrap(nc)
+				nc = wrapIdle(idle, nc)
 				pc, _ = nc.(*pollConn)
 			}
 		}
@@ -361,7 +362,7 @@ func (c *h1conn) serve() {
 		if (n > 0 || c.pc != nil) && !headBuffered(br) {
 			dl := time.Now().Add(c.to.header)
 			if n == 0 {
-				dl = c.pc.waitDeadline() // the first head, within client_header_timeout of the accept
+				dl = c.pc.w.Deadline() // the first head, within client_header_timeout of the accept
 			}
 			c.rwc.SetReadDeadline(dl)
 			c.deadline = true

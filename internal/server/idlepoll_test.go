@@ -1,5 +1,3 @@
-//go:build linux
-
 package server
 
 import (
@@ -10,83 +8,6 @@ import (
 	"testing"
 	"time"
 )
-
-// acceptN returns n connected pairs: the client side and the server side.
-func acceptN(t *testing.T, n int) (clients, servers []net.Conn) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	for range n {
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := ln.Accept()
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close(); s.Close() })
-		clients, servers = append(clients, c), append(servers, s)
-	}
-	return clients, servers
-}
-
-// The poller hands out the connections in the order their bytes arrived
-// (epoll's order), the order nginx serves them in, and gives each a token.
-func TestIdlePollerKeepsArrivalOrder(t *testing.T) {
-	p, _ := openIdlePoller()
-	if p == nil {
-		t.Fatal("no epoll set")
-	}
-	t.Cleanup(func() { close(p.done); p.Close() })
-	const n = 20
-	clients, servers := acceptN(t, n)
-	pcs := make([]*pollConn, n)
-	for i, s := range servers {
-		pc, ok := p.wrap(s).(*pollConn)
-		if !ok {
-			t.Fatalf("connection %d not wrapped", i)
-		}
-		pcs[i] = pc
-	}
-	// arrive in a shuffled order
-	order := []int{7, 3, 19, 0, 12, 5, 1, 18, 9, 14, 2, 11, 16, 4, 8, 13, 6, 17, 10, 15}
-	for _, i := range order {
-		io.WriteString(clients[i], "x")
-	}
-	time.Sleep(20 * time.Millisecond)
-	if _, err := p.ready(); err != nil {
-		t.Fatal(err)
-	}
-	if len(p.woken) != n {
-		t.Fatalf("%d ready, want %d", len(p.woken), n)
-	}
-	for k, pc := range p.woken {
-		if pc != pcs[order[k]] {
-			t.Fatalf("ready #%d is not connection %d", k, order[k])
-		}
-	}
-	// nothing new arrived: the edge-triggered set reports nothing
-	if _, err := p.ready(); err != nil || len(p.woken) != 0 {
-		t.Fatalf("second poll: %d ready, %v", len(p.woken), err)
-	}
-	// a closed connection leaves the set and gets a token
-	pcs[0].Close()
-	select {
-	case <-pcs[0].wake:
-	default:
-		t.Error("Close gave no token")
-	}
-	io.WriteString(clients[1], "y")
-	clients[0].Write([]byte("z"))
-	time.Sleep(20 * time.Millisecond)
-	if _, err := p.ready(); err != nil || len(p.woken) != 1 || p.woken[0] != pcs[1] {
-		t.Fatalf("after close: %d ready, %v", len(p.woken), err)
-	}
-}
 
 // A request head that fills the read buffer to the byte leaves the next
 // request in the socket with no new edge to announce it: the connection
@@ -108,5 +29,24 @@ func TestH1NextRequestBehindAFullBuffer(t *testing.T) {
 		if _, body := readResp(t, br, "GET"); body != want {
 			t.Fatalf("got %q, want %q", body, want)
 		}
+	}
+}
+
+// A client that sends its request and shuts down its writing side gets its
+// answer and the connection's end at once, not at keepalive_timeout: the
+// end came with the request's edge.
+func TestH1ClientHalfCloseAfterRequest(t *testing.T) {
+	_, addr := startH1(t, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok")
+	}, timeouts{keep: time.Minute, header: time.Minute, body: time.Second, send: time.Second})
+	c, _ := dial(t, addr) // reads fail at the client's 5 s deadline
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	c.(*net.TCPConn).CloseWrite()
+	b, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatalf("the connection did not end: %v (read %q)", err, b)
+	}
+	if !strings.HasSuffix(string(b), "\r\n\r\n2\r\nok\r\n0\r\n\r\n") {
+		t.Fatalf("response %q", b)
 	}
 }
