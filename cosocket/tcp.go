@@ -60,6 +60,9 @@ type TCPSocket struct {
 	rpos, rend   int
 	readDeadline bool
 	rw           *edgepoll.Waiter // the read's epoll waiter (plain sockets), or nil
+
+	// owned by the single writer
+	writeDeadline bool
 }
 
 // NewTCP returns an unconnected socket using cfg (nil: defaults) and the
@@ -240,7 +243,7 @@ func (s *TCPSocket) attach(c, raw net.Conn, ops *fdOps, tc *tls.Conn, sess *Sess
 	s.readClosed, s.writeClosed = false, false
 	s.mu.Unlock()
 	s.rpos, s.rend = 0, 0
-	s.readDeadline = false
+	s.readDeadline, s.writeDeadline = false, false
 }
 
 func (s *TCPSocket) busy() error {
@@ -330,12 +333,16 @@ func (s *TCPSocket) SetKeepalive(idle time.Duration, size int) error {
 	if w := ic.ops.waiter(); w != nil {
 		w.Arm(0)
 	}
-	if err := ic.conn.SetDeadline(time.Time{}); err != nil {
-		ic.close()
-		if cp != nil {
-			s.pool.release(cp)
+	// clear the deadlines reads and sends set (a waiter's reads and
+	// TrySend set none)
+	if s.readDeadline || s.writeDeadline {
+		if err := ic.conn.SetDeadline(time.Time{}); err != nil {
+			ic.close()
+			if cp != nil {
+				s.pool.release(cp)
+			}
+			return classify(err)
 		}
-		return classify(err)
 	}
 	if cp == nil {
 		if size <= 0 {
@@ -459,6 +466,7 @@ func (s *TCPSocket) Send(p []byte) (int, error) {
 	if err := c.SetWriteDeadline(deadline); err != nil {
 		return 0, classify(err)
 	}
+	s.writeDeadline = !deadline.IsZero()
 	n, err := c.Write(p)
 	if err != nil {
 		err = classify(err)
