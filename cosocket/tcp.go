@@ -221,12 +221,30 @@ func (s *TCPSocket) dial(ctx context.Context, network, addr string, timeout time
 			d.LocalAddr = s.laddr
 		}
 		s.mu.Unlock()
-		c, err = d.DialContext(ctx, network, addr)
+		c, err = dialAside(ctx, &d, network, addr)
 	}
 	if err != nil {
 		return nil, classify(err)
 	}
 	return c, nil
+}
+
+// dialAside dials on a goroutine of its own. Go's dialer needs more stack
+// than the rest of a request, and a goroutine's stack, once grown, stays
+// grown while the request waits: dialling on the request's goroutine made
+// every request parked on an upstream hold 16 KB of stack instead of 8.
+func dialAside(ctx context.Context, d *net.Dialer, network, addr string) (net.Conn, error) {
+	type result struct {
+		c   net.Conn
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		c, err := d.DialContext(ctx, network, addr)
+		ch <- result{c, err}
+	}()
+	r := <-ch
+	return r.c, r.err
 }
 
 // attachIdle makes s use a connection taken from the pool cp.
