@@ -19,23 +19,33 @@ func (o *response) notModified(r *phases.Request, loc *config.Location) bool {
 		return false
 	}
 	in := r.HTTP.Header
-	lm := int64(-1) // nginx's last_modified_time
-	if v := r.Header.Get("Last-Modified"); v != "" {
-		lm = parseHTTPTime(v)
+	ius, hasIUS := in["If-Unmodified-Since"]
+	im, hasIM := in["If-Match"]
+	ims, hasIMS := in["If-Modified-Since"]
+	inm, hasINM := in["If-None-Match"]
+	if !hasIUS && !hasIM && !hasIMS && !hasINM {
+		return false // the common case: nothing to parse
 	}
-	etag := r.Header.Get("ETag")
-	if v, ok := in["If-Unmodified-Since"]; ok && len(v) > 0 {
-		if lm == -1 || parseHTTPTime(v[0]) < lm {
+	lm := int64(-1) // nginx's last_modified_time
+	if hasIUS || hasIMS {
+		if v := r.Header.Get("Last-Modified"); v != "" {
+			lm = parseHTTPTime(v)
+		}
+	}
+	etag := ""
+	if hasIM || hasINM {
+		etag = r.Header.Get("ETag")
+	}
+	if hasIUS && len(ius) > 0 {
+		if lm == -1 || parseHTTPTime(ius[0]) < lm {
 			o.preconditionFailed(r)
 			return true
 		}
 	}
-	if v, ok := in["If-Match"]; ok && len(v) > 0 && !ifMatch(v[0], etag, false) {
+	if hasIM && len(im) > 0 && !ifMatch(im[0], etag, false) {
 		o.preconditionFailed(r)
 		return true
 	}
-	ims, hasIMS := in["If-Modified-Since"]
-	inm, hasINM := in["If-None-Match"]
 	if !hasIMS && !hasINM {
 		return false
 	}
