@@ -43,6 +43,6 @@ func openShared(a *api) {
 		}
 		dicts[sd.Name] = d
 	}
-	a.ngx.RawSetString("shared", shared.New(a.L, dicts))
+	a.ngx.RawSetString("shared", shared.New(a.L, dicts, func() int64 { return a.w.Now().UnixMilli() }))
 	lrucache.Preload(a.L)
 }

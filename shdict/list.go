@@ -58,18 +58,19 @@ func (q *deque) each(f func(elem)) {
 // LPush inserts v at the head of the list under key, creating it, and
 // returns the new length. Only strings and numbers can be pushed. Lists never
 // evict: a full zone gives ErrNoMemory.
-func (d *Dict) LPush(key string, v Value) (int, error) { return d.push(key, v, true) }
+func (c Clocked) LPush(key string, v Value) (int, error) { return c.push(key, v, true) }
 
 // RPush inserts v at the tail of the list under key; see LPush.
-func (d *Dict) RPush(key string, v Value) (int, error) { return d.push(key, v, false) }
+func (c Clocked) RPush(key string, v Value) (int, error) { return c.push(key, v, false) }
 
-func (d *Dict) push(key string, v Value, left bool) (int, error) {
+func (c Clocked) push(key string, v Value, left bool) (int, error) {
+	d := c.d
 	if v.Kind != KindString && v.Kind != KindNumber {
 		return 0, ErrBadValue
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	now := d.nowMs()
+	now := c.now
 	d.expire(false, now)
 	it := d.lookup(key)
 	if it != nil && it.expired(now) {
@@ -104,15 +105,16 @@ func (d *Dict) push(key string, v Value, left bool) (int, error) {
 
 // LPop removes and returns the head of the list under key; ok is false when
 // the key is absent or expired. The key goes when its list is empty.
-func (d *Dict) LPop(key string) (v Value, ok bool, err error) { return d.pop(key, true) }
+func (c Clocked) LPop(key string) (v Value, ok bool, err error) { return c.pop(key, true) }
 
 // RPop removes and returns the tail of the list under key; see LPop.
-func (d *Dict) RPop(key string) (v Value, ok bool, err error) { return d.pop(key, false) }
+func (c Clocked) RPop(key string) (v Value, ok bool, err error) { return c.pop(key, false) }
 
-func (d *Dict) pop(key string, left bool) (Value, bool, error) {
+func (c Clocked) pop(key string, left bool) (Value, bool, error) {
+	d := c.d
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	now := d.nowMs()
+	now := c.now
 	d.expire(false, now)
 	it := d.lookup(key)
 	if it == nil || it.expired(now) {
@@ -135,10 +137,11 @@ func (d *Dict) pop(key string, left bool) (Value, bool, error) {
 }
 
 // LLen returns the length of the list under key, 0 when absent or expired.
-func (d *Dict) LLen(key string) (int, error) {
+func (c Clocked) LLen(key string) (int, error) {
+	d := c.d
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	now := d.nowMs()
+	now := c.now
 	d.expire(false, now)
 	it := d.lookup(key)
 	if it == nil || it.expired(now) {

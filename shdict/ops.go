@@ -11,10 +11,11 @@ const (
 
 // Get returns the value and user flags of a live key; ok is false when the
 // key is absent or expired. A list gives ErrIsList.
-func (d *Dict) Get(key string) (v Value, flags uint32, ok bool, err error) {
+func (c Clocked) Get(key string) (v Value, flags uint32, ok bool, err error) {
+	d := c.d
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	now := d.nowMs()
+	now := c.now
 	d.expire(false, now)
 	it := d.lookup(key)
 	if it == nil || it.expired(now) {
@@ -28,7 +29,8 @@ func (d *Dict) Get(key string) (v Value, flags uint32, ok bool, err error) {
 
 // GetStale is Get that also returns expired items not yet removed, with
 // stale set.
-func (d *Dict) GetStale(key string) (v Value, flags uint32, stale, ok bool, err error) {
+func (c Clocked) GetStale(key string) (v Value, flags uint32, stale, ok bool, err error) {
+	d := c.d
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	it := d.lookup(key)
@@ -38,49 +40,50 @@ func (d *Dict) GetStale(key string) (v Value, flags uint32, stale, ok bool, err 
 	if it.list != nil {
 		return Value{}, 0, false, false, ErrIsList
 	}
-	return it.val, it.flags, it.expired(d.nowMs()), true, nil
+	return it.val, it.flags, it.expired(c.now), true, nil
 }
 
 // Set stores v under key for ttl seconds (0 = forever) with user flags,
 // evicting least recently used items when the zone is full; forcible reports
 // that live items may have been evicted. A Value of KindNil deletes the key.
-func (d *Dict) Set(key string, v Value, ttl float64, flags uint32) (forcible bool, err error) {
-	return d.store(opSet, false, key, v, ttl, flags)
+func (c Clocked) Set(key string, v Value, ttl float64, flags uint32) (forcible bool, err error) {
+	return c.store(opSet, false, key, v, ttl, flags)
 }
 
 // SafeSet is Set that fails with ErrNoMemory instead of evicting.
-func (d *Dict) SafeSet(key string, v Value, ttl float64, flags uint32) (forcible bool, err error) {
-	return d.store(opSet, true, key, v, ttl, flags)
+func (c Clocked) SafeSet(key string, v Value, ttl float64, flags uint32) (forcible bool, err error) {
+	return c.store(opSet, true, key, v, ttl, flags)
 }
 
 // Add is Set that fails with ErrExists when key is live.
-func (d *Dict) Add(key string, v Value, ttl float64, flags uint32) (forcible bool, err error) {
-	return d.store(opAdd, false, key, v, ttl, flags)
+func (c Clocked) Add(key string, v Value, ttl float64, flags uint32) (forcible bool, err error) {
+	return c.store(opAdd, false, key, v, ttl, flags)
 }
 
 // SafeAdd is Add that fails with ErrNoMemory instead of evicting.
-func (d *Dict) SafeAdd(key string, v Value, ttl float64, flags uint32) (forcible bool, err error) {
-	return d.store(opAdd, true, key, v, ttl, flags)
+func (c Clocked) SafeAdd(key string, v Value, ttl float64, flags uint32) (forcible bool, err error) {
+	return c.store(opAdd, true, key, v, ttl, flags)
 }
 
 // Replace is Set that fails with ErrNotFound when key is absent or expired.
-func (d *Dict) Replace(key string, v Value, ttl float64, flags uint32) (forcible bool, err error) {
-	return d.store(opReplace, false, key, v, ttl, flags)
+func (c Clocked) Replace(key string, v Value, ttl float64, flags uint32) (forcible bool, err error) {
+	return c.store(opReplace, false, key, v, ttl, flags)
 }
 
 // Delete removes key.
-func (d *Dict) Delete(key string) {
-	_, _ = d.store(opSet, false, key, Value{}, 0, 0)
+func (c Clocked) Delete(key string) {
+	_, _ = c.store(opSet, false, key, Value{}, 0, 0)
 }
 
 // store is ngx_lua_ffi_shdict_store.
-func (d *Dict) store(op storeOp, safe bool, key string, v Value, ttl float64, flags uint32) (bool, error) {
+func (c Clocked) store(op storeOp, safe bool, key string, v Value, ttl float64, flags uint32) (bool, error) {
+	d := c.d
 	if v.Kind == KindList {
 		return false, ErrBadValue
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	now := d.nowMs()
+	now := c.now
 	d.expire(false, now)
 	it := d.lookup(key)
 	switch {
@@ -111,10 +114,11 @@ func (d *Dict) store(op storeOp, safe bool, key string, v Value, ttl float64, fl
 // Incr adds delta to the number under key. When the key is absent or expired
 // it fails with ErrNotFound, unless init is given: then the key is created as
 // *init+delta, living initTTL seconds (0 = forever), with flags 0.
-func (d *Dict) Incr(key string, delta float64, init *float64, initTTL float64) (newval float64, forcible bool, err error) {
+func (c Clocked) Incr(key string, delta float64, init *float64, initTTL float64) (newval float64, forcible bool, err error) {
+	d := c.d
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	now := d.nowMs()
+	now := c.now
 	d.expire(false, now)
 	it := d.lookup(key)
 	if it != nil && !it.expired(now) {
@@ -145,7 +149,8 @@ func (d *Dict) Incr(key string, delta float64, init *float64, initTTL float64) (
 
 // TTL returns the seconds key has left to live (0 = forever; negative when
 // it expired but was not removed yet), or ErrNotFound.
-func (d *Dict) TTL(key string) (float64, error) {
+func (c Clocked) TTL(key string) (float64, error) {
+	d := c.d
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	it := d.items[key]
@@ -155,40 +160,43 @@ func (d *Dict) TTL(key string) (float64, error) {
 	if it.expires == 0 {
 		return 0, nil
 	}
-	return float64(it.expires-d.nowMs()) / 1000, nil
+	return float64(it.expires-c.now) / 1000, nil
 }
 
 // Expire sets key's TTL in seconds (not positive = forever). An expired item
 // not yet removed comes back to life, as in OpenResty.
-func (d *Dict) Expire(key string, ttl float64) error {
+func (c Clocked) Expire(key string, ttl float64) error {
+	d := c.d
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	it := d.items[key]
 	if it == nil {
 		return ErrNotFound
 	}
-	it.expires = expiry(d.nowMs(), ttl)
+	it.expires = expiry(c.now, ttl)
 	return nil
 }
 
 // FlushAll marks every item expired, then frees up to three of them from the
 // LRU tail, exactly as OpenResty does: memory comes back with FlushExpired or
 // as new items need it.
-func (d *Dict) FlushAll() {
+func (c Clocked) FlushAll() {
+	d := c.d
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for it := d.head; it != nil; it = it.next {
 		it.expires = 1
 	}
-	d.expire(true, d.nowMs())
+	d.expire(true, c.now)
 }
 
 // FlushExpired frees expired items, at most max of them when max > 0, and
 // returns how many it freed.
-func (d *Dict) FlushExpired(max int) int {
+func (c Clocked) FlushExpired(max int) int {
+	d := c.d
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	now := d.nowMs()
+	now := c.now
 	freed := 0
 	for it := d.tail; it != nil; {
 		prev := it.prev
@@ -206,10 +214,11 @@ func (d *Dict) FlushExpired(max int) int {
 
 // GetKeys returns up to max live keys (all when max <= 0), least recently
 // used first as OpenResty lists them.
-func (d *Dict) GetKeys(max int) []string {
+func (c Clocked) GetKeys(max int) []string {
+	d := c.d
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	now := d.nowMs()
+	now := c.now
 	var keys []string
 	for it := d.tail; it != nil; it = it.prev {
 		if it.expired(now) {

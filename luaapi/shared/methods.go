@@ -56,13 +56,13 @@ func dictGetStale(L *lua.LState) int {
 	return 3
 }
 
-type storeFunc func(d *shdict.Dict, key string, v shdict.Value, ttl float64, flags uint32) (bool, error)
+type storeFunc func(d shdict.Clocked, key string, v shdict.Value, ttl float64, flags uint32) (bool, error)
 
-func dictSet(L *lua.LState) int     { return store(L, (*shdict.Dict).Set, false) }
-func dictSafeSet(L *lua.LState) int { return store(L, (*shdict.Dict).SafeSet, false) }
-func dictAdd(L *lua.LState) int     { return store(L, (*shdict.Dict).Add, true) }
-func dictSafeAdd(L *lua.LState) int { return store(L, (*shdict.Dict).SafeAdd, true) }
-func dictReplace(L *lua.LState) int { return store(L, (*shdict.Dict).Replace, true) }
+func dictSet(L *lua.LState) int     { return store(L, shdict.Clocked.Set, false) }
+func dictSafeSet(L *lua.LState) int { return store(L, shdict.Clocked.SafeSet, false) }
+func dictAdd(L *lua.LState) int     { return store(L, shdict.Clocked.Add, true) }
+func dictSafeAdd(L *lua.LState) int { return store(L, shdict.Clocked.SafeAdd, true) }
+func dictReplace(L *lua.LState) int { return store(L, shdict.Clocked.Replace, true) }
 
 // dictDelete is ngx.shared.DICT:delete(key), that is set(key, nil).
 func dictDelete(L *lua.LState) int {
@@ -241,29 +241,30 @@ func dictFlushAll(L *lua.LState) int {
 
 // dictCapacity is ngx.shared.DICT:capacity().
 func dictCapacity(L *lua.LState) int {
-	L.Push(lua.LNumber(checkZone(L).Capacity()))
+	L.Push(lua.LNumber(checkZone(L).Dict().Capacity()))
 	return 1
 }
 
 // dictFreeSpace is ngx.shared.DICT:free_space().
 func dictFreeSpace(L *lua.LState) int {
-	L.Push(lua.LNumber(checkZone(L).FreeSpace()))
+	L.Push(lua.LNumber(checkZone(L).Dict().FreeSpace()))
 	return 1
 }
 
 // checkCountArgs is the C-side check of get_keys and flush_expired:
 // (zone [, n]) with n an integer.
-func checkCountArgs(L *lua.LState, name string, def int) (*shdict.Dict, int) {
+func checkCountArgs(L *lua.LState, name string, def int) (shdict.Clocked, int) {
 	if n := L.GetTop(); n != 1 && n != 2 {
 		L.RaiseError("expecting 1 or 2 argument(s), but saw %d", n)
 	}
 	if z := L.Get(1); z.Type() != lua.LTTable {
 		L.RaiseError("bad argument #1 to '%s' (table expected, got %s)", name, typeName(z))
 	}
-	d := zoneDict(L.Get(1))
-	if d == nil {
+	z := zoneOf(L.Get(1))
+	if z == nil {
 		L.RaiseError("bad user data for the ngx_shm_zone_t pointer")
 	}
+	d := z.clocked()
 	if L.GetTop() == 1 {
 		return d, def
 	}
@@ -298,14 +299,14 @@ func dictGetKeys(L *lua.LState) int {
 
 // listArgs is the C-side check of the list methods: exact argument count,
 // zone table, then the key as a string (numbers converted).
-func listArgs(L *lua.LState, name string, nargs int) (*shdict.Dict, string, bool) {
+func listArgs(L *lua.LState, name string, nargs int) (shdict.Clocked, string, bool) {
 	if n := L.GetTop(); n != nargs {
 		L.RaiseError("expecting %d arguments, but only seen %d", nargs, n)
 	}
 	d := checkZone(L)
 	v := L.Get(2)
 	if v == lua.LNil {
-		return nil, "", pushNilErr(L, "nil key")
+		return shdict.Clocked{}, "", pushNilErr(L, "nil key")
 	}
 	var key string
 	switch k := v.(type) {
@@ -320,10 +321,10 @@ func listArgs(L *lua.LState, name string, nargs int) (*shdict.Dict, string, bool
 	return d, key, ok
 }
 
-func dictLPush(L *lua.LState) int { return push(L, "lpush", (*shdict.Dict).LPush) }
-func dictRPush(L *lua.LState) int { return push(L, "rpush", (*shdict.Dict).RPush) }
+func dictLPush(L *lua.LState) int { return push(L, "lpush", shdict.Clocked.LPush) }
+func dictRPush(L *lua.LState) int { return push(L, "rpush", shdict.Clocked.RPush) }
 
-func push(L *lua.LState, name string, op func(*shdict.Dict, string, shdict.Value) (int, error)) int {
+func push(L *lua.LState, name string, op func(shdict.Clocked, string, shdict.Value) (int, error)) int {
 	d, key, ok := listArgs(L, name, 3)
 	if !ok {
 		return 2
@@ -342,10 +343,10 @@ func push(L *lua.LState, name string, op func(*shdict.Dict, string, shdict.Value
 	return 1
 }
 
-func dictLPop(L *lua.LState) int { return pop(L, "lpop", (*shdict.Dict).LPop) }
-func dictRPop(L *lua.LState) int { return pop(L, "rpop", (*shdict.Dict).RPop) }
+func dictLPop(L *lua.LState) int { return pop(L, "lpop", shdict.Clocked.LPop) }
+func dictRPop(L *lua.LState) int { return pop(L, "rpop", shdict.Clocked.RPop) }
 
-func pop(L *lua.LState, name string, op func(*shdict.Dict, string) (shdict.Value, bool, error)) int {
+func pop(L *lua.LState, name string, op func(shdict.Clocked, string) (shdict.Value, bool, error)) int {
 	d, key, ok := listArgs(L, name, 2)
 	if !ok {
 		return 2

@@ -42,9 +42,18 @@ var methods = map[string]lua.LGFunction{
 	"free_space":    dictFreeSpace,
 }
 
+// zone is a dict as one VM sees it: through the VM's clock.
+type zone struct {
+	d     *shdict.Dict
+	nowMs func() int64
+}
+
 // New builds the ngx.shared table of a VM: one entry per zone, all sharing
-// one metatable. Call it once per LState.
-func New(L *lua.LState, zones map[string]*shdict.Dict) *lua.LTable {
+// one metatable. Call it once per LState. nowMs is the VM's cached time in
+// milliseconds (nil: each dict's own clock): nginx's dict operations read
+// the time the worker cached, so a handler's set and ttl agree to the
+// millisecond.
+func New(L *lua.LState, zones map[string]*shdict.Dict, nowMs func() int64) *lua.LTable {
 	mt := L.NewTypeMetatable(metaName)
 	if mt.RawGetString("__index") == lua.LNil {
 		mt.RawSetString("__index", L.SetFuncs(L.NewTable(), methods))
@@ -52,7 +61,7 @@ func New(L *lua.LState, zones map[string]*shdict.Dict) *lua.LTable {
 	shared := L.CreateTable(0, len(zones))
 	for name, d := range zones {
 		ud := L.NewUserData()
-		ud.Value = d
+		ud.Value = &zone{d: d, nowMs: nowMs}
 		zone := L.CreateTable(1, 0)
 		zone.RawSetInt(1, ud)
 		L.SetMetatable(zone, mt)
@@ -61,8 +70,8 @@ func New(L *lua.LState, zones map[string]*shdict.Dict) *lua.LTable {
 	return shared
 }
 
-// zoneDict returns the dict of a zone table, or nil.
-func zoneDict(v lua.LValue) *shdict.Dict {
+// zoneOf returns the zone of a zone table, or nil.
+func zoneOf(v lua.LValue) *zone {
 	t, ok := v.(*lua.LTable)
 	if !ok {
 		return nil
@@ -71,17 +80,25 @@ func zoneDict(v lua.LValue) *shdict.Dict {
 	if !ok {
 		return nil
 	}
-	d, _ := ud.Value.(*shdict.Dict)
-	return d
+	z, _ := ud.Value.(*zone)
+	return z
 }
 
 // checkZone is resty.core's zone check.
-func checkZone(L *lua.LState) *shdict.Dict {
-	d := zoneDict(L.Get(1))
-	if d == nil {
+func checkZone(L *lua.LState) shdict.Clocked {
+	z := zoneOf(L.Get(1))
+	if z == nil {
 		L.RaiseError(`bad "zone" argument`)
 	}
-	return d
+	return z.clocked()
+}
+
+// clocked is the zone's dict at the VM's time.
+func (z *zone) clocked() shdict.Clocked {
+	if z.nowMs == nil {
+		return z.d.Now()
+	}
+	return z.d.At(z.nowMs())
 }
 
 // checkKey is resty.core's key check: nil and bad keys are returned as

@@ -59,7 +59,7 @@ func newTestVM(t *testing.T, out *strings.Builder) *lua.LState {
 		return 0
 	}))
 	ngx.RawSetString("update_time", L.NewFunction(func(*lua.LState) int { return 0 }))
-	ngx.RawSetString("shared", New(L, zones))
+	ngx.RawSetString("shared", New(L, zones, nil))
 	L.SetGlobal("ngx", ngx)
 	return L
 }
