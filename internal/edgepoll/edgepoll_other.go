@@ -1,6 +1,5 @@
 //go:build !linux
 
-// Package edgepoll is Linux-only; elsewhere sockets wait in Go's poller.
 package edgepoll
 
 import (
