@@ -420,9 +420,27 @@ func where(L *lua.LState) string {
 	if !ok {
 		return "[lua] "
 	}
+	if luavm.TailCalled(dbg) {
+		// "return ngx.log(...)": LuaJIT's caller frame is gone, and its
+		// level 1 is the frame below it, or C ("[C]:-1") when there is none
+		// or it is Go's
+		if dbg, ok = luavm.CallerFrame(L, dbg, 1); !ok {
+			return "[lua] [C]:-1: "
+		}
+		// goresty's layer stands for builtins (pcall, coroutine.wrap...)
+		if _, err := L.GetInfo("Sln", dbg, lua.LNil); err != nil || dbg.What == "G" || dbg.Source == "[goresty]" || dbg.CurrentLine <= 0 {
+			return "[lua] [C]:-1: "
+		}
+		return whereAt(L, dbg)
+	}
 	if _, err := L.GetInfo("Sln", dbg, lua.LNil); err != nil || dbg.CurrentLine <= 0 {
 		return "[lua] "
 	}
+	return whereAt(L, dbg)
+}
+
+// whereAt is where's prefix for the frame dbg (its info read).
+func whereAt(L *lua.LState, dbg *lua.Debug) string {
 	if name := logFuncName(L, dbg); name != "" {
 		return fmt.Sprintf("[lua] %s:%d: %s(): ", shortSource(dbg.Source), dbg.CurrentLine, name)
 	}

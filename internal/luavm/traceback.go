@@ -182,7 +182,7 @@ func (w *Worker) frameSections(th *lua.LState, level int, all bool) [][]vframe {
 			isG := fn != nil && fn.IsG || dbg.What == "G"
 			// a Lua function whose last act was `return gofunc(...)` keeps
 			// its frame in gopher-lua; LuaJIT's tail call left none
-			tailCalled := callerFn != nil && !callerFn.IsG && inTailCall(caller)
+			tailCalled := callerFn != nil && !callerFn.IsG && TailCalled(caller)
 			namedBy := caller
 			if tailCalled {
 				// it took the frame over, and the name it was called by
@@ -209,7 +209,7 @@ func (w *Worker) frameSections(th *lua.LState, level int, all bool) [][]vframe {
 				}
 				v.c = true
 			default:
-				if i > 0 && inTailCall(dbg) && (frames[i-1].fn == nil || frames[i-1].fn.IsG) {
+				if i > 0 && TailCalled(dbg) && (frames[i-1].fn == nil || frames[i-1].fn.IsG) {
 					continue // see tailCalled
 				}
 				if layerCalled || caller == nil {
@@ -251,8 +251,11 @@ func cFrame(name string) string {
 	return "[C]: in function '" + name + "'"
 }
 
-// inTailCall reports whether the Lua frame dbg is executing a tail call.
-func inTailCall(dbg *lua.Debug) bool {
+// TailCalled reports whether the Lua frame dbg is executing a tail call.
+// gopher-lua keeps the frame of a Lua function that tail-calls a Go
+// function, where LuaJIT's is gone: what LuaJIT finds one level up from
+// that Go function (ngx.log's "file:line:" prefix) is the frame below.
+func TailCalled(dbg *lua.Debug) bool {
 	fn, pc := frameFnPc(dbg)
 	if fn == nil || fn.IsG || fn.Proto == nil || pc <= 0 || pc > len(fn.Proto.Code) {
 		return false
@@ -318,6 +321,27 @@ func parentPtr(dbg *lua.Debug) uintptr {
 		return 0
 	}
 	return e.Elem().FieldByName("Parent").Pointer()
+}
+
+// CallerFrame returns the frame that called the function of dbg, which is
+// at the given level of L's stack; false when it is the bottom frame (a
+// level gopher-lua counts after a tail call, handing back the bottom frame
+// again, is skipped).
+func CallerFrame(L *lua.LState, dbg *lua.Debug, level int) (*lua.Debug, bool) {
+	want := parentPtr(dbg)
+	if want == 0 {
+		return nil, false
+	}
+	for lv := level + 1; lv <= level+4; lv++ {
+		d, ok := L.GetStack(lv)
+		if !ok {
+			return nil, false
+		}
+		if framePtr(d) == want {
+			return d, true
+		}
+	}
+	return nil, false
 }
 
 // framePtr is the identity of the call frame dbg describes (gopher-lua
