@@ -120,6 +120,8 @@ var errorCases = []errCase{
 	{name: "listen backlog", conf: inHTTP("server {\nlisten 8080 backlog=x;\n}"), want: `invalid backlog "backlog=x" in CONF:3`},
 	{name: "listen zero backlog", conf: inHTTP("server {\nlisten 8080 backlog=0;\n}"), want: `invalid backlog "backlog=0" in CONF:3`},
 	{name: "duplicate listen", conf: inHTTP("server {\nlisten 127.0.0.1:1984;\nlisten 127.0.0.1:1984;\n}"), want: `a duplicate listen 127.0.0.1:1984 in CONF:4`},
+	{name: "charset variable", conf: inLoc("charset $cs;"), want: `"charset" with variables is not supported by goresty in CONF:5`, goOnly: true},
+	{name: "override_charset on", conf: inLoc("override_charset on;"), want: `"override_charset on" is not supported by goresty in CONF:5`, goOnly: true},
 	{name: "listen ssl", conf: inHTTP("server {\nlisten 8443 ssl;\n}"), want: `the "ssl" parameter of "listen" is not supported by goresty in CONF:3`, goOnly: true},
 	{name: "duplicate default server", conf: inHTTP("server {\nlisten 127.0.0.1:1984 default_server;\n}\nserver {\nlisten 127.0.0.1:1984 default_server;\n}"),
 		want: `a duplicate default server for 127.0.0.1:1984 in CONF:6`},

@@ -161,7 +161,6 @@ func init() {
 		&Spec{Name: "variables_hash_bucket_size", Ctx: CtxHTTP, Args: Take1, Set: accepted},
 		&Spec{Name: "output_buffers", Ctx: http3, Args: Take2, Set: accepted},
 		&Spec{Name: "postpone_output", Ctx: http3, Args: Take1, Set: accepted},
-		&Spec{Name: "charset", Ctx: http3 | CtxLocIf, Args: Take1, Set: accepted},
 		&Spec{Name: "gzip", Ctx: http3 | CtxLocIf, Args: Flag, Set: flagOnly},
 		&Spec{Name: "resolver", Ctx: http3, Args: OneMore, Set: func(c *Ctx, d *nginxconf.Directive) error {
 			// kept for the Lua cosockets, which resolve names only with a resolver

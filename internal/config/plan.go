@@ -184,27 +184,31 @@ type Location struct {
 	Internal bool
 
 	// inherited settings
-	Root            *phases.Value
-	RootRaw         string
-	Alias           bool
-	Index           []*phases.Value
-	DefaultType     string
-	Types           map[string]string
-	ClientMaxBody   int64
-	ClientBodyBuf   int64
-	ClientBodyTemp  string
-	KeepaliveTO     time.Duration
-	HeaderTO        time.Duration // client_header_timeout
-	BodyTO          time.Duration // client_body_timeout
-	SendTO          time.Duration // send_timeout
-	KeepaliveReqs   int
-	AddHeaders      []*AddHeader
-	Expires         *Expires
-	Access          []*AccessRule
-	SatisfyAny      bool    // "satisfy any": one access check that allows is enough
-	RealIP          *RealIP // set_real_ip_from, real_ip_header, real_ip_recursive
-	ErrorPages      map[int]*ErrorPage
-	ServerTokens    bool
+	Root           *phases.Value
+	RootRaw        string
+	Alias          bool
+	Index          []*phases.Value
+	DefaultType    string
+	Types          map[string]string
+	ClientMaxBody  int64
+	ClientBodyBuf  int64
+	ClientBodyTemp string
+	KeepaliveTO    time.Duration
+	HeaderTO       time.Duration // client_header_timeout
+	BodyTO         time.Duration // client_body_timeout
+	SendTO         time.Duration // send_timeout
+	KeepaliveReqs  int
+	AddHeaders     []*AddHeader
+	Expires        *Expires
+	Access         []*AccessRule
+	SatisfyAny     bool    // "satisfy any": one access check that allows is enough
+	RealIP         *RealIP // set_real_ip_from, real_ip_header, real_ip_recursive
+	ErrorPages     map[int]*ErrorPage
+	ServerTokens   bool
+	// Charset is "charset" ("": off); CharsetTypes is "charset_types"
+	// (lower case; nil: nginx's default list; "*": any type)
+	Charset         string
+	CharsetTypes    map[string]bool
 	AccessLogs      []*AccessLog
 	AccessLogOff    bool
 	LogNotFound     bool

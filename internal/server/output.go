@@ -109,6 +109,7 @@ func (o *response) SendHeader(r *phases.Request) error {
 			// add_header and expires leave subrequests alone
 			o.coreHeaders(loc)
 		}
+		charsetFilter(r, loc)
 		if page, ok := o.page(); ok {
 			// the special response's body goes through the body filters
 			o.Write(r, page, true)
@@ -116,6 +117,21 @@ func (o *response) SendHeader(r *phases.Request) error {
 		}
 	}
 	return nil
+}
+
+// charsetFilter is nginx's charset header filter (after the Lua header
+// filter and add_header): "; charset=NAME" on a type in charset_types,
+// except on 301 and 302 answers (nginx leaves redirects alone) and on
+// subrequests (a capture takes their headers before this filter).
+func charsetFilter(r *phases.Request, loc *config.Location) {
+	if loc.Charset == "" || r.Subrequest || r.Status == http.StatusMovedPermanently || r.Status == http.StatusFound {
+		return
+	}
+	if vs := r.Header["Content-Type"]; len(vs) == 1 {
+		if ct := loc.CharsetFor(vs[0]); ct != vs[0] {
+			r.Header["Content-Type"] = []string{ct}
+		}
+	}
 }
 
 // filterFinalize replaces the response by the special response of code,
