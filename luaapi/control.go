@@ -217,7 +217,10 @@ func (a *api) controlExec(L *lua.LState) int {
 		// it), then refused when it holds a NUL or a ".." segment; args
 		// in the uri come first
 		var uriArgs string
-		uri, uriArgs, _ = strings.Cut(uri, "?")
+		var mark bool
+		uri, uriArgs, mark = strings.Cut(uri, "?")
+		// a bare "?" leaves $args set and empty, as in nginx
+		r.ArgsEmpty = mark && uriArgs == "" && args == ""
 		uri = unescapePath(uri)
 		if unsafePath(uri) {
 			a.log(errlog.Error, fmt.Sprintf("unsafe URI \"%s\" was detected", uri))

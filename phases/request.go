@@ -76,6 +76,9 @@ type Request struct {
 	Method string // may be changed by ngx.req.set_method
 	URI    string // $uri: decoded, normalised path
 	Args   string // $args: the raw query string
+	// ArgsEmpty: $args is set but empty ("" rather than not found), as
+	// after ngx.exec("/uri?") or set $args ""
+	ArgsEmpty bool
 	// RequestURI is the original request line target ($request_uri).
 	RequestURI string
 	// HeadLen is the size of the request line and headers as received (0

@@ -42,7 +42,7 @@ func NewVarTable() *VarTable {
 	for name, g := range builtins {
 		t.byName[name] = &Var{Name: name, Get: g, User: -1}
 	}
-	t.byName["args"].Set = func(r *Request, v string) { r.Args = v }
+	t.byName["args"].Set = func(r *Request, v string) { r.Args, r.ArgsEmpty = v, v == "" }
 	t.byName["query_string"].Set = t.byName["args"].Set
 	return t
 }
@@ -215,8 +215,8 @@ var builtins = map[string]Getter{
 	"uri":          func(r *Request) (string, bool) { return r.URI, true },
 	"document_uri": func(r *Request) (string, bool) { return r.URI, true },
 	"request_uri":  func(r *Request) (string, bool) { return r.RequestURI, true },
-	"args":         func(r *Request) (string, bool) { return r.Args, r.Args != "" },
-	"query_string": func(r *Request) (string, bool) { return r.Args, r.Args != "" },
+	"args":         func(r *Request) (string, bool) { return r.Args, r.Args != "" || r.ArgsEmpty },
+	"query_string": func(r *Request) (string, bool) { return r.Args, r.Args != "" || r.ArgsEmpty },
 	"is_args": func(r *Request) (string, bool) {
 		if r.Args != "" {
 			return "?", true
