@@ -441,6 +441,11 @@ func isVarChar(c byte) bool {
 	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
+// Literal is a value of s itself: no variables are read in it.
+func Literal(s string) *Value {
+	return &Value{Raw: s, parts: []valuePart{{lit: s}}, Static: true}
+}
+
 // Eval computes the value for r.
 func (v *Value) Eval(r *Request) string {
 	switch len(v.parts) {

@@ -58,13 +58,10 @@ func Build(ds []*nginxconf.Directive, opts Options) (*Plan, error) {
 		Ext:               map[string]any{},
 	}
 	p.HTTP = defaultLocation()
-	// the default root is a complex value like any root: a "$" in the
-	// prefix reads as a variable, and an unknown one fails as in nginx
-	root, err := phases.NewVarTable().Compile(opts.Prefix + "html")
-	if err != nil {
-		return nil, err
-	}
-	p.HTTP.Root = root
+	// the default root is the prefix's html as it is: nginx compiles
+	// variables only in a configured root (where a "$" in the prefix does
+	// read as one)
+	p.HTTP.Root = phases.Literal(opts.Prefix + "html")
 	p.HTTP.RootRaw = opts.Prefix + "html"
 	// nginx registers every "set" variable before compiling any value.
 	declareSetVars(p.Vars, ds)
