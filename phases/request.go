@@ -76,6 +76,10 @@ type Request struct {
 	Method string // may be changed by ngx.req.set_method
 	URI    string // $uri: decoded, normalised path
 	Args   string // $args: the raw query string
+	// ErrLog is the error log of the request's location (an
+	// *errlog.Logger) when error_log was given in http, server or
+	// location; nil: the main one
+	ErrLog any
 	// ArgsEmpty: $args is set but empty ("" rather than not found), as
 	// after ngx.exec("/uri?") or set $args ""
 	ArgsEmpty bool

@@ -246,14 +246,21 @@ func setErrorLog(c *Ctx, d *nginxconf.Directive) error {
 			return Errorf(d, `invalid log level "%s"`, d.Args[1])
 		}
 	}
-	if c.Kind != CtxMain {
-		return nil // per-location error logs go to the main log in goresty
-	}
 	path := d.Args[0]
 	if path != "stderr" {
 		path = c.Plan.Path(path)
 	}
-	c.Plan.ErrorLogs = append(c.Plan.ErrorLogs, errlog.Sink{Path: path, Level: lv})
+	sink := errlog.Sink{Path: path, Level: lv}
+	if c.Kind != CtxMain {
+		// the requests of this block log here instead of the main log
+		if !c.Loc.Own("error_log") {
+			c.Loc.ErrorLogs = nil
+		}
+		c.Loc.ErrorLogs = append(c.Loc.ErrorLogs[:len(c.Loc.ErrorLogs):len(c.Loc.ErrorLogs)], sink)
+		c.Loc.errLog = &locErrorLog{}
+		return nil
+	}
+	c.Plan.ErrorLogs = append(c.Plan.ErrorLogs, sink)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package config
 import (
 	"net"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/goresty/goresty/internal/errlog"
@@ -205,6 +206,10 @@ type Location struct {
 	RealIP         *RealIP // set_real_ip_from, real_ip_header, real_ip_recursive
 	ErrorPages     map[int]*ErrorPage
 	ServerTokens   bool
+	// ErrorLogs are the files of error_log given in http, server or
+	// location (nil: the main error log takes the requests' lines)
+	ErrorLogs []errlog.Sink
+	errLog    *locErrorLog
 	// Charset is "charset" ("": off); CharsetTypes is "charset_types"
 	// (lower case; nil: nginx's default list; "*": any type)
 	Charset         string
@@ -275,6 +280,24 @@ func (l *Location) Own(key string) bool {
 	}
 	l.owned[key] = true
 	return false
+}
+
+// locErrorLog is the logger of one error_log setting, opened at first use
+// and shared by the locations that inherit it.
+type locErrorLog struct {
+	once sync.Once
+	lg   *errlog.Logger
+}
+
+// ErrorLogger returns the logger of the location's error_log files, opened
+// by open the first time (nil when there are none or they cannot be
+// opened: the main error log then takes the lines).
+func (l *Location) ErrorLogger(open func([]errlog.Sink) *errlog.Logger) *errlog.Logger {
+	if l.errLog == nil {
+		return nil
+	}
+	l.errLog.once.Do(func() { l.errLog.lg = open(l.ErrorLogs) })
+	return l.errLog.lg
 }
 
 // DefaultTypeHdr is default_type as a header value, shared (never modify it).

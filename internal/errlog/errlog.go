@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap/buffer"
@@ -65,6 +66,9 @@ type Context struct {
 	Host       string
 	Extra      string // e.g. `upstream: "..."`; appended before host
 	Action     string // what the server was doing: " while <Action>" follows the message
+	// Log is the request's own error log (error_log in http, server or
+	// location); nil: the logger the line is given to
+	Log *Logger
 }
 
 // Sink is one error_log destination.
@@ -77,7 +81,7 @@ type Sink struct {
 type Logger struct {
 	mu    sync.Mutex
 	sinks []*sink
-	min   Level // the most verbose level any sink wants
+	min   atomic.Int32 // the most verbose Level any sink (or Admit) wants
 	pid   string
 }
 
@@ -99,8 +103,8 @@ func New(sinks []Sink) (*Logger, error) {
 				sk.level = s.Level
 				sk.core = zapcore.NewCore(lineEncoder{zapcore.NewMapObjectEncoder()}, zapcore.Lock(sk.f), levelEnabler(sk.level))
 			}
-			if s.Level > l.min {
-				l.min = s.Level
+			if int32(s.Level) > l.min.Load() {
+				l.min.Store(int32(s.Level))
 			}
 			continue
 		}
@@ -111,8 +115,8 @@ func New(sinks []Sink) (*Logger, error) {
 			return nil, err
 		}
 		l.sinks = append(l.sinks, sk)
-		if s.Level > l.min {
-			l.min = s.Level
+		if int32(s.Level) > l.min.Load() {
+			l.min.Store(int32(s.Level))
 		}
 	}
 	return l, nil
@@ -134,10 +138,14 @@ func (s *sink) open() error {
 }
 
 // Enabled reports whether some sink takes lines of level lv.
-func (l *Logger) Enabled(lv Level) bool { return l != nil && lv <= l.min }
+func (l *Logger) Enabled(lv Level) bool { return l != nil && int32(lv) <= l.min.Load() }
 
-// Log writes one line. ctx may be nil.
+// Log writes one line. ctx may be nil; a ctx with a Log of its own sends
+// the line there.
 func (l *Logger) Log(lv Level, ctx *Context, msg string) {
+	if ctx != nil && ctx.Log != nil && ctx.Log != l {
+		l = ctx.Log
+	}
 	if !l.Enabled(lv) {
 		return
 	}
@@ -174,6 +182,21 @@ func (l *Logger) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.sinks[0].f.Write(p)
 }
+
+// Admit makes Enabled true for lv: the lines of requests with logs of
+// their own (Context.Log) are checked against this logger before they are
+// formatted. Its own files still take only their levels.
+func (l *Logger) Admit(lv Level) {
+	for {
+		m := l.min.Load()
+		if int32(lv) <= m || l.min.CompareAndSwap(m, int32(lv)) {
+			return
+		}
+	}
+}
+
+// Min is the most verbose level l takes.
+func (l *Logger) Min() Level { return Level(l.min.Load()) }
 
 // Reopen reopens the log files (USR1, logrotate).
 func (l *Logger) Reopen() error {
@@ -299,6 +322,9 @@ func ForRequest(r *phases.Request) *Context {
 	}
 	if r != main {
 		c.Subrequest = r.URI
+	}
+	if lg, ok := r.ErrLog.(*Logger); ok {
+		c.Log = lg
 	}
 	if u, ok := r.Upstream.(interface{ UpstreamURL() string }); ok {
 		if s := u.UpstreamURL(); s != "" {

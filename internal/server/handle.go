@@ -223,6 +223,12 @@ func (s *Server) rewritePhase(st *state, r *phases.Request, loc *config.Location
 
 func (s *Server) setLoc(r *phases.Request, loc *config.Location) {
 	r.Loc, r.LocURI = loc, r.URI
+	r.ErrLog = nil
+	if loc.ErrorLogs != nil {
+		if lg := loc.ErrorLogger(s.openErrorLog); lg != nil {
+			r.ErrLog = lg
+		}
+	}
 	if loc.Root != nil {
 		r.DocRoot = loc.Root.Eval(r)
 		if loc.Alias {

@@ -42,6 +42,10 @@ type Server struct {
 	cur     atomic.Pointer[state]
 	filters FilterRunner
 	logs    *logFiles
+	// errLogs are the error logs of http, server and location blocks,
+	// opened as requests first need them (reopened with the access logs)
+	errLogsMu sync.Mutex
+	errLogs   []*errlog.Logger
 
 	mu        sync.Mutex
 	listeners map[string]*listener
@@ -252,10 +256,42 @@ func (s *Server) Shutdown(graceful bool) {
 		proxy.Close(st.plan)
 	}
 	s.logs.reopen()
+	s.errLogsMu.Lock()
+	for _, lg := range s.errLogs {
+		lg.Close()
+	}
+	s.errLogs = nil
+	s.errLogsMu.Unlock()
 }
 
-// ReopenLogs reopens the access logs (the error log is reopened by its owner).
-func (s *Server) ReopenLogs() { s.logs.reopen() }
+// ReopenLogs reopens the access logs and the error logs of http, server and
+// location blocks (the main error log is reopened by its owner).
+func (s *Server) ReopenLogs() {
+	s.logs.reopen()
+	s.errLogsMu.Lock()
+	defer s.errLogsMu.Unlock()
+	for _, lg := range s.errLogs {
+		if err := lg.Reopen(); err != nil {
+			s.log.Log(errlog.Alert, nil, err.Error())
+		}
+	}
+}
+
+// openErrorLog opens the error log of an http, server or location block
+// (config.Location.ErrorLogger): nil, with an alert in the main log, when
+// a file cannot be opened, so that the main log takes its lines.
+func (s *Server) openErrorLog(sinks []errlog.Sink) *errlog.Logger {
+	lg, err := errlog.New(sinks)
+	if err != nil {
+		s.log.Log(errlog.Alert, nil, err.Error())
+		return nil
+	}
+	s.log.Admit(lg.Min())
+	s.errLogsMu.Lock()
+	s.errLogs = append(s.errLogs, lg)
+	s.errLogsMu.Unlock()
+	return lg
+}
 
 // Addrs returns the bound listener addresses (for tests).
 func (s *Server) Addrs() []net.Addr {
