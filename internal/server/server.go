@@ -45,7 +45,7 @@ type Server struct {
 	// errLogs are the error logs of http, server and location blocks,
 	// opened as requests first need them (reopened with the access logs)
 	errLogsMu sync.Mutex
-	errLogs   []*errlog.Logger
+	errLogs   map[string]*errlog.Logger // by their files and levels: reloads reuse them
 
 	mu        sync.Mutex
 	listeners map[string]*listener
@@ -281,15 +281,22 @@ func (s *Server) ReopenLogs() {
 // (config.Location.ErrorLogger): nil, with an alert in the main log, when
 // a file cannot be opened, so that the main log takes its lines.
 func (s *Server) openErrorLog(sinks []errlog.Sink) *errlog.Logger {
+	key := fmt.Sprint(sinks)
+	s.errLogsMu.Lock()
+	defer s.errLogsMu.Unlock()
+	if lg := s.errLogs[key]; lg != nil {
+		return lg
+	}
 	lg, err := errlog.New(sinks)
 	if err != nil {
 		s.log.Log(errlog.Alert, nil, err.Error())
 		return nil
 	}
 	s.log.Admit(lg.Min())
-	s.errLogsMu.Lock()
-	s.errLogs = append(s.errLogs, lg)
-	s.errLogsMu.Unlock()
+	if s.errLogs == nil {
+		s.errLogs = map[string]*errlog.Logger{}
+	}
+	s.errLogs[key] = lg
 	return lg
 }
 
