@@ -166,18 +166,36 @@ func (s *Server) sendFile(r *phases.Request, loc *config.Location, path string, 
 	}
 	// If-Modified-Since and If-None-Match are the not-modified filter's,
 	// in SendHeader, as for every response
-	start, end, rangeStatus := parseRange(r.HTTP.Header.Get("Range"), size)
-	switch rangeStatus {
-	case http.StatusRequestedRangeNotSatisfiable:
-		r.Header.Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
-		return http.StatusRequestedRangeNotSatisfiable
-	case http.StatusPartialContent:
-		r.Status = http.StatusPartialContent
-		r.Header.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", start, end-1, size))
-	default:
-		start, end = 0, size
+	start, end := int64(0), size
+	var parts *multipart
+	var ranges []byteRange
+	if h := r.HTTP.Header.Get("Range"); h != "" {
+		var rangeStatus int
+		ranges, rangeStatus = parseRanges(h, size)
+		switch {
+		case rangeStatus == http.StatusRequestedRangeNotSatisfiable:
+			r.Header.Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
+			delete(r.Header, "Accept-Ranges") // nginx's range filter drops it from 206 and 416
+			return http.StatusRequestedRangeNotSatisfiable
+		case rangeStatus == http.StatusPartialContent && len(ranges) == 1:
+			r.Status = http.StatusPartialContent
+			delete(r.Header, "Accept-Ranges")
+			start, end = ranges[0].start, ranges[0].end
+			r.Header.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", start, end-1, size))
+		case rangeStatus == http.StatusPartialContent:
+			// several ranges: multipart/byteranges, each part with the
+			// file's type (and charset) as nginx's range filter writes it
+			r.Status = http.StatusPartialContent
+			delete(r.Header, "Accept-Ranges")
+			parts = newMultipart(ranges, loc.CharsetFor(r.Header.Get("Content-Type")), size)
+			r.Header.Set("Content-Type", "multipart/byteranges; boundary="+parts.boundary)
+		}
 	}
-	r.Header.Set("Content-Length", strconv.FormatInt(end-start, 10))
+	if parts != nil {
+		r.Header.Set("Content-Length", strconv.FormatInt(parts.size, 10))
+	} else {
+		r.Header.Set("Content-Length", strconv.FormatInt(end-start, 10))
+	}
 	sent := r.Status
 	out.SendHeader(r)
 	switch {
@@ -196,7 +214,17 @@ func (s *Server) sendFile(r *phases.Request, loc *config.Location, path string, 
 		return config.Done
 	}
 	buf := fileBufs.Get().(*[]byte)
-	n, _ := io.CopyBuffer(out.w, io.NewSectionReader(f, start, end-start), *buf)
+	var n int64
+	if parts != nil {
+		for i, rg := range ranges {
+			io.WriteString(out.w, parts.heads[i])
+			io.CopyBuffer(out.w, io.NewSectionReader(f, rg.start, rg.end-rg.start), *buf)
+		}
+		io.WriteString(out.w, parts.tail)
+		n = parts.size
+	} else {
+		n, _ = io.CopyBuffer(out.w, io.NewSectionReader(f, start, end-start), *buf)
+	}
 	fileBufs.Put(buf)
 	r.BodySent = n
 	r.Finished = true
@@ -243,15 +271,43 @@ func (f fileFD) Close() error { return syscall.Close(int(f)) }
 // allocate 32 KB per response).
 var fileBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
-// parseRange parses a single "bytes=" range as nginx does; several ranges
-// or a bad header serve the whole file (nginx's multipart answer is not
-// produced by goresty).
-func parseRange(h string, size int64) (start, end int64, status int) {
-	if !strings.HasPrefix(h, "bytes=") || strings.Contains(h, ",") {
-		return 0, size, http.StatusOK
+// byteRange is one range of a file: [start, end).
+type byteRange struct{ start, end int64 }
+
+// parseRanges parses a "bytes=" Range header as nginx's range filter does:
+// a bad header serves the whole file (200), ranges that start past the end
+// are dropped, none left is 416, and ranges adding up to more than the
+// file serve it whole.
+func parseRanges(h string, size int64) ([]byteRange, int) {
+	if !strings.HasPrefix(h, "bytes=") {
+		return nil, http.StatusOK
 	}
-	spec := strings.TrimSpace(h[6:])
-	a, b, ok := strings.Cut(spec, "-")
+	var rs []byteRange
+	var total int64
+	for _, spec := range strings.Split(h[6:], ",") {
+		start, end, status := parseRange(spec, size)
+		switch status {
+		case http.StatusOK:
+			return nil, http.StatusOK
+		case http.StatusRequestedRangeNotSatisfiable:
+			continue
+		}
+		rs = append(rs, byteRange{start, end})
+		total += end - start
+	}
+	switch {
+	case len(rs) == 0:
+		return nil, http.StatusRequestedRangeNotSatisfiable
+	case total > size:
+		return nil, http.StatusOK
+	}
+	return rs, http.StatusPartialContent
+}
+
+// parseRange parses one range of a Range header: 206 with the range, 416
+// when it starts past the end, 200 when it is malformed.
+func parseRange(spec string, size int64) (start, end int64, status int) {
+	a, b, ok := strings.Cut(strings.TrimSpace(spec), "-")
 	if !ok {
 		return 0, size, http.StatusOK
 	}
@@ -289,6 +345,33 @@ func parseRange(h string, size int64) (start, end int64, status int) {
 		return 0, 0, http.StatusRequestedRangeNotSatisfiable
 	}
 	return s, e + 1, http.StatusPartialContent
+}
+
+// rangeBoundary numbers the boundaries of multipart answers, as nginx's
+// ngx_next_temp_number does (20 digits, from 1).
+var rangeBoundary atomic.Uint64
+
+// multipart is the layout of a multipart/byteranges answer: the part heads
+// (each before its range) and the closing line.
+type multipart struct {
+	boundary string
+	heads    []string
+	tail     string
+	size     int64 // the whole body
+}
+
+func newMultipart(rs []byteRange, contentType string, size int64) *multipart {
+	boundary := fmt.Sprintf("%020d", rangeBoundary.Add(1))
+	m := &multipart{boundary: boundary, tail: "\r\n--" + boundary + "--\r\n"}
+	total := strconv.FormatInt(size, 10)
+	for _, rg := range rs {
+		head := "\r\n--" + boundary + "\r\nContent-Type: " + contentType + "\r\nContent-Range: bytes " +
+			strconv.FormatInt(rg.start, 10) + "-" + strconv.FormatInt(rg.end-1, 10) + "/" + total + "\r\n\r\n"
+		m.heads = append(m.heads, head)
+		m.size += int64(len(head)) + rg.end - rg.start
+	}
+	m.size += int64(len(m.tail))
+	return m
 }
 
 // tryFiles implements try_files; redirected reports that processing moved on.
