@@ -90,10 +90,7 @@ type idleConn struct {
 }
 
 // close closes an idle connection.
-func (ic *idleConn) close() {
-	ic.ops.closed()
-	ic.conn.Close()
-}
+func (ic *idleConn) close() { ic.ops.closeConn(ic.conn) }
 
 // grant is what a waiting connect receives: a pooled connection to reuse,
 // or (ic == nil) a slot to dial a new one.

@@ -19,7 +19,7 @@ func (*fdOps) alive() bool { return true }
 
 func (*fdOps) waiter() *edgepoll.Waiter { return nil }
 
-func (*fdOps) closed() {}
+func (*fdOps) closeConn(c net.Conn) error { return c.Close() }
 
 func (*fdOps) tryWrite([]byte) (int, error) { return 0, nil }
 

@@ -57,12 +57,13 @@ func (o *fdOps) waiter() *edgepoll.Waiter {
 	return o.w
 }
 
-// closed takes a closed (or closing) socket out of the epoll set and wakes
-// a read waiting in it.
-func (o *fdOps) closed() {
+// closeConn closes c (the socket, or TLS over it): out of the epoll set
+// first, and a read waiting in it woken after the close.
+func (o *fdOps) closeConn(c net.Conn) error {
 	if o != nil && o.w != nil {
-		o.w.Remove()
+		return o.w.Close(c.Close)
 	}
+	return c.Close()
 }
 
 // alive reports whether an idle connection can be handed out: the peer has

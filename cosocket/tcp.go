@@ -295,8 +295,7 @@ func (s *TCPSocket) Close() error {
 	if c == nil {
 		return ErrClosed
 	}
-	ops.closed()
-	c.Close()
+	ops.closeConn(c)
 	if cp != nil {
 		s.pool.release(cp)
 	}

@@ -311,11 +311,13 @@ func (w *Waiter) Wait() error {
 	return nil
 }
 
-// Remove takes the socket out of the set (before it closes) and wakes a
-// wait.
-func (w *Waiter) Remove() {
+// Close takes the socket out of the set, closes it with closeConn, and
+// then wakes a wait, which reads the closed socket and fails. (A wake
+// before the close could let the waiter read once more, find nothing and
+// wait for good.) The kernel drops the closed socket from the epoll set.
+func (w *Waiter) Close(closeConn func() error) error {
 	if w.removed.Swap(true) {
-		return
+		return closeConn()
 	}
 	w.mu.Lock()
 	if w.timer != nil {
@@ -324,10 +326,11 @@ func (w *Waiter) Remove() {
 	w.mu.Unlock()
 	s := w.set
 	s.mu.Lock()
-	if !s.closed && w.fd < len(s.members) && s.members[w.fd] == w {
+	if w.fd < len(s.members) && s.members[w.fd] == w {
 		s.members[w.fd] = nil
-		syscall.EpollCtl(s.epfd, syscall.EPOLL_CTL_DEL, w.fd, nil)
 	}
 	s.mu.Unlock()
+	err := closeConn()
 	w.Signal()
+	return err
 }

@@ -31,12 +31,12 @@ func (s *Set) Add(syscall.RawConn) (*Waiter, error) { return nil, errNoEpoll }
 // Waiter is never made on this system.
 type Waiter struct{}
 
-func (w *Waiter) Signal()                    {}
-func (w *Waiter) Pending() bool              { return true }
-func (w *Waiter) MayHaveBytes() bool         { return true }
-func (w *Waiter) Noted(n, size int)          {}
-func (w *Waiter) Read(p []byte) (int, error) { return 0, errNoEpoll }
-func (w *Waiter) Arm(time.Duration)          {}
-func (w *Waiter) Deadline() time.Time        { return time.Time{} }
-func (w *Waiter) Wait() error                { return errNoEpoll }
-func (w *Waiter) Remove()                    {}
+func (w *Waiter) Signal()                            {}
+func (w *Waiter) Pending() bool                      { return true }
+func (w *Waiter) MayHaveBytes() bool                 { return true }
+func (w *Waiter) Noted(n, size int)                  {}
+func (w *Waiter) Read(p []byte) (int, error)         { return 0, errNoEpoll }
+func (w *Waiter) Arm(time.Duration)                  {}
+func (w *Waiter) Deadline() time.Time                { return time.Time{} }
+func (w *Waiter) Wait() error                        { return errNoEpoll }
+func (w *Waiter) Close(closeConn func() error) error { return closeConn() }

@@ -83,10 +83,10 @@ func TestSetKeepsArrivalOrder(t *testing.T) {
 	if _, err := s.ready(); err != nil || len(s.woken) != 0 {
 		t.Fatalf("second poll: %d ready, %v", len(s.woken), err)
 	}
-	// a removed socket is not reported and its wait is woken
-	ws[0].Remove()
+	// a closed socket is not reported and its wait is woken
+	ws[0].Close(servers[0].Close)
 	if !ws[0].Pending() {
-		t.Error("Remove gave no token")
+		t.Error("Close gave no token")
 	}
 	io.WriteString(clients[0], "y")
 	io.WriteString(clients[1], "z")
@@ -236,10 +236,47 @@ func TestWaiterSeesTheEndBehindBytes(t *testing.T) {
 				t.Fatalf("round %d: read %q", i, got)
 			}
 		case <-time.After(5 * time.Second):
-			w.Remove()
+			w.Close(c.Close)
 			t.Fatalf("round %d: the end was never read", i)
 		}
-		w.Remove()
-		c.Close()
+		w.Close(c.Close)
+	}
+}
+
+// Close wakes a waiting reader only once the socket is closed: woken
+// before, the reader could read once more, find nothing and wait for good.
+func TestCloseWakesTheWaiterAfterTheClose(t *testing.T) {
+	s, err := Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	_, servers := pairs(t, 1)
+	w := add(t, s, servers[0])
+	w.Arm(time.Hour)
+	done := make(chan error, 1)
+	go func() {
+		buf := make([]byte, 16)
+		for {
+			_, err := w.Read(buf)
+			if !errors.Is(err, ErrWouldBlock) {
+				done <- err
+				return
+			}
+			w.Wait()
+		}
+	}()
+	time.Sleep(20 * time.Millisecond) // the reader waits
+	w.Close(func() error {
+		time.Sleep(20 * time.Millisecond) // a slow close: no wake may come before it
+		return servers[0].Close()
+	})
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("read on a closed socket succeeded")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the waiter was not woken by Close")
 	}
 }

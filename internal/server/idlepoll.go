@@ -67,10 +67,7 @@ func (c *pollConn) Read(p []byte) (int, error) {
 }
 
 // Close leaves the set, wakes an idle wait and closes the socket.
-func (c *pollConn) Close() error {
-	c.w.Remove()
-	return c.Conn.Close()
-}
+func (c *pollConn) Close() error { return c.w.Close(c.Conn.Close) }
 
 // CloseWrite shuts down the writing side (lingering close).
 func (c *pollConn) CloseWrite() error {
