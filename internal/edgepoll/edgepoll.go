@@ -163,7 +163,7 @@ func (s *Set) Add(rc syscall.RawConn) (*Waiter, error) {
 }
 
 // Waiter waits for one socket of a Set. One goroutine at a time reads and
-// waits; Signal and Remove may come from any.
+// waits; Signal and Close may come from any.
 type Waiter struct {
 	set  *Set
 	rc   syscall.RawConn

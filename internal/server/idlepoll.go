@@ -66,7 +66,7 @@ func (c *pollConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Close leaves the set, wakes an idle wait and closes the socket.
+// Close leaves the set, closes the socket, then wakes an idle wait.
 func (c *pollConn) Close() error { return c.w.Close(c.Conn.Close) }
 
 // CloseWrite shuts down the writing side (lingering close).
