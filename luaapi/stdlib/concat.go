@@ -195,7 +195,13 @@ func (r *chunkRewriter) function(f *ast.FunctionExpr, method bool) {
 }
 
 func (r *chunkRewriter) stmts(ss []ast.Stmt) {
-	for _, s := range ss {
+	for i, s := range ss {
+		if a, ok := s.(*ast.AssignStmt); ok {
+			if fused := r.fuseAppend(a); fused != nil {
+				ss[i] = fused
+				continue
+			}
+		}
 		r.stmt(s)
 	}
 }
@@ -293,29 +299,78 @@ func (r *chunkRewriter) patch(p *lua.FunctionProto) {
 // run is the site's function: the concatenation of its arguments.
 func (s *concatSite) run(L *lua.LState) int {
 	n := L.GetTop()
+	if v, ok := joinPlain(L, 1, n); ok {
+		L.Push(v)
+		return 1
+	}
+	return s.slow(L, n)
+}
+
+// joinPlain joins the stack values from..to when all are strings or
+// numbers (not ok otherwise): one allocation of the exact size, numbers
+// printed as LuaJIT prints them.
+func joinPlain(L *lua.LState, from, to int) (lua.LValue, bool) {
+	const small = 8
+	var vals [small]lua.LValue
+	var nums [small][24]byte // the numbers' text, printed once
+	var numLen [small]uint8
+	count := to - from + 1
+	if count > small {
+		return joinPlainMany(L, from, to)
+	}
 	size := 0
-	for i := 1; i <= n; i++ {
+	for k := range count {
+		v := L.Get(from + k)
+		switch x := v.(type) {
+		case lua.LString:
+			size += len(x)
+		case lua.LNumber:
+			numLen[k] = uint8(len(AppendNumber(nums[k][:0], float64(x))))
+			size += int(numLen[k])
+		default:
+			return nil, false
+		}
+		vals[k] = v
+	}
+	if size == 0 {
+		return lua.LString(""), true
+	}
+	blk := newStringBlock(size)
+	b := blk.Bytes()
+	for k := range count {
+		if x, ok := vals[k].(lua.LString); ok {
+			b = append(b, x...)
+		} else {
+			b = append(b, nums[k][:numLen[k]]...)
+		}
+	}
+	blk.SetBytes(b)
+	return blk.Value(), true
+}
+
+// joinPlainMany is joinPlain for long chains.
+func joinPlainMany(L *lua.LState, from, to int) (lua.LValue, bool) {
+	size := 0
+	for i := from; i <= to; i++ {
 		switch v := L.Get(i).(type) {
 		case lua.LString:
 			size += len(v)
 		case lua.LNumber:
 			size += maxNumberLen
 		default:
-			return s.slow(L, n)
+			return nil, false
 		}
 	}
 	if size == 0 {
-		L.Push(lua.LString(""))
-		return 1
+		return lua.LString(""), true
 	}
 	blk := newStringBlock(size)
 	b := blk.Bytes()
-	for i := 1; i <= n; i++ {
+	for i := from; i <= to; i++ {
 		b = appendOperand(b, L.Get(i))
 	}
 	blk.SetBytes(b)
-	L.Push(blk.Value())
-	return 1
+	return blk.Value(), true
 }
 
 // maxNumberLen bounds the length of a number printed as "%.14g".

@@ -1,0 +1,111 @@
+package stdlib
+
+import (
+	"testing"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// appendCases: `t[#t + 1] = a .. b` statements, fused or not (appendsite.go),
+// with LuaJIT's output.
+var appendCases = []observedCase{
+	{"local t = {} for i = 1, 3 do t[#t + 1] = \"a\" .. i .. \"b\" end return table.concat(t, \",\"), #t",
+		"true a1b,a2b,a3b 3"},
+	{"local t = {1, 2} local x, y = \"p\", 2.5 t[#t + 1] = x .. y .. 0.1 return t[3], #t",
+		"true p2.50.1 3"},
+	{"local t = {} local x t[#t + 1] = \"a\" .. x",
+		"false t:1: attempt to concatenate local 'x' (a nil value)"},
+	{"local t = {} local x = {} t[#t + 1] = x .. \"a\"",
+		"false t:1: attempt to concatenate local 'x' (a table value)"},
+	{"local log = {} local t = setmetatable({}, {__newindex = function(t, k, v) log[#log + 1] = k .. \"=\" .. v end}) t[#t + 1] = \"a\" .. 1 return log[1], rawget(t, 1)",
+		"true 1=a1 nil"},
+	{"local m = setmetatable({}, {__concat = function(a, b) return \"M\" end}) local t = {} t[#t + 1] = \"a\" .. m return t[1]",
+		"true M"},
+	{"local t = {} local function add(s) t[#t + 1] = s .. \"!\" end add(\"x\") add(\"y\") return table.concat(t)",
+		"true x!y!"},
+	{"local t = {} for i = 1, 2 do local s = \"v\" t[#t + 1] = s .. i end local f = function() t[#t + 1] = \"u\" .. #t end f() return table.concat(t, \" \")",
+		"true v1 v2 u2"},
+	{"local t = {} t[#t + 1] = 1 .. 2 t[#t + 1] = \"\" .. \"\" return t[1], type(t[1]), t[2] == \"\", #t",
+		"true 12 string true 2"},
+	{"local t = {} local k = \"x\" t[#t + 1] = k .. 1e15 .. (0/0) .. 2^53 return t[1]",
+		"true x1e+15nan9.007199254741e+15"},
+	{"local t = {} t[#t + 1] = \"a\" .. nil",
+		"false t:1: attempt to concatenate a nil value"},
+	{"local n = 0 local t = setmetatable({}, {__index = function() n = n + 1 end}) t[#t + 1] = \"a\" .. \"b\" return t[1], n",
+		"true ab 0"},
+}
+
+func TestAppendStatements(t *testing.T) {
+	checkObserved(t, appendCases)
+	// errors the VM raises, named as goresty's coroutines name them
+	for _, tc := range []observedCase{
+		{`local t local x = "a" t[#t + 1] = x .. "b"`, "t:1: attempt to get length of local 't' (a nil value)"},
+		{`local t = "str" t[#t + 1] = "a" .. "b"`, "t:1: attempt to index local 't' (a string value)"},
+	} {
+		if got := vmError(t, tc.code); got != tc.want {
+			t.Errorf("%s:\ngot  %q\nwant %q", tc.code, got, tc.want)
+		}
+	}
+}
+
+// TestAppendSameAsUnfused: every case gives what it gives with the
+// statement left as written, including where gopher-lua differs from
+// LuaJIT (it calls a table's __len, which LuaJIT 2.1 ignores).
+func TestAppendSameAsUnfused(t *testing.T) {
+	cases := append([]observedCase{
+		{`local t = setmetatable({}, {__len = function() return 10 end}) t[#t + 1] = "a" .. 1 return t[1], t[11]`, ""},
+		{`local t = {1, nil, 3} t[#t + 1] = "a" .. "b" return t[4], t[2], #t`, ""},
+	}, appendCases...)
+	for _, tc := range cases {
+		fused := runCase(t, newState(t), tc.code)
+		fuseAppends = false
+		plain := runCase(t, newState(t), tc.code)
+		fuseAppends = true
+		if fused != plain {
+			t.Errorf("%s:\nfused     %q\nas written %q", tc.code, fused, plain)
+		}
+	}
+}
+
+// countAppendSites counts the fused statements compiled into p.
+func countAppendSites(p *lua.FunctionProto) int {
+	n := 0
+	for _, k := range p.Constants {
+		if f, ok := k.(*lua.LFunction); ok && f == appendSiteFn {
+			n++
+		}
+	}
+	for _, c := range p.FunctionPrototypes {
+		n += countAppendSites(c)
+	}
+	return n
+}
+
+// TestAppendFusedOnlyWhenPlain: the statement is fused when the target is
+// a local or an upvalue and every operand a literal, a local or an
+// upvalue, and left as written otherwise.
+func TestAppendFusedOnlyWhenPlain(t *testing.T) {
+	for _, tc := range []struct {
+		src   string
+		fused int
+	}{
+		{`local t = {} for i = 1, 3 do t[#t + 1] = "a" .. i .. "b" end`, 1},
+		{`local t, s = {}, "x" local function f() t[#t + 1] = s .. 1 end`, 1},
+		{`local t = {} t[#t + 1] = "a" .. tostring(1)`, 0},       // a call
+		{`local t, o = {}, {k = "v"} t[#t + 1] = "a" .. o.k`, 0}, // a field
+		{`local t = {} t[#t + 1] = "a" .. g`, 0},                 // a global
+		{`t = {} t[#t + 1] = "a" .. "b"`, 0},                     // a global table
+		{`local t, u = {}, {} t[#u + 1] = "a" .. "b"`, 0},        // another table's length
+		{`local t = {} t[#t + 2] = "a" .. "b"`, 0},
+		{`local t = {} t[#t + 1] = "a"`, 0}, // no chain: nothing to gain
+		{`local t = {} t[#t + 1], t[#t + 2] = "a" .. "b", "c" .. "d"`, 0},
+	} {
+		p, err := Compile([]byte(tc.src), "=t")
+		if err != nil {
+			t.Fatalf("%s: %v", tc.src, err)
+		}
+		if got := countAppendSites(p); got != tc.fused {
+			t.Errorf("%s: %d fused statements, want %d", tc.src, got, tc.fused)
+		}
+	}
+}
