@@ -24,6 +24,11 @@ type api struct {
 
 	hdrMT    *lua.LTable           // the metatable of ngx.req.get_headers() tables
 	hdrNames map[string]lua.LValue // header names as get_headers gives them, made once
+
+	// sayBuf is ngx.say's and ngx.print's buffer, reused: the response
+	// copies what it is given. It is taken while in use, so a call that
+	// comes back in (from a body filter) makes its own.
+	sayBuf []byte
 }
 
 // groups are the API groups; each file adds its opener from init.

@@ -94,10 +94,19 @@ func arrayLen(t *lua.LTable) (n int, ok bool) {
 	return n, ok
 }
 
+// maxSayBuf is the largest ngx.say buffer kept for the next call.
+const maxSayBuf = 64 << 10
+
 func (a *api) outputSay(L *lua.LState, name string, nl bool) int {
 	r := a.req(L)
 	top := L.GetTop()
-	var b []byte
+	b := a.sayBuf[:0]
+	a.sayBuf = nil
+	defer func() {
+		if cap(b) <= maxSayBuf {
+			a.sayBuf = b
+		}
+	}()
 	for i := 1; i <= top; i++ {
 		b = a.appendValue(L, i, b, L.Get(i), 0)
 	}
