@@ -14,9 +14,19 @@ func TestRunawayHandlerIsStopped(t *testing.T) {
 	s := testserver.Boot(t, `
 location /loop { content_by_lua_block { while true do end } }
 location /pcall_loop { content_by_lua_block { while true do pcall(function() while true do end end) end } }
+location /for { content_by_lua_block { local s = 0 for i = 1, 1e15 do s = s + i end ngx.say(s) } }
+location /tail { content_by_lua_block { local function f(n) return f(n + 1) end f(1) } }
+location /reader { content_by_lua_block {
+	-- a Go function calling, without end, a Lua function that neither
+	-- jumps nor calls
+	load(function() return " " end)
+} }
+location /coroutine { content_by_lua_block { coroutine.wrap(function() while true do end end)() } }
+location /access { access_by_lua_block { repeat local x = 1 until false } content_by_lua_block { ngx.say("no") } }
 location /ok { content_by_lua_block { ngx.say("ok") } }`,
 		testserver.Options{HTTP: "lua_max_run_time 200ms;"})
-	for _, path := range []string{"/loop", "/pcall_loop"} {
+	paths := []string{"/loop", "/pcall_loop", "/for", "/tail", "/reader", "/coroutine", "/access"}
+	for _, path := range paths {
 		start := time.Now()
 		code, _, _ := s.Get(path)
 		if code != 500 {
@@ -30,7 +40,7 @@ location /ok { content_by_lua_block { ngx.say("ok") } }`,
 			t.Fatalf("after %s: got %d %q", path, code, body)
 		}
 	}
-	if n := strings.Count(s.ErrorLog(), "exceeded lua_max_run_time"); n != 2 {
-		t.Fatalf("want 2 runaway lines, got %d:\n%s", n, s.ErrorLog())
+	if n := strings.Count(s.ErrorLog(), "exceeded lua_max_run_time"); n != len(paths) {
+		t.Fatalf("want %d runaway lines, got %d:\n%s", len(paths), n, s.ErrorLog())
 	}
 }

@@ -47,13 +47,10 @@ func (w *Worker) thread() *lua.LState {
 }
 
 // NewThread returns a fresh coroutine of this VM for luaapi (light
-// threads, user coroutines); it carries the runaway guard. It is never
-// reused.
+// threads, user coroutines). It has no context: the runaway guard is in
+// the dispatch table (guard.go). It is never reused.
 func (w *Worker) NewThread() *lua.LState {
 	co, _ := w.L.NewThread() // the VM's own state has no context: no cancel func
-	if w.RT.Main.MaxRunTime > 0 {
-		co.SetContext(w.kctx)
-	}
 	return co
 }
 
@@ -109,13 +106,7 @@ func (w *Worker) retire(t *Task) {
 func (w *Worker) unwind(co *lua.LState) bool {
 	co.Panic = plainPanic
 	co.SetContext(unwound)
-	defer func() {
-		if w.RT.Main.MaxRunTime > 0 {
-			co.SetContext(w.kctx)
-		} else {
-			co.RemoveContext()
-		}
-	}()
+	defer co.RemoveContext()
 	for i := 0; i <= maxUnwind; i++ {
 		// a suspended coroutine's current frame is the top of its stack
 		dbg, ok := co.GetStack(0)

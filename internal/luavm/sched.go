@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/goresty/goresty/internal/errlog"
@@ -83,29 +82,6 @@ const (
 )
 
 var errRunaway = errors.New("lua_max_run_time exceeded")
-
-// killCtx is the context gopher-lua checks between instructions (a select
-// on Done for every instruction). Done returns nil, on which that select
-// is cheapest, until the watchdog stops the run: it closes the worker's
-// kill channel and then publishes it here.
-type killCtx struct{ killed atomic.Pointer[chan struct{}] }
-
-func (c *killCtx) Deadline() (time.Time, bool) { return time.Time{}, false }
-func (c *killCtx) Done() <-chan struct{} {
-	if ch := c.killed.Load(); ch != nil {
-		return *ch
-	}
-	return nil
-}
-func (c *killCtx) Value(any) any { return nil }
-func (c *killCtx) Err() error {
-	select {
-	case <-c.Done():
-		return errRunaway
-	default:
-		return nil
-	}
-}
 
 // Await records op as what the running task waits for and yields. The
 // yielding call returns the op's values, padded or cut to nret.
@@ -192,7 +168,7 @@ func (w *Worker) resume(from *lua.LState, t *Task, fn *lua.LFunction, args []lua
 		case <-*w.kill.Load():
 			// stopped by the watchdog: arm a fresh channel for the next run
 			ch := make(chan struct{})
-			w.kctx.killed.Store(nil)
+			stopping.Add(-1)
 			w.kill.Store(&ch)
 			t.Aborted = true
 			err = fmt.Errorf("lua handler exceeded lua_max_run_time %v without yielding: aborted", w.RT.Main.MaxRunTime)

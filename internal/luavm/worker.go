@@ -49,7 +49,6 @@ type Worker struct {
 	panicFn func(*lua.LState)         // w.tracePanic, bound once
 
 	kill atomic.Pointer[chan struct{}] // closed to stop a runaway handler
-	kctx *killCtx                      // the coroutines' context, on the same channel
 	// runID identifies the resume running now (0: idle); the watchdog
 	// counts the ticks it sees the same one, so no clock is read per resume.
 	runID     atomic.Uint64
@@ -125,7 +124,6 @@ func (rt *Runtime) newWorker(id int, open Opener) (*Worker, error) {
 	w.panicFn = w.tracePanic
 	ch := make(chan struct{})
 	w.kill.Store(&ch)
-	w.kctx = &killCtx{}
 	w.Sys = L.NewUserData()
 	w.setupPackagePath()
 	if err := open(w); err != nil {
@@ -148,6 +146,7 @@ func (rt *Runtime) newWorker(id int, open Opener) (*Worker, error) {
 		mt.RawSetString("__newindex", L.NewFunction(w.globalWrite))
 		L.G.Global.Metatable = mt
 	}
+	registerVM(w)
 	return w, nil
 }
 
@@ -229,6 +228,7 @@ func (rt *Runtime) closeVMs() {
 	for _, w := range rt.Workers {
 		w.mu.Lock()
 		w.closed = true
+		unregisterVM(w)
 		w.L.Close()
 		closers := w.closers
 		w.closers = nil
@@ -273,7 +273,7 @@ func (rt *Runtime) watchdog(max time.Duration) {
 					case <-*ch:
 					default:
 						close(*ch)
-						w.kctx.killed.Store(ch)
+						stopping.Add(1)
 					}
 				}
 			}

@@ -1,0 +1,88 @@
+package luavm
+
+import (
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// The runaway guard (lua_max_run_time) needs a running coroutine to stop
+// at the watchdog's word. gopher-lua's way is a context, which its VM
+// checks before every instruction: a method call and a channel select per
+// instruction, 7-8% of all the instructions of a W3 request (callgrind).
+//
+// goresty checks only where a run can go on without end: at the
+// instructions that jump (JMP, FORLOOP, TFORLOOP), call (CALL, TAILCALL)
+// or return (RETURN; a Go function such as string.gsub may call a Lua
+// function without end). Anything else is straight-line code inside one
+// call. The check wraps those instructions' entries in gopher-lua's
+// dispatch table, and costs an atomic load while no run is being stopped;
+// then (rarely, and briefly) it looks up the coroutine's worker.
+//
+// The dispatch table is gopher-lua's unexported jumpTable, reached with
+// go:linkname: TestGuardTable fails if gopher-lua's layout changes.
+
+// instFunc is the type of gopher-lua's instruction handlers; the third
+// argument is its *callFrame, which goresty passes on untouched.
+type instFunc func(L *lua.LState, inst uint32, baseframe unsafe.Pointer) int
+
+//go:linkname jumpTable github.com/yuin/gopher-lua.jumpTable
+var jumpTable [lua.OP_NOP + 1]instFunc
+
+// guardedOps are the instructions the check runs at.
+var guardedOps = []int{lua.OP_JMP, lua.OP_FORLOOP, lua.OP_TFORLOOP, lua.OP_CALL, lua.OP_TAILCALL, lua.OP_RETURN}
+
+// stopping counts the workers whose current run the watchdog stopped and
+// that have not yet raised the error.
+var stopping atomic.Int32
+
+// vms maps a VM to its worker, for the slow path of the check.
+var vms struct {
+	sync.Mutex
+	byG map[*lua.Global]*Worker
+}
+
+func init() {
+	for _, op := range guardedOps {
+		orig := jumpTable[op]
+		jumpTable[op] = func(L *lua.LState, inst uint32, baseframe unsafe.Pointer) int {
+			if stopping.Load() != 0 {
+				stopIfKilled(L)
+			}
+			return orig(L, inst, baseframe)
+		}
+	}
+}
+
+// stopIfKilled raises the runaway error in L when the watchdog stopped
+// the run of L's worker, as gopher-lua raises a done context's error.
+func stopIfKilled(L *lua.LState) {
+	vms.Lock()
+	w := vms.byG[L.G]
+	vms.Unlock()
+	if w == nil {
+		return // a VM that is not a worker's (an embedder's own)
+	}
+	select {
+	case <-*w.kill.Load():
+		L.RaiseError("%s", errRunaway.Error())
+	default:
+	}
+}
+
+func registerVM(w *Worker) {
+	vms.Lock()
+	if vms.byG == nil {
+		vms.byG = map[*lua.Global]*Worker{}
+	}
+	vms.byG[w.L.G] = w
+	vms.Unlock()
+}
+
+func unregisterVM(w *Worker) {
+	vms.Lock()
+	delete(vms.byG, w.L.G)
+	vms.Unlock()
+}
