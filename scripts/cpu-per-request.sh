@@ -5,7 +5,7 @@ set -eu
 pid=$1 url=$2 secs=${3:-4}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-wrk -t1 -c50 -d$((secs + 2))s "$url" >"$out" &
+${WRK:-wrk} -t1 -c50 -d$((secs + 2))s "$url" >"$out" &
 w=$!
 sleep 1
 read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$pid/stat")
