@@ -220,19 +220,20 @@ func (sa *sockAPI) tcpConnect(L *lua.LState) int {
 		L.Push(lua.LString(`failed to parse host name "` + arg + `": ` + perr))
 		return 2
 	}
-	if needsResolve(h) && ts.conf.resolver == nil {
+	resolve := needsResolve(h) // a name, not an address
+	if resolve && ts.conf.resolver == nil {
 		L.Push(lua.LNil)
 		L.Push(lua.LString(`no resolver defined to resolve "` + arg + `"`))
 		return 2
 	}
-	if opts.Pool == "" && (needsResolve(h) || h != arg && !isUnix(h)) {
+	if opts.Pool == "" && (resolve || h != arg && !isUnix(h)) {
 		// the pool is named after the arguments, not the address dialled
 		opts.Pool = cosocket.PoolKey(arg, port)
 	}
 	port = dport
 	ts.sendBroken.Store(false)
 	ts.eof.Store(false)
-	if !needsResolve(h) {
+	if !resolve {
 		// a pool hit takes no wait, so no yield
 		if ok, err := ts.s.ConnectPooled(h, port, opts); err != nil || ok {
 			return pushResult(L, err)
@@ -241,7 +242,7 @@ func (sa *sockAPI) tcpConnect(L *lua.LState) int {
 	t := sa.a.task()
 	return sa.a.sockAwait(L, t, -1, func() []lua.LValue {
 		addr := h
-		if needsResolve(h) {
+		if resolve {
 			ip, err := resolveHost(context.Background(), h, ts.conf.cfg.ConnectTimeout)
 			if err != nil {
 				return errVals(err.Error())

@@ -716,7 +716,9 @@ func (w *h1resp) WriteHeader(code int) {
 		}
 	}
 	// a body of unknown length goes chunked; for HTTP/1.0 it is held
-	delete(h, "Transfer-Encoding")
+	if _, ok := h["Transfer-Encoding"]; ok {
+		delete(h, "Transfer-Encoding")
+	}
 	if w.cl < 0 && !w.none {
 		if w.req.ProtoAtLeast(1, 1) {
 			w.chunk = true
@@ -747,15 +749,16 @@ func (w *h1resp) writeHead() {
 		w.keep = false
 	}
 	b := w.c.writer()
-	b.WriteString("HTTP/1.1 ")
+	// the head is built in the writer's free space and written at once
+	p := append(b.AvailableBuffer(), "HTTP/1.1 "...)
 	if w.line != "" {
-		b.WriteString(w.line)
+		p = append(p, w.line...)
 	} else {
-		b.WriteString(strconv.Itoa(w.status))
-		b.WriteByte(' ')
-		b.WriteString(reasonPhrase(w.status))
+		p = strconv.AppendInt(p, int64(w.status), 10)
+		p = append(p, ' ')
+		p = append(p, reasonPhrase(w.status)...)
 	}
-	b.WriteString("\r\n")
+	p = append(p, "\r\n"...)
 	// one pass over the map: the headers nginx writes first are picked
 	// out, the rest follow sorted
 	var first [6][]string
@@ -789,16 +792,16 @@ func (w *h1resp) writeHead() {
 		first[1] = dateHeader()
 	}
 	for i, vs := range first {
-		writeHeaderLines(b, nginxOrder[i], vs)
+		p = appendHeaderLines(p, nginxOrder[i], vs)
 	}
 	if w.chunk {
-		b.WriteString("Transfer-Encoding: chunked\r\n")
+		p = append(p, "Transfer-Encoding: chunked\r\n"...)
 	}
 	if w.status != http.StatusSwitchingProtocols {
 		if w.keep {
-			b.WriteString("Connection: keep-alive\r\n")
+			p = append(p, "Connection: keep-alive\r\n"...)
 		} else {
-			b.WriteString("Connection: close\r\n")
+			p = append(p, "Connection: close\r\n"...)
 		}
 	}
 	if len(w.order) > 0 {
@@ -812,9 +815,10 @@ func (w *h1resp) writeHead() {
 		if s, ok := w.spell[k]; ok {
 			name = s // as the handler spelled it
 		}
-		writeHeaderLines(b, name, h[k])
+		p = appendHeaderLines(p, name, h[k])
 	}
-	b.WriteString("\r\n")
+	p = append(p, "\r\n"...)
+	b.Write(p)
 	w.headN = w.c.out() - w.mark
 }
 
@@ -860,21 +864,23 @@ func (w *h1resp) requestHeadLen() int { return w.c.req.headLen }
 // requestHead is the request's head as received, without its blank line.
 func (w *h1resp) requestHead() string { return w.c.req.head }
 
-// writeHeaderLines writes one line per value; a line break inside a value
-// becomes a space (it would end the head early), and an invalid name is left out.
-func writeHeaderLines(b *bufio.Writer, k string, vs []string) {
+// appendHeaderLines appends one line per value; a line break inside a
+// value becomes a space (it would end the head early), and an invalid name
+// is left out.
+func appendHeaderLines(p []byte, k string, vs []string) []byte {
 	if len(vs) == 0 || !validHeaderName(k) {
-		return
+		return p
 	}
 	for _, v := range vs {
-		b.WriteString(k)
-		b.WriteString(": ")
+		p = append(p, k...)
+		p = append(p, ": "...)
 		if strings.IndexByte(v, '\n') >= 0 || strings.IndexByte(v, '\r') >= 0 { // not ContainsAny: 1% of W2
 			v = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(v)
 		}
-		b.WriteString(v)
-		b.WriteString("\r\n")
+		p = append(p, v...)
+		p = append(p, "\r\n"...)
 	}
+	return p
 }
 
 func validHeaderName(k string) bool {

@@ -83,6 +83,7 @@ func (st *reqStore) read(br *bufio.Reader) (*http.Request, error) {
 	}
 	vals := st.vals[:n]
 	clear(vals)
+	host := ""
 	for i := 0; rest != ""; i++ {
 		line, rest, _ = cutLine(rest)
 		if line == "" {
@@ -97,6 +98,14 @@ func (st *reqStore) read(br *bufio.Reader) (*http.Request, error) {
 			key = http.CanonicalHeaderKey(name)
 		}
 		value = strings.Trim(value, " \t")
+		if key == "Host" {
+			// kept out of the map, as net/http does (the first one counts;
+			// the request checker answers a second one with 400)
+			if host == "" {
+				host = value
+			}
+			continue
+		}
 		if vs, ok := hdr[key]; ok {
 			hdr[key] = append(vs, value)
 			continue
@@ -107,11 +116,8 @@ func (st *reqStore) read(br *bufio.Reader) (*http.Request, error) {
 	hr.Header = hdr
 	hr.Host = hr.URL.Host
 	if hr.Host == "" {
-		if h := hdr["Host"]; len(h) > 0 {
-			hr.Host = h[0]
-		}
+		hr.Host = host
 	}
-	delete(hdr, "Host")
 	conn := hdr["Connection"]
 	if major == 1 && minor == 0 {
 		hr.Close = !hasToken(conn, "keep-alive")
@@ -326,13 +332,21 @@ func (b *chunkedBody) Close() error { return nil }
 // validToken reports whether s is an HTTP token (method, header name).
 func validToken(s string) bool {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+		if !tokenByte[s[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// tokenByte marks the bytes of an HTTP token: visible ASCII but the
+// separators.
+var tokenByte = func() (t [256]bool) {
+	for c := '!'; c < 0x7f; c++ {
+		t[c] = !strings.ContainsRune(`"(),/:;<=>?@[\]{}`, c)
+	}
+	return t
+}()
 
 // isCanonical reports whether name is already in canonical MIME form
 // (upper case after the start and each '-', lower case elsewhere).
