@@ -50,7 +50,7 @@ func (a *api) openOnAbort() {
 		}
 		r := a.req(L)
 		f := L.CheckFunction(1)
-		if loc, _ := r.Loc.(*config.Location); loc == nil || luavm.Loc(loc).Settings["lua_check_client_abort"] != "on" {
+		if loc, _ := r.Loc.(*config.Location); loc == nil || !luavm.Loc(loc).CheckClientAbort {
 			// as OpenResty: without the directive the callback is refused
 			L.Push(lua.LNil)
 			L.Push(lua.LString("lua_check_client_abort is off"))

@@ -75,7 +75,7 @@ func transformUnderscores(r *phases.Request) bool {
 	if !ok {
 		return true
 	}
-	return luavm.Loc(loc).Settings["lua_transform_underscores_in_response_headers"] != "off"
+	return !luavm.Loc(loc).NoTransformUnderscores
 }
 
 // escapeHeader escapes CR and LF as nginx does in header names and values.

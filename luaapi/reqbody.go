@@ -118,7 +118,7 @@ func (a *api) reqReadBody(L *lua.LState) int {
 // "lua_need_request_body on".
 func needBody(log *errlog.Logger, r *phases.Request) int {
 	loc, ok := r.Loc.(*config.Location)
-	if !ok || r.BodyRead || luavm.Loc(loc).Settings["lua_need_request_body"] != "on" {
+	if !ok || r.BodyRead || !luavm.Loc(loc).NeedBody {
 		return 0
 	}
 	return readBody(log, r)

@@ -139,7 +139,7 @@ func (w *Worker) RunPhase(r *phases.Request, c *Chunk, ph phases.Phase) int {
 // default_type (a present but empty Content-Type is "none").
 func noDefaultType(r *phases.Request) {
 	loc, ok := r.Loc.(*config.Location)
-	if !ok || Loc(loc).Settings["lua_use_default_type"] != "off" {
+	if !ok || !Loc(loc).NoDefaultType {
 		return
 	}
 	if _, set := r.Header["Content-Type"]; !set {

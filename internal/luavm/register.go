@@ -166,7 +166,7 @@ func setting(name string, ctx config.Context) *config.Spec {
 		if c.Kind == config.CtxHTTP {
 			mainConf(c.Plan).Settings[name] = v
 		}
-		locConf(c.Loc).Settings[name] = v
+		locConf(c.Loc).set(name, v)
 		return nil
 	}}
 }

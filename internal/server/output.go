@@ -444,7 +444,7 @@ func (o *response) writeHeader() {
 // http10Buffering reports lua_http10_buffering (default on): whether an
 // HTTP/1.0 response of unknown length is held to be sent with its length.
 func http10Buffering(loc *config.Location) bool {
-	return loc == nil || luavm.Loc(loc).Settings["lua_http10_buffering"] != "off"
+	return loc == nil || !luavm.Loc(loc).NoHTTP10Buffering
 }
 
 // dateHeader returns the Date header value, formatted once per second as
