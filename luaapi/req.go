@@ -220,6 +220,9 @@ func (a *api) reqClearHeader(L *lua.LState) int {
 
 // setReqHeader replaces (or with no values removes) a request header.
 func setReqHeader(r *phases.Request, name string, vs []string) {
+	if strings.HasPrefix(name, "If-") {
+		r.NoConditions = false // the not-modified filter must look
+	}
 	switch name {
 	case "Host":
 		r.HTTP.Host = ""

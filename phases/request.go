@@ -99,6 +99,10 @@ type Request struct {
 	// NoNotModified keeps the not-modified filter (304/412 answers to
 	// conditional requests) away from this response (a proxied one).
 	NoNotModified bool
+	// NoConditions tells the not-modified filter that the request has no
+	// If-* header: none came with it (the front end knows from its parse)
+	// and no handler set one since.
+	NoConditions bool
 	// RawHead is the request line and header lines as received, without
 	// the blank line that ends them ("" when unknown): ngx.req.raw_header
 	// and the order of ngx.req.get_headers come from it.

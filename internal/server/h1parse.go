@@ -36,6 +36,8 @@ type reqStore struct {
 	headLen int
 	// head is the last request head as received, up to its blank line
 	head string
+	// cond: the last request had an If-* header
+	cond bool
 }
 
 func (st *reqStore) read(br *bufio.Reader) (*http.Request, error) {
@@ -84,6 +86,8 @@ func (st *reqStore) read(br *bufio.Reader) (*http.Request, error) {
 	vals := st.vals[:n]
 	clear(vals)
 	host := ""
+	st.cond = false
+	framing := false // a Connection, Transfer-Encoding or Content-Length line
 	for i := 0; rest != ""; i++ {
 		line, rest, _ = cutLine(rest)
 		if line == "" {
@@ -98,6 +102,12 @@ func (st *reqStore) read(br *bufio.Reader) (*http.Request, error) {
 			key = http.CanonicalHeaderKey(name)
 		}
 		value = strings.Trim(value, " \t")
+		switch {
+		case strings.HasPrefix(key, "If-"):
+			st.cond = true
+		case key == "Connection" || key == "Transfer-Encoding" || key == "Content-Length":
+			framing = true
+		}
 		if key == "Host" {
 			// kept out of the map, as net/http does (the first one counts;
 			// the request checker answers a second one with 400)
@@ -118,11 +128,17 @@ func (st *reqStore) read(br *bufio.Reader) (*http.Request, error) {
 	if hr.Host == "" {
 		hr.Host = host
 	}
-	conn := hdr["Connection"]
+	var conn []string
+	if framing {
+		conn = hdr["Connection"]
+	}
 	if major == 1 && minor == 0 {
 		hr.Close = !hasToken(conn, "keep-alive")
 	} else {
 		hr.Close = hasToken(conn, "close")
+	}
+	if !framing {
+		return hr, nil // no body
 	}
 	return hr, requestBody(hr, br)
 }

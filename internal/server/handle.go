@@ -65,6 +65,9 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 	if rh, ok := w.(interface{ requestHead() string }); ok {
 		r.RawHead = rh.requestHead()
 	}
+	if rc, ok := w.(interface{ requestConditional() bool }); ok {
+		r.NoConditions = !rc.requestConditional()
+	}
 	if sc, ok := w.(interface{ SentBytes(bool) (int64, int64) }); ok {
 		r.Sent = sc
 	}

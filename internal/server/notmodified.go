@@ -15,7 +15,7 @@ import (
 // 304) against the Last-Modified and ETag headers the handler set, whoever
 // it was (a file, Lua). It returns true when it answered 412 itself.
 func (o *response) notModified(r *phases.Request, loc *config.Location) bool {
-	if r.Status != http.StatusOK || r.Subrequest || r.NoNotModified {
+	if r.Status != http.StatusOK || r.Subrequest || r.NoNotModified || r.NoConditions {
 		return false
 	}
 	in := r.HTTP.Header

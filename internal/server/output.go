@@ -428,14 +428,17 @@ func (o *response) writeHeader() {
 	if cl, ok := h["Content-Length"]; ok && (len(cl) == 0 || strings.TrimSpace(cl[0]) == "") {
 		delete(h, "Content-Length")
 	}
-	if _, ok := h["Date"]; !ok && !direct {
-		h["Date"] = dateHeader() // net/http would format one per response
-	}
-	if _, ok := h["Content-Length"]; !ok && r.HTTP.ProtoAtLeast(1, 1) && !o.headOnly &&
-		r.Status >= 200 && r.Status != 204 && r.Status != 304 {
-		// as nginx: a body of unknown length goes chunked (net/http would
-		// otherwise buffer small ones and add a Content-Length)
-		h["Transfer-Encoding"] = chunkedTE
+	if !direct {
+		// net/http's writer: as nginx, a Date, and a body of unknown
+		// length goes chunked (net/http would otherwise buffer small ones
+		// and add a Content-Length); goresty's own writer does both itself
+		if _, ok := h["Date"]; !ok {
+			h["Date"] = dateHeader() // net/http would format one per response
+		}
+		if _, ok := h["Content-Length"]; !ok && r.HTTP.ProtoAtLeast(1, 1) && !o.headOnly &&
+			r.Status >= 200 && r.Status != 204 && r.Status != 304 {
+			h["Transfer-Encoding"] = chunkedTE
+		}
 	}
 	o.passStatusLine()
 	o.w.WriteHeader(r.Status)
