@@ -2,7 +2,6 @@ package luaapi
 
 import (
 	"net/http"
-	"net/textproto"
 	"slices"
 	"sort"
 	"strings"
@@ -144,7 +143,7 @@ func respHeaderNames(L *lua.LState, r *phases.Request, k lua.LValue) (canon, giv
 		name = strings.ReplaceAll(name, "_", "-")
 	}
 	// canonical first: a name with bytes to escape stays as given
-	return escapeRespName(textproto.CanonicalMIMEHeaderKey(name)), escapeRespName(name)
+	return escapeRespName(phases.CanonicalHeaderKey(name)), escapeRespName(name)
 }
 
 // headerValues converts a Lua value to header values; as in nginx, empty
@@ -438,7 +437,7 @@ func (a *api) pushHeaderTable(L *lua.LState, h http.Header, host string, max int
 			name, value, ok := strings.Cut(l, ":")
 			if ok {
 				value = strings.Trim(value, " \t\r")
-				lines = append(lines, line{name, textproto.CanonicalMIMEHeaderKey(name), value})
+				lines = append(lines, line{name, phases.CanonicalHeaderKey(name), value})
 			}
 		}
 		// a header the handler did not change comes line by line, each

@@ -2,7 +2,6 @@ package luaapi
 
 import (
 	"net/http"
-	"net/textproto"
 	"sort"
 	"strconv"
 	"strings"
@@ -196,7 +195,7 @@ func (a *api) reqGetHeaders(L *lua.LState) int {
 func reqHeaderName(L *lua.LState) string {
 	switch v := L.Get(1).(type) {
 	case lua.LString:
-		return textproto.CanonicalMIMEHeaderKey(escapeHeader(string(v)))
+		return phases.CanonicalHeaderKey(escapeHeader(string(v)))
 	case lua.LNumber:
 		return stdlib.FormatNumber(float64(v))
 	}
@@ -213,7 +212,7 @@ func (a *api) reqSetHeader(L *lua.LState) int {
 
 func (a *api) reqClearHeader(L *lua.LState) int {
 	r := a.req(L)
-	name := textproto.CanonicalMIMEHeaderKey(stdlib.ToString(L, L.Get(1)))
+	name := phases.CanonicalHeaderKey(stdlib.ToString(L, L.Get(1)))
 	setReqHeader(r, name, nil)
 	return 0
 }

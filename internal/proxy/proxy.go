@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/textproto"
 	"net/url"
 	"os"
 	"path"
@@ -247,7 +246,7 @@ func (c *call) appendClientHeaders(b []byte) []byte {
 		if !ok || name == "" {
 			continue
 		}
-		k := http.CanonicalHeaderKey(name)
+		k := phases.CanonicalHeaderKey(name)
 		if seen == nil {
 			seen = map[string]int{}
 		}
@@ -523,7 +522,7 @@ func (c *call) copyHeader(resp *http.Response) {
 	if ub, ok := resp.Body.(*upBody); ok {
 		// the upstream's spelling and order, as nginx passes them on
 		for _, name := range ub.names {
-			if k := textproto.CanonicalMIMEHeaderKey(name); len(r.Header[k]) > 0 && !lc.hide[k] && !hopHeaders[k] {
+			if k := phases.CanonicalHeaderKey(name); len(r.Header[k]) > 0 && !lc.hide[k] && !hopHeaders[k] {
 				r.SpellHeader(k, name)
 			}
 		}

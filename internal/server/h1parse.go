@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/goresty/goresty/phases"
 )
 
 // readRequest reads one request head from br and returns it as net/http
@@ -97,10 +99,7 @@ func (st *reqStore) read(br *bufio.Reader) (*http.Request, error) {
 		if !ok || name == "" || !validToken(name) {
 			return nil, errBadHeaderLine
 		}
-		key := name
-		if !isCanonical(name) {
-			key = http.CanonicalHeaderKey(name)
-		}
+		key := phases.CanonicalHeaderKey(name)
 		value = strings.Trim(value, " \t")
 		switch {
 		case strings.HasPrefix(key, "If-"):
@@ -363,17 +362,3 @@ var tokenByte = func() (t [256]bool) {
 	}
 	return t
 }()
-
-// isCanonical reports whether name is already in canonical MIME form
-// (upper case after the start and each '-', lower case elsewhere).
-func isCanonical(name string) bool {
-	upper := true
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if upper && 'a' <= c && c <= 'z' || !upper && 'A' <= c && c <= 'Z' {
-			return false
-		}
-		upper = c == '-'
-	}
-	return true
-}
