@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # icount.sh: instructions per request or per benchmark op, counted by callgrind (user space only).
 # This machine's speed drifts by +-30% within minutes; instruction counts do not, so they show
-# what a change saves when timings cannot (they do not show cache misses or system time).
+# what a change saves when timings cannot (they do not show cache misses or system time). The same
+# binary counts within 1-3% from run to run (randomly seeded maps), so repeat a count for small changes.
 #
 #   bash scripts/icount.sh server BIN URLPATH [N]   goresty BIN serving PREFIX/nginx.conf on PORT:
 #        N requests on one keep-alive connection after a warm-up of 300, counters zeroed between
