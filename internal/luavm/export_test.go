@@ -55,3 +55,13 @@ func (w *Worker) ThreadResidue(co *lua.LState) string {
 	}
 	return strings.Join(out, ", ")
 }
+
+// StaleStop does what the watchdog does when it stops a run that has just
+// ended on its own: it closes the worker's kill channel after the run.
+func (w *Worker) StaleStop() {
+	close(*w.kill.Load())
+	stopping.Add(1)
+}
+
+// Stopping is the count of stops not yet acted on.
+func Stopping() int32 { return stopping.Load() }

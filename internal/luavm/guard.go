@@ -38,11 +38,11 @@ var guardedOps = []int{lua.OP_JMP, lua.OP_FORLOOP, lua.OP_TFORLOOP, lua.OP_CALL,
 // that have not yet raised the error.
 var stopping atomic.Int32
 
-// vms maps a VM to its worker, for the slow path of the check.
-var vms struct {
-	sync.Mutex
-	byG map[*lua.Global]*Worker
-}
+// vms maps a VM (its *lua.Global) to its worker, for the slow path of the
+// check. A sync.Map: while one worker's stop is pending (its run may be
+// inside a long Go function), every other worker reads it at each jump,
+// call and return, and must not queue on a lock.
+var vms sync.Map
 
 func init() {
 	for _, op := range guardedOps {
@@ -59,12 +59,11 @@ func init() {
 // stopIfKilled raises the runaway error in L when the watchdog stopped
 // the run of L's worker, as gopher-lua raises a done context's error.
 func stopIfKilled(L *lua.LState) {
-	vms.Lock()
-	w := vms.byG[L.G]
-	vms.Unlock()
-	if w == nil {
+	v, ok := vms.Load(L.G)
+	if !ok {
 		return // a VM that is not a worker's (an embedder's own)
 	}
+	w := v.(*Worker)
 	select {
 	case <-*w.kill.Load():
 		L.RaiseError("%s", errRunaway.Error())
@@ -72,17 +71,6 @@ func stopIfKilled(L *lua.LState) {
 	}
 }
 
-func registerVM(w *Worker) {
-	vms.Lock()
-	if vms.byG == nil {
-		vms.byG = map[*lua.Global]*Worker{}
-	}
-	vms.byG[w.L.G] = w
-	vms.Unlock()
-}
+func registerVM(w *Worker) { vms.Store(w.L.G, w) }
 
-func unregisterVM(w *Worker) {
-	vms.Lock()
-	delete(vms.byG, w.L.G)
-	vms.Unlock()
-}
+func unregisterVM(w *Worker) { vms.Delete(w.L.G) }

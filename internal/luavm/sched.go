@@ -153,6 +153,9 @@ func (w *Worker) resume(from *lua.LState, t *Task, fn *lua.LFunction, args []lua
 	w.cur = t
 	nested := w.runID.Load() != 0
 	if !nested {
+		if stopping.Load() != 0 {
+			w.dropStaleStop() // a stop that came after the run it was for
+		}
 		w.runSeq++
 		w.runID.Store(w.runSeq)
 		// a new turn: ngx.now() and friends read this until the next
@@ -167,15 +170,34 @@ func (w *Worker) resume(from *lua.LState, t *Task, fn *lua.LFunction, args []lua
 		select {
 		case <-*w.kill.Load():
 			// stopped by the watchdog: arm a fresh channel for the next run
-			ch := make(chan struct{})
-			stopping.Add(-1)
-			w.kill.Store(&ch)
+			w.rearmKill()
 			t.Aborted = true
 			err = fmt.Errorf("lua handler exceeded lua_max_run_time %v without yielding: aborted", w.RT.Main.MaxRunTime)
 		default:
 		}
+	} else if !nested && stopping.Load() != 0 {
+		w.dropStaleStop() // the stop came as the run ended on its own
 	}
 	return st, err, vals
+}
+
+// rearmKill gives the worker a fresh kill channel after a stop was used.
+func (w *Worker) rearmKill() {
+	ch := make(chan struct{})
+	stopping.Add(-1)
+	w.kill.Store(&ch)
+}
+
+// dropStaleStop rearms the kill channel when the watchdog closed it for a
+// run that ended before the stop could act (the watchdog saw the run
+// still going just before it ended): otherwise the worker's next run
+// would be stopped in its place.
+func (w *Worker) dropStaleStop() {
+	select {
+	case <-*w.kill.Load():
+		w.rearmKill()
+	default:
+	}
 }
 
 // errorText renders a Lua error as OpenResty logs it.
