@@ -230,7 +230,11 @@ type Location struct {
 	Content  Handler
 	TryFiles *TryFiles
 
-	Ext   map[string]any
+	Ext map[string]any
+	// Lua is the Lua runtime's configuration of the location (its
+	// *luavm.LocConf), beside Ext because every request with Lua reads
+	// it, several times; Clone gives a child block a CloneExt of it.
+	Lua   any
 	owned map[string]bool // which inherited slices/maps this level has copied
 
 	defaultTypeHdr []string
@@ -264,6 +268,9 @@ func (l *Location) Clone(kind Context) *Location {
 			v = cl.CloneExt()
 		}
 		c.Ext[k] = v
+	}
+	if cl, ok := l.Lua.(interface{ CloneExt() any }); ok {
+		c.Lua = cl.CloneExt()
 	}
 	return &c
 }

@@ -38,7 +38,7 @@ type SharedDict struct {
 	Line int
 }
 
-// LocConf is the per-location Lua configuration (Location.Ext["lua"]).
+// LocConf is the per-location Lua configuration (Location.Lua).
 type LocConf struct {
 	Settings map[string]string // lua_socket_* and other per-location knobs
 
@@ -94,7 +94,7 @@ func mainConf(p *config.Plan) *MainConf {
 // Loc returns the Lua configuration of a location. It never changes the
 // (shared, immutable) configuration: a location without one gets an empty one.
 func Loc(l *config.Location) *LocConf {
-	if c, ok := l.Ext[extKey].(*LocConf); ok {
+	if c, ok := l.Lua.(*LocConf); ok {
 		return c
 	}
 	return emptyLoc
@@ -104,11 +104,11 @@ var emptyLoc = &LocConf{Settings: map[string]string{}}
 
 // locConf returns the Lua configuration of a location being built, making it.
 func locConf(l *config.Location) *LocConf {
-	if c, ok := l.Ext[extKey].(*LocConf); ok {
+	if c, ok := l.Lua.(*LocConf); ok {
 		return c
 	}
 	c := &LocConf{Settings: map[string]string{}}
-	l.Ext[extKey] = c
+	l.Lua = c
 	return c
 }
 

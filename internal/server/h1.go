@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/goresty/goresty/internal/config"
 	"github.com/goresty/goresty/internal/edgepoll"
 	"github.com/goresty/goresty/internal/errlog"
 	"github.com/goresty/goresty/phases"
@@ -199,17 +200,26 @@ type timeouts struct {
 
 var defaultTimeouts = timeouts{keep: 75 * time.Second, header: headerTimeout, body: 60 * time.Second, send: 60 * time.Second}
 
-func (h *h1Server) timeouts() timeouts {
-	if h.fixed != nil {
-		return *h.fixed
+func (c *h1conn) timeouts() timeouts {
+	if c.h.fixed != nil {
+		return *c.h.fixed
 	}
-	if st := h.s.cur.Load(); st != nil {
-		if g := st.groups[h.key]; g != nil && g.Default != nil && g.Default.Conf != nil {
+	if st := c.h.s.cur.Load(); st != nil {
+		if g := c.group(st); g != nil && g.Default != nil && g.Default.Conf != nil {
 			l := g.Default.Conf
 			return timeouts{keep: l.KeepaliveTO, header: l.HeaderTO, body: l.BodyTO, send: l.SendTO}
 		}
 	}
 	return defaultTimeouts
+}
+
+// group returns the connection's listen group in the configuration st,
+// looked up once per configuration (a reload publishes a new st).
+func (c *h1conn) group(st *state) *config.ListenGroup {
+	if c.gst != st {
+		c.gst, c.grp = st, st.groups[c.h.key]
+	}
+	return c.grp
 }
 
 // h1conn is one client connection.
@@ -230,6 +240,9 @@ type h1conn struct {
 	req reqStore
 	// to are the timeouts of the request being served
 	to timeouts
+	// grp is the connection's listen group in the configuration gst
+	gst *state
+	grp *config.ListenGroup
 	// sw writes to the client within send_timeout
 	sw sendWriter
 
@@ -332,7 +345,7 @@ func (c *h1conn) serve() {
 	setConnID(c.rwc, c.ci.id)
 	c.raddr = c.rwc.RemoteAddr().String()
 	for n := 0; ; n++ {
-		c.to = h.timeouts()
+		c.to = c.timeouts()
 		keep := c.to.keep
 		// wait for the request: the first within client_header_timeout,
 		// later ones within keepalive_timeout
@@ -452,7 +465,7 @@ func (c *h1conn) handle(w *h1resp, hr *http.Request) {
 	}
 	s := c.h.s
 	st := s.cur.Load()
-	g := st.groups[c.h.key]
+	g := c.group(st)
 	if g == nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		return
@@ -737,14 +750,6 @@ var nginxOrder = []string{"Server", "Date", "Content-Type", "Content-Length", "L
 func (w *h1resp) writeHead() {
 	w.mark = w.c.out()
 	h := w.h
-	if conn := h["Connection"]; len(conn) > 0 {
-		if hasToken(conn, "close") {
-			w.keep = false
-		}
-		if w.status != http.StatusSwitchingProtocols {
-			delete(h, "Connection")
-		}
-	}
 	if w.c.h.shutting.Load() {
 		w.keep = false
 	}
@@ -763,6 +768,7 @@ func (w *h1resp) writeHead() {
 	// out, the rest follow sorted
 	var first [6][]string
 	var rest []string
+	dropConn := false
 	for k, vs := range h {
 		switch k {
 		case "Server":
@@ -781,9 +787,23 @@ func (w *h1resp) writeHead() {
 			} else {
 				rest = append(rest, k)
 			}
+		case "Connection":
+			// a handler's Connection: close closes the connection; the
+			// line itself goes out only on a 101 (the rest is goresty's)
+			if hasToken(vs, "close") {
+				w.keep = false
+			}
+			if w.status == http.StatusSwitchingProtocols {
+				rest = append(rest, k)
+			} else {
+				dropConn = true
+			}
 		default:
 			rest = append(rest, k)
 		}
+	}
+	if dropConn {
+		delete(h, "Connection")
 	}
 	if first[0] == nil {
 		first[0] = w.server
