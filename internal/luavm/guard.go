@@ -15,8 +15,9 @@ import (
 //
 // goresty checks only where a run can go on without end: at the
 // instructions that jump (JMP, FORLOOP, TFORLOOP), call (CALL, TAILCALL)
-// or return (RETURN; a Go function such as string.gsub may call a Lua
-// function without end). Anything else is straight-line code inside one
+// or return (RETURN: a Go function may call a Lua function that neither
+// jumps nor calls over and over, as load does with a reader function that
+// never ends the chunk). Anything else is straight-line code inside one
 // call. The check wraps those instructions' entries in gopher-lua's
 // dispatch table, and costs an atomic load while no run is being stopped;
 // then (rarely, and briefly) it looks up the coroutine's worker.
