@@ -28,4 +28,10 @@ server { listen 127.0.0.1:0;
 	if log, _ := os.ReadFile(v.logf); strings.Contains(string(log), "lua_max_run_time") {
 		t.Fatalf("the next run was stopped:\n%s", log)
 	}
+	// a stop still pending when the VM closes (a reload) is dropped too
+	v.w.StaleStop()
+	v.rt.Close(false)
+	if n := luavm.Stopping(); n != 0 {
+		t.Fatalf("%d stops still pending after the runtime closed", n)
+	}
 }

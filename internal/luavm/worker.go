@@ -228,6 +228,9 @@ func (rt *Runtime) closeVMs() {
 	for _, w := range rt.Workers {
 		w.mu.Lock()
 		w.closed = true
+		// a stop nothing will act on any more: the process-wide count
+		// must not keep every other VM's jumps on the slow path
+		w.dropStaleStop()
 		unregisterVM(w)
 		w.L.Close()
 		closers := w.closers

@@ -1,8 +1,6 @@
 package stdlib
 
 import (
-	"strconv"
-
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/ast"
 )
@@ -89,13 +87,7 @@ func (r *chunkRewriter) fuseAppend(a *ast.AssignStmt) ast.Stmt {
 	}
 	// the original statement, rewritten as any other, is the fallback
 	r.stmt(a)
-	r.sites = append(r.sites, appendSiteFn)
-	mark := &ast.StringExpr{Value: concatMark + strconv.Itoa(len(r.sites)-1)}
-	mark.SetLine(a.Line())
-	mark.SetLastLine(a.Line())
-	call := &ast.FuncCallExpr{Func: mark, Args: args, AdjustRet: true}
-	call.SetLine(a.Line())
-	call.SetLastLine(a.Line())
+	call := r.siteCall(appendSiteFn, args, a.Line(), a.Line())
 	not := &ast.UnaryNotOpExpr{Expr: call}
 	not.SetLine(a.Line())
 	not.SetLastLine(a.Line())

@@ -125,15 +125,21 @@ func (r *chunkRewriter) concat(x *ast.StringConcatOpExpr) ast.Expr {
 		ops[i] = r.expr(op)
 	}
 	fn := &lua.LFunction{IsG: true, Env: concatEnv, GFunction: site.run}
+	return r.siteCall(fn, ops, x.Line(), x.LastLine())
+}
+
+// siteCall is a call of the Go function fn, stored as a constant of the
+// prototype: a marker string the compiled constant is replaced by (patch).
+func (r *chunkRewriter) siteCall(fn *lua.LFunction, args []ast.Expr, line, lastLine int) *ast.FuncCallExpr {
 	r.sites = append(r.sites, fn)
 	mark := &ast.StringExpr{Value: concatMark + strconv.Itoa(len(r.sites)-1)}
-	mark.SetLine(x.Line())
-	mark.SetLastLine(x.Line())
+	mark.SetLine(line)
+	mark.SetLastLine(line)
 	// AdjustRet: one value, and never a tail call (which would lose the
 	// caller's line in error messages)
-	call := &ast.FuncCallExpr{Func: mark, Args: ops, AdjustRet: true}
-	call.SetLine(x.Line())
-	call.SetLastLine(x.LastLine())
+	call := &ast.FuncCallExpr{Func: mark, Args: args, AdjustRet: true}
+	call.SetLine(line)
+	call.SetLastLine(lastLine)
 	return call
 }
 
