@@ -68,9 +68,16 @@ type TCPSocket struct {
 // NewTCP returns an unconnected socket using cfg (nil: defaults) and the
 // keepalive pools of pool (nil: SetKeepalive is not supported).
 func NewTCP(cfg *Config, pool *Pool) *TCPSocket {
-	s := &TCPSocket{cfg: cfg.or(), pool: pool}
-	s.SetTimeouts(0, 0, 0)
+	s := &TCPSocket{}
+	s.Init(cfg, pool)
 	return s
+}
+
+// Init makes s, a zero TCPSocket (one embedded in a larger allocation),
+// what NewTCP(cfg, pool) returns.
+func (s *TCPSocket) Init(cfg *Config, pool *Pool) {
+	s.cfg, s.pool = cfg.or(), pool
+	s.SetTimeouts(0, 0, 0)
 }
 
 // SetTimeout sets the connect, send and read timeouts at once

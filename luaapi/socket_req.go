@@ -63,7 +63,7 @@ func openReqSocket(a *api) {
 		body := &bodyConn{r: r.HTTP.Body, local: r.LocalAddr}
 		cfg.Dial = func(context.Context, string, string) (net.Conn, error) { return body, nil }
 		ts := &tcpSock{s: cosocket.NewTCP(&cfg, nil), conf: c}
-		sock := sa.object(L, t, ts, mt, func() { ts.s.Close() })
+		sock := sa.object(L, t, ts, mt, ts)
 		return luavm.Await(L, a.w, -1, func() []lua.LValue {
 			if err := ts.s.Connect(context.Background(), "127.0.0.1", 1, cosocket.ConnectOptions{}); err != nil {
 				return []lua.LValue{lua.LNil, lua.LString(cosocket.ErrString(err))}
@@ -114,7 +114,7 @@ func (a *api) rawReqSocket(L *lua.LState, sa *sockAPI, t *luavm.Task, c *sockCon
 	}
 	cfg := *c.cfg
 	ts := &tcpSock{s: cosocket.NewTCP(&cfg, nil), conf: c}
-	sock := sa.object(L, t, ts, sa.udpMT, func() { ts.s.Close() })
+	sock := sa.object(L, t, ts, sa.udpMT, ts)
 	return luavm.Await(L, a.w, -1, func() []lua.LValue {
 		conn, br, err := hj.Hijack()
 		if err != nil {

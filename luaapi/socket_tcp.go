@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync/atomic"
 	"time"
 
@@ -86,25 +87,41 @@ func openSocket(a *api) {
 func (sa *sockAPI) socketTCP(L *lua.LState) int {
 	noArgs(L)
 	t, c := sa.a.checkSocketPhase(L)
-	ts := &tcpSock{s: cosocket.NewTCP(c.cfg, sa.st.pool), conf: c}
-	L.Push(sa.object(L, t, ts, sa.tcpMT, func() { ts.s.Close() }))
+	// one allocation for the socket, its engine and its Lua table and
+	// userdata (W5 makes a socket per request)
+	o := &struct {
+		tb   lua.LTable
+		ud   lua.LUserData
+		ts   tcpSock
+		sock cosocket.TCPSocket
+	}{}
+	o.sock.Init(c.cfg, sa.st.pool)
+	o.ts.s, o.ts.conf = &o.sock, c
+	o.ud.Env, o.ud.Metatable = L.Env, lua.LNil
+	L.Push(sa.objectIn(&o.tb, &o.ud, t, &o.ts, sa.tcpMT, &o.ts))
 	return 1
 }
 
 // object makes the Lua table of a socket; the socket is closed when the
 // request ends, as OpenResty's are.
-func (sa *sockAPI) object(L *lua.LState, t *luavm.Task, v any, mt *lua.LTable, closer func()) *lua.LTable {
+func (sa *sockAPI) object(L *lua.LState, t *luavm.Task, v any, mt *lua.LTable, closer io.Closer) *lua.LTable {
 	ud := L.NewUserData()
+	return sa.objectIn(&lua.LTable{}, ud, t, v, mt, closer)
+}
+
+// objectIn is object with the table (zero) and the userdata given.
+func (sa *sockAPI) objectIn(tb *lua.LTable, ud *lua.LUserData, t *luavm.Task, v any, mt *lua.LTable, closer io.Closer) *lua.LTable {
 	ud.Value = v
-	tb := L.CreateTable(1, 0)
-	tb.RawSetInt(1, ud)
 	tb.Metatable = mt
+	tb.RawSetInt(1, ud)
 	if t != nil && t.R != nil {
-		rs := luavm.State(t.R)
-		rs.Cleanup = append(rs.Cleanup, closer)
+		luavm.State(t.R).AddCloser(closer)
 	}
 	return tb
 }
+
+// Close closes the socket (at the end of its request).
+func (ts *tcpSock) Close() error { return ts.s.Close() }
 
 func (sa *sockAPI) nextID() uint64 {
 	sa.st.mu.Lock()
@@ -394,31 +411,38 @@ func (sa *sockAPI) tcpReceive(L *lua.LState) int {
 		}
 	}
 	t := sa.a.task()
-	op := func() []lua.LValue {
-		var data string
-		var err error
-		switch mode {
-		case 'l':
-			data, err = ts.s.ReceiveLine()
-		case 'a':
-			data, err = ts.s.ReceiveAll()
-		default:
-			data, err = ts.s.Receive(size)
+	if (mode == 'l' || mode == 'n' && size > 0) && ts.s.Buffered(size) {
+		// the answer is already in the buffer: no wait, so no yield (and
+		// no closure or result slice to allocate)
+		data, err := receiveMode(ts.s, mode, size)
+		if err != nil {
+			res := sa.recvFailed(t, ts, data, err)
+			for _, v := range res {
+				L.Push(v)
+			}
+			return len(res)
 		}
+		L.Push(lua.LString(data))
+		return 1
+	}
+	return sa.a.sockAwait(L, t, -1, func() []lua.LValue {
+		data, err := receiveMode(ts.s, mode, size)
 		if err != nil {
 			return sa.recvFailed(t, ts, data, err)
 		}
 		return vals(lua.LString(data))
+	})
+}
+
+// receiveMode is receive's read: a line ('l'), all ('a') or size bytes.
+func receiveMode(s *cosocket.TCPSocket, mode byte, size int) (string, error) {
+	switch mode {
+	case 'l':
+		return s.ReceiveLine()
+	case 'a':
+		return s.ReceiveAll()
 	}
-	if (mode == 'l' || mode == 'n' && size > 0) && ts.s.Buffered(size) {
-		// the answer is already in the buffer: no wait, so no yield
-		res := op()
-		for _, v := range res {
-			L.Push(v)
-		}
-		return len(res)
-	}
-	return sa.a.sockAwait(L, t, -1, op)
+	return s.Receive(size)
 }
 
 // tcpReceiveAny is tcpsock:receiveany(max).

@@ -18,6 +18,9 @@ type udpSock struct {
 	id   atomic.Uint64 // nginx's upstream pointer in log lines; 0 until setpeername
 }
 
+// Close closes the socket (at the end of its request).
+func (us *udpSock) Close() error { return us.u.Close() }
+
 func (sa *sockAPI) openUDP() {
 	L := sa.a.L
 	mt := sa.udpMT
@@ -36,7 +39,7 @@ func (sa *sockAPI) socketUDP(L *lua.LState) int {
 	noArgs(L)
 	t, c := sa.a.checkSocketPhase(L)
 	us := &udpSock{u: cosocket.NewUDP(c.cfg), conf: c}
-	L.Push(sa.object(L, t, us, sa.udpMT, func() { us.u.Close() }))
+	L.Push(sa.object(L, t, us, sa.udpMT, us))
 	return 1
 }
 

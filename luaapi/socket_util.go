@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -389,7 +390,9 @@ func needsResolve(host string) bool {
 		return false
 	}
 	h := strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	return net.ParseIP(h) == nil
+	// netip parses without allocating; a zone is no address to net.ParseIP
+	a, err := netip.ParseAddr(h)
+	return err != nil || a.Zone() != ""
 }
 
 // resolveHost resolves a name with Go's resolver when a resolver is

@@ -1,6 +1,7 @@
 package luavm
 
 import (
+	"io"
 	"net/http"
 
 	"github.com/goresty/goresty/internal/config"
@@ -20,6 +21,18 @@ type ReqState struct {
 	API any
 	// Cleanup runs when the request ends (temp body files...).
 	Cleanup []func()
+	// Closers are closed when the request ends, before Cleanup runs (the
+	// request's cosockets): an interface costs no closure allocation.
+	Closers  []io.Closer
+	closeBuf [2]io.Closer
+}
+
+// AddCloser has c closed when the request ends.
+func (s *ReqState) AddCloser(c io.Closer) {
+	if s.Closers == nil {
+		s.Closers = s.closeBuf[:0]
+	}
+	s.Closers = append(s.Closers, c)
 }
 
 // NeedBody, when set (by luaapi), runs before rewrite, access and content

@@ -2,6 +2,7 @@ package luavm
 
 import (
 	"reflect"
+	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -29,23 +30,56 @@ import (
 // per wait, which costs far less than walking the Go stack.
 
 var (
-	lsType         = reflect.TypeFor[lua.LState]()
-	lsCurFrame     = fieldIndex(lsType, "currentFrame")
-	cfType         = lsType.Field(lsCurFrame).Type.Elem()
-	cfParent       = fieldIndex(cfType, "Parent")
-	cfFn           = fieldIndex(cfType, "Fn")
-	cfPc           = fieldIndex(cfType, "Pc")
-	framesReadable = lsCurFrame >= 0 && cfParent >= 0 && cfFn >= 0 && cfPc >= 0
+	lsType     = reflect.TypeFor[lua.LState]()
+	lsCurFrame = fieldIndex(lsType, "currentFrame")
+	cfType     = frameType()
+	cfParent   = fieldIndex(cfType, "Parent")
+	cfFn       = fieldIndex(cfType, "Fn")
+	cfPc       = fieldIndex(cfType, "Pc")
+	// the fields' offsets: inNestedCall runs at every wait, where reading
+	// them through reflect.Value cost ~600 instructions
+	offCurFrame, offParent, offFn, offPc uintptr
+	framesReadable                       = frameLayout()
 )
 
+func frameType() reflect.Type {
+	if lsCurFrame < 0 {
+		return nil
+	}
+	if t := lsType.Field(lsCurFrame).Type; t.Kind() == reflect.Pointer {
+		return t.Elem()
+	}
+	return nil
+}
+
+// frameLayout records the offsets and reports whether the fields have the
+// types inNestedCall reads them as.
+func frameLayout() bool {
+	if cfType == nil || cfParent < 0 || cfFn < 0 || cfPc < 0 {
+		return false
+	}
+	cur, parent := lsType.Field(lsCurFrame), cfType.Field(cfParent)
+	fn, pc := cfType.Field(cfFn), cfType.Field(cfPc)
+	if parent.Type != cur.Type || fn.Type != reflect.TypeFor[*lua.LFunction]() || pc.Type.Kind() != reflect.Int {
+		return false
+	}
+	offCurFrame, offParent, offFn, offPc = cur.Offset, parent.Offset, fn.Offset, pc.Offset
+	return true
+}
+
 func fieldIndex(t reflect.Type, name string) int {
-	if t.Kind() != reflect.Struct {
+	if t == nil || t.Kind() != reflect.Struct {
 		return -1
 	}
 	if f, ok := t.FieldByName(name); ok && len(f.Index) == 1 {
 		return f.Index[0]
 	}
 	return -1
+}
+
+// field reads the pointer at offset off of the struct at p.
+func field(p unsafe.Pointer, off uintptr) unsafe.Pointer {
+	return *(*unsafe.Pointer)(unsafe.Add(p, off))
 }
 
 // inNestedCall reports whether the running Go function of L was entered
@@ -58,19 +92,16 @@ func inNestedCall(L *lua.LState, all bool) bool {
 		return false
 	}
 	for th, n := L, 0; th != nil && n < 64; th, n = th.Parent, n+1 {
-		cur := reflect.ValueOf(th).Elem().Field(lsCurFrame)
-		for f := cur; !f.IsNil(); {
-			fr := f.Elem()
-			parent := fr.Field(cfParent)
-			if parent.IsNil() {
+		for f := field(unsafe.Pointer(th), offCurFrame); f != nil; {
+			parent := field(f, offParent)
+			if parent == nil {
 				break // the coroutine's first frame: entered by resume
 			}
-			pf := parent.Elem()
-			pfn := (*lua.LFunction)(pf.Field(cfFn).UnsafePointer())
+			pfn := (*lua.LFunction)(field(parent, offFn))
 			if pfn == nil || pfn.IsG || pfn.Proto == nil {
 				return true // a Go function called it
 			}
-			pc := int(pf.Field(cfPc).Int())
+			pc := *(*int)(unsafe.Add(parent, offPc))
 			if pc <= 0 || pc > len(pfn.Proto.Code) {
 				return true
 			}

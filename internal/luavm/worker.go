@@ -184,6 +184,11 @@ func (rt *Runtime) BeginRequest(r *phases.Request) {
 // cleanups.
 func (rt *Runtime) EndRequest(r *phases.Request) {
 	if s, ok := r.LuaState.(*ReqState); ok {
+		for i, c := range s.Closers {
+			c.Close()
+			s.Closers[i] = nil
+		}
+		s.Closers = nil
 		for _, f := range s.Cleanup {
 			f()
 		}
