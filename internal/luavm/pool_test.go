@@ -68,6 +68,14 @@ func (o *bodyOut) Write(r *phases.Request, b []byte, eof bool) error {
 // get runs uri's content handler and returns its phase result and body.
 func (v *poolVM) get(uri string) (int, string) {
 	v.t.Helper()
+	code, body, status := v.run(uri)
+	v.status = status
+	return code, body
+}
+
+// run is get for concurrent callers: it also returns the status.
+func (v *poolVM) run(uri string) (int, string, int) {
+	v.t.Helper()
 	loc := v.p.Servers[0].FindLocation(uri, nil)
 	if loc == nil || loc.Content == nil {
 		v.t.Fatalf("no content handler for %s", uri)
@@ -76,8 +84,7 @@ func (v *poolVM) get(uri string) (int, string) {
 	r := &phases.Request{HTTP: httptest.NewRequest("GET", uri, nil), Loc: loc, Out: out, Worker: v.w}
 	code := loc.Content.Handle(r)
 	v.rt.EndRequest(r)
-	v.status = r.Status
-	return code, out.b.String()
+	return code, out.b.String(), r.Status
 }
 
 // global returns the value at a path of fields from the VM's globals.

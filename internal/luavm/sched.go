@@ -63,6 +63,9 @@ type Task struct {
 	// Args is ngx.arg (set_by_lua arguments, body_filter chunk and eof).
 	Args    []lua.LValue
 	noYield bool
+	// nestedRun: the task was resumed inside another task's Go call (a
+	// filter run by ngx.say, a thread by ngx.thread.spawn)
+	nestedRun bool
 	// unwinding: ngx.exit ran where the coroutine cannot yield (nested.go);
 	// an error carries it out of the coroutine
 	unwinding bool
@@ -97,9 +100,50 @@ func Await(L *lua.LState, w *Worker, nret int, op Op) int {
 		}
 		return w.awaitHere(L, t, nret, op)
 	}
+	if g := t.g; L == t.Co && !t.noYield && !t.nestedRun && g != nil && t == g.entry &&
+		g.live == 0 && len(g.ready) == 0 && g.inflight == 0 {
+		return w.waitInPlace(L, t, nret, op)
+	}
 	t.op = op
 	t.nret = nret
 	return L.Yield(w.Sys)
+}
+
+// waitInPlace is Await for the common case, a request's only coroutine
+// waiting with nothing else of its request to run: the scheduler would
+// run op right away on this goroutine and resume the coroutine with its
+// values (group.after), so op runs here instead, without the yield and
+// the resume (a pooled Redis GET in W5 has one such wait). The wait ends
+// the VM turn and a new one starts after it, as around a yield: the VM is
+// released, the watchdog sees the worker idle, the cached time is renewed.
+func (w *Worker) waitInPlace(L *lua.LState, t *Task, nret int, op Op) int {
+	w.runID.Store(0)
+	if stopping.Load() != 0 {
+		w.dropStaleStop()
+	}
+	cur := L.G.CurrentThread
+	w.cur = nil
+	w.mu.Unlock()
+	if r := t.R; r != nil {
+		if d, ok := r.Out.(atWaitDrainer); ok {
+			d.DrainAtWait()
+		}
+	}
+	res := op()
+	w.mu.Lock()
+	// other requests ran on the VM meanwhile
+	w.cur, L.G.CurrentThread = t, cur
+	if stopping.Load() != 0 {
+		w.dropStaleStop()
+	}
+	w.runSeq++
+	w.runID.Store(w.runSeq)
+	w.now = time.Now()
+	res = fit(res, nret)
+	for _, v := range res {
+		L.Push(v)
+	}
+	return len(res)
 }
 
 // Exit ends the running task with code (ngx.exit): the coroutine yields
@@ -152,6 +196,7 @@ func fit(res []lua.LValue, n int) []lua.LValue {
 func (w *Worker) resume(from *lua.LState, t *Task, fn *lua.LFunction, args []lua.LValue) (lua.ResumeState, error, []lua.LValue) {
 	w.cur = t
 	nested := w.runID.Load() != 0
+	t.nestedRun = nested
 	if !nested {
 		if stopping.Load() != 0 {
 			w.dropStaleStop() // a stop that came after the run it was for
