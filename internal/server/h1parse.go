@@ -7,11 +7,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httputil"
+	"net/textproto"
 	"net/url"
 	"strconv"
 	"strings"
-
-	"github.com/goresty/goresty/phases"
 )
 
 // readRequest reads one request head from br and returns it as net/http
@@ -96,11 +95,14 @@ func (st *reqStore) read(br *bufio.Reader) (*http.Request, error) {
 			break
 		}
 		name, value, ok := strings.Cut(line, ":")
-		if !ok || name == "" || !validToken(name) {
+		if !ok || name == "" {
 			return nil, errBadHeaderLine
 		}
-		key := phases.CanonicalHeaderKey(name)
-		value = strings.Trim(value, " \t")
+		key, ok := headerKey(name)
+		if !ok {
+			return nil, errBadHeaderLine
+		}
+		value = trimSpaceTab(value)
 		switch {
 		case strings.HasPrefix(key, "If-"):
 			st.cond = true
@@ -343,6 +345,37 @@ func (b *chunkedBody) Read(p []byte) (int, error) {
 }
 
 func (b *chunkedBody) Close() error { return nil }
+
+// headerKey checks that name is a token and returns it in canonical form
+// (phases.CanonicalHeaderKey), in one pass over a name already canonical.
+func headerKey(name string) (string, bool) {
+	upper := true
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !tokenByte[c] {
+			return "", false
+		}
+		if upper && 'a' <= c && c <= 'z' || !upper && 'A' <= c && c <= 'Z' {
+			if !validToken(name[i+1:]) {
+				return "", false
+			}
+			return textproto.CanonicalMIMEHeaderKey(name), true
+		}
+		upper = c == '-'
+	}
+	return name, true
+}
+
+// trimSpaceTab is strings.Trim(s, " \t") without building a set per call.
+func trimSpaceTab(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
 
 // validToken reports whether s is an HTTP token (method, header name).
 func validToken(s string) bool {

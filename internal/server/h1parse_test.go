@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/goresty/goresty/phases"
 )
 
 // The front end's request parser must read what net/http's ReadRequest
@@ -113,6 +115,30 @@ func benchHead(b *testing.B, parse func(*bufio.Reader) error) {
 		br.Reset(rd)
 		if err := parse(br); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// headerKey validates and canonicalizes in one pass: it must agree with
+// validToken and phases.CanonicalHeaderKey on every name.
+func TestHeaderKey(t *testing.T) {
+	for _, name := range []string{
+		"Host", "host", "HOST", "x-forwarded-for", "X-Forwarded-For", "X-FORWARDED-FOR", "content-Length",
+		"a", "A", "-", "x--y", "X_Under", "x_under", "Bad Name", "bad:name", "bad\x7fname", "b\xffad",
+		"If-None-Match", "if-none-match", "Ünicode", "x-é",
+	} {
+		key, ok := headerKey(name)
+		if want := validToken(name); ok != want {
+			t.Errorf("headerKey(%q) ok = %v, validToken says %v", name, ok, want)
+			continue
+		}
+		if want := phases.CanonicalHeaderKey(name); ok && key != want {
+			t.Errorf("headerKey(%q) = %q, want %q", name, key, want)
+		}
+	}
+	for in, want := range map[string]string{" a b\t": "a b", "\t\t": "", "": "", "x": "x", " \tv \t ": "v"} {
+		if got := trimSpaceTab(in); got != want {
+			t.Errorf("trimSpaceTab(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
