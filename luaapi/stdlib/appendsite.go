@@ -13,7 +13,8 @@ import (
 //
 //	if not APPEND(t, a, b, c) then t[#t + 1] = a .. b .. c end
 //
-// where APPEND, a constant of the prototype like the `..` sites, does the
+// where APPEND, a constant of the prototype like the `..` sites (and made
+// for the statement: its string literals are not passed), does the
 // whole statement in one call when t is a table without a metatable and
 // the operands are strings or numbers, and declines otherwise: then the
 // original statement runs as written, with its metamethods, its order of
@@ -22,8 +23,9 @@ import (
 // fuseAppends turns the fusion off for tests that compare.
 var fuseAppends = true
 
-// appendSiteFn is the function of every fused statement; it never raises
-// and calls no Lua, so it shows in no traceback.
+// appendSiteFn is the function of a fused statement whose operands are
+// passed as they are (more than appendArgs of them); it never raises and
+// calls no Lua, so it shows in no traceback.
 var appendSiteFn = &lua.LFunction{IsG: true, Env: concatEnv, GFunction: appendSite}
 
 func appendSite(L *lua.LState) int {
@@ -41,6 +43,104 @@ func appendSite(L *lua.LState) int {
 	t.RawSetInt(t.Len()+1, v)
 	L.Push(lua.LTrue)
 	return 1
+}
+
+// appendArgs is the most operands a template site takes as arguments.
+const appendArgs = 8
+
+// An appendTemplate is the function of one fused statement: the chain's
+// string literals are kept in the function instead of being loaded and
+// passed at every run (W3's `t[#t + 1] = '{"id":' .. i .. ',"v":"x"},'`
+// then passes the table and i alone).
+type appendTemplate struct {
+	parts  []templatePart
+	litLen int // the literals' total length
+	nargs  int
+}
+
+// templatePart is a literal or, when arg is set, the next argument.
+type templatePart struct {
+	lit string
+	arg bool
+}
+
+func (a *appendTemplate) run(L *lua.LState) int {
+	t, ok := L.Get(1).(*lua.LTable)
+	if !ok || t.Metatable != lua.LNil {
+		L.Push(lua.LFalse)
+		return 1
+	}
+	v, ok := a.join(L)
+	if !ok {
+		L.Push(lua.LFalse)
+		return 1
+	}
+	t.RawSetInt(t.Len()+1, v)
+	L.Push(lua.LTrue)
+	return 1
+}
+
+// join is joinPlain with the literals in place: the arguments (from 2 on)
+// must be strings or numbers.
+func (a *appendTemplate) join(L *lua.LState) (lua.LValue, bool) {
+	var vals [appendArgs]lua.LValue
+	var nums [appendArgs][24]byte
+	var numLen [appendArgs]uint8
+	size := a.litLen
+	for k := range a.nargs {
+		v := L.Get(2 + k)
+		switch x := v.(type) {
+		case lua.LString:
+			size += len(x)
+		case lua.LNumber:
+			numLen[k] = uint8(len(AppendNumber(nums[k][:0], float64(x))))
+			size += int(numLen[k])
+		default:
+			return nil, false
+		}
+		vals[k] = v
+	}
+	if size == 0 {
+		return lua.LString(""), true
+	}
+	blk := newStringBlock(size)
+	b := blk.Bytes()
+	k := 0
+	for _, p := range a.parts {
+		if !p.arg {
+			b = append(b, p.lit...)
+			continue
+		}
+		if x, ok := vals[k].(lua.LString); ok {
+			b = append(b, x...)
+		} else {
+			b = append(b, nums[k][:numLen[k]]...)
+		}
+		k++
+	}
+	blk.SetBytes(b)
+	return blk.Value(), true
+}
+
+// template returns the site function and its arguments for the operands
+// ops (plain copies) appended to the table expression tb.
+func template(tb ast.Expr, ops []ast.Expr) (*lua.LFunction, []ast.Expr) {
+	a := &appendTemplate{}
+	args := []ast.Expr{tb}
+	for _, op := range ops {
+		if s, ok := op.(*ast.StringExpr); ok {
+			a.parts = append(a.parts, templatePart{lit: s.Value})
+			a.litLen += len(s.Value)
+			continue
+		}
+		a.parts = append(a.parts, templatePart{arg: true})
+		args = append(args, op)
+		a.nargs++
+	}
+	if a.nargs > appendArgs {
+		return appendSiteFn, append([]ast.Expr{tb}, ops...)
+	}
+	return &lua.LFunction{IsG: true, Env: concatEnv, GFunction: a.run}, args
 }
 
 // fuseAppend returns the fused form of a, or nil when a is not
@@ -76,18 +176,18 @@ func (r *chunkRewriter) fuseAppend(a *ast.AssignStmt) ast.Stmt {
 		return nil
 	}
 	ops := flatten(chain, nil)
-	args := make([]ast.Expr, 0, len(ops)+1)
-	args = append(args, r.plainCopy(obj, a.Line()))
+	copies := make([]ast.Expr, 0, len(ops))
 	for _, op := range ops {
 		c := r.plainCopy(op, a.Line())
 		if c == nil {
 			return nil
 		}
-		args = append(args, c)
+		copies = append(copies, c)
 	}
+	fn, args := template(r.plainCopy(obj, a.Line()), copies)
 	// the original statement, rewritten as any other, is the fallback
 	r.stmt(a)
-	call := r.siteCall(appendSiteFn, args, a.Line(), a.Line())
+	call := r.siteCall(fn, args, a.Line(), a.Line())
 	not := &ast.UnaryNotOpExpr{Expr: call}
 	not.SetLine(a.Line())
 	not.SetLastLine(a.Line())

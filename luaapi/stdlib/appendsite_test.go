@@ -1,6 +1,7 @@
 package stdlib
 
 import (
+	"reflect"
 	"testing"
 
 	lua "github.com/yuin/gopher-lua"
@@ -55,6 +56,16 @@ func TestAppendSameAsUnfused(t *testing.T) {
 	cases := append([]observedCase{
 		{`local t = setmetatable({}, {__len = function() return 10 end}) t[#t + 1] = "a" .. 1 return t[1], t[11]`, ""},
 		{`local t = {1, nil, 3} t[#t + 1] = "a" .. "b" return t[4], t[2], #t`, ""},
+		// templates: literals kept in the site, arguments in between
+		{`local t = {} t[#t + 1] = "a" .. "b" .. "c" return t[1], #t`, ""},
+		{`local t, x = {}, "m" t[#t + 1] = "" .. x .. "" .. "" return t[1], #t[1]`, ""},
+		{`local t, x = {}, "q" t[#t + 1] = "a" .. 1.5 .. x .. "z" .. 7 return t[1]`, ""},
+		{`local t, x = {}, {} t[#t + 1] = "pre" .. x .. "post"`, ""},
+		{`local t, x = {}, nil t[#t + 1] = "pre" .. x .. "post"`, ""},
+		{`local t = {} local a, b, c, d, e, f, g, h, i = 1, 2, 3, 4, 5, 6, 7, 8, 9
+		  t[#t + 1] = "<" .. a .. b .. c .. d .. e .. f .. g .. h .. i .. ">" return t[1]`, ""},
+		{`local t = {} local a, b, c, d, e, f, g, h = "1", 2, "3", 4, "5", 6, "7", 8.5
+		  t[#t + 1] = "<" .. a .. "|" .. b .. c .. d .. e .. f .. g .. h .. ">" return t[1]`, ""},
 	}, appendCases...)
 	for _, tc := range cases {
 		fused := runCase(t, newState(t), tc.code)
@@ -67,11 +78,17 @@ func TestAppendSameAsUnfused(t *testing.T) {
 	}
 }
 
+// isTemplate reports whether fn is an appendTemplate's run.
+func isTemplate(fn *lua.LFunction) bool {
+	tmpl := reflect.ValueOf((&appendTemplate{}).run).Pointer()
+	return fn.IsG && reflect.ValueOf(fn.GFunction).Pointer() == tmpl
+}
+
 // countAppendSites counts the fused statements compiled into p.
 func countAppendSites(p *lua.FunctionProto) int {
 	n := 0
 	for _, k := range p.Constants {
-		if f, ok := k.(*lua.LFunction); ok && f == appendSiteFn {
+		if f, ok := k.(*lua.LFunction); ok && (f == appendSiteFn || isTemplate(f)) {
 			n++
 		}
 	}
