@@ -70,7 +70,7 @@ func (a *appendTemplate) run(L *lua.LState) int {
 		L.Push(lua.LFalse)
 		return 1
 	}
-	v, ok := a.join(L)
+	v, ok := a.join(L, 2)
 	if !ok {
 		L.Push(lua.LFalse)
 		return 1
@@ -80,15 +80,15 @@ func (a *appendTemplate) run(L *lua.LState) int {
 	return 1
 }
 
-// join is joinPlain with the literals in place: the arguments (from 2 on)
-// must be strings or numbers.
-func (a *appendTemplate) join(L *lua.LState) (lua.LValue, bool) {
+// join is joinPlain with the literals in place: the arguments (from the
+// stack slot from on) must be strings or numbers.
+func (a *appendTemplate) join(L *lua.LState, from int) (lua.LValue, bool) {
 	var vals [appendArgs]lua.LValue
 	var nums [appendArgs][24]byte
 	var numLen [appendArgs]uint8
 	size := a.litLen
 	for k := range a.nargs {
-		v := L.Get(2 + k)
+		v := L.Get(from + k)
 		switch x := v.(type) {
 		case lua.LString:
 			size += len(x)
@@ -122,11 +122,12 @@ func (a *appendTemplate) join(L *lua.LState) (lua.LValue, bool) {
 	return blk.Value(), true
 }
 
-// template returns the site function and its arguments for the operands
-// ops (plain copies) appended to the table expression tb.
-func template(tb ast.Expr, ops []ast.Expr) (*lua.LFunction, []ast.Expr) {
+// newTemplate returns the template of a chain of operands and the
+// operands left to pass (the others than string literals), or nil when
+// the chain has no string literal or more than appendArgs other operands.
+func newTemplate(ops []ast.Expr) (*appendTemplate, []ast.Expr) {
 	a := &appendTemplate{}
-	args := []ast.Expr{tb}
+	var args []ast.Expr
 	for _, op := range ops {
 		if s, ok := op.(*ast.StringExpr); ok {
 			a.parts = append(a.parts, templatePart{lit: s.Value})
@@ -137,10 +138,20 @@ func template(tb ast.Expr, ops []ast.Expr) (*lua.LFunction, []ast.Expr) {
 		args = append(args, op)
 		a.nargs++
 	}
-	if a.nargs > appendArgs {
+	if a.nargs > appendArgs || a.nargs == len(ops) {
+		return nil, nil
+	}
+	return a, args
+}
+
+// template returns the site function and its arguments for the operands
+// ops (plain copies) appended to the table expression tb.
+func template(tb ast.Expr, ops []ast.Expr) (*lua.LFunction, []ast.Expr) {
+	a, args := newTemplate(ops)
+	if a == nil {
 		return appendSiteFn, append([]ast.Expr{tb}, ops...)
 	}
-	return &lua.LFunction{IsG: true, Env: concatEnv, GFunction: a.run}, args
+	return &lua.LFunction{IsG: true, Env: concatEnv, GFunction: a.run}, append([]ast.Expr{tb}, args...)
 }
 
 // fuseAppend returns the fused form of a, or nil when a is not

@@ -47,6 +47,9 @@ func IsConcat(fn *lua.LFunction) bool { return fn != nil && fn.IsG && fn.Env == 
 // when LuaJIT gives no name).
 type concatSite struct {
 	names []string
+	// tmpl, when set, holds the chain's string literals: only the other
+	// operands are passed (see appendTemplate)
+	tmpl *appendTemplate
 }
 
 // chunkRewriter walks a chunk before it is compiled: it resolves names as
@@ -123,6 +126,9 @@ func (r *chunkRewriter) concat(x *ast.StringConcatOpExpr) ast.Expr {
 			x.AdjustRet = true
 		}
 		ops[i] = r.expr(op)
+	}
+	if tmpl, args := newTemplate(ops); tmpl != nil {
+		site.tmpl, ops = tmpl, args
 	}
 	fn := &lua.LFunction{IsG: true, Env: concatEnv, GFunction: site.run}
 	return r.siteCall(fn, ops, x.Line(), x.LastLine())
@@ -305,11 +311,28 @@ func (r *chunkRewriter) patch(p *lua.FunctionProto) {
 // run is the site's function: the concatenation of its arguments.
 func (s *concatSite) run(L *lua.LState) int {
 	n := L.GetTop()
+	if s.tmpl != nil {
+		if v, ok := s.tmpl.join(L, 1); ok {
+			L.Push(v)
+			return 1
+		}
+		// the whole chain on the stack, above the arguments
+		k := 1
+		for _, p := range s.tmpl.parts {
+			if p.arg {
+				L.Push(L.Get(k))
+				k++
+			} else {
+				L.Push(lua.LString(p.lit))
+			}
+		}
+		return s.slow(L, n, len(s.tmpl.parts))
+	}
 	if v, ok := joinPlain(L, 1, n); ok {
 		L.Push(v)
 		return 1
 	}
-	return s.slow(L, n)
+	return s.slow(L, 0, n)
 }
 
 // joinPlain joins the stack values from..to when all are strings or
@@ -408,20 +431,22 @@ func strOrNum(v lua.LValue) bool {
 
 // slow is Lua's concatenation with metamethods: from the right, a run of
 // strings and numbers is joined at once; any other pair goes to the
-// __concat metamethod of its left operand, else of its right one.
-func (s *concatSite) slow(L *lua.LState, n int) int {
-	acc := L.Get(n)
+// __concat metamethod of its left operand, else of its right one. The n
+// operands are on the stack after base.
+func (s *concatSite) slow(L *lua.LState, base, n int) int {
+	get := func(i int) lua.LValue { return L.Get(base + i) }
+	acc := get(n)
 	accOp := n // which operand acc still is (0: a value computed since)
 	for i := n - 1; i >= 1; {
-		left := L.Get(i)
+		left := get(i)
 		if strOrNum(left) && strOrNum(acc) {
 			j := i
-			for j > 1 && strOrNum(L.Get(j-1)) {
+			for j > 1 && strOrNum(get(j-1)) {
 				j--
 			}
 			var b []byte
 			for k := j; k <= i; k++ {
-				b = appendOperand(b, L.Get(k))
+				b = appendOperand(b, get(k))
 			}
 			acc, accOp, i = bytesString(appendOperand(b, acc)), 0, j-1
 			continue
