@@ -53,9 +53,12 @@ const appendArgs = 8
 // passed at every run (W3's `t[#t + 1] = '{"id":' .. i .. ',"v":"x"},'`
 // then passes the table and i alone).
 type appendTemplate struct {
-	parts  []templatePart
-	litLen int // the literals' total length
+	pre    []string // the literals before each argument (joined)
+	tail   string   // the literals after the last argument
+	litLen int      // the literals' total length
 	nargs  int
+	// parts is the chain in order, for the metamethod path of `..` sites
+	parts []templatePart
 }
 
 // templatePart is a literal or, when arg is set, the next argument.
@@ -83,41 +86,41 @@ func (a *appendTemplate) run(L *lua.LState) int {
 // join is joinPlain with the literals in place: the arguments (from the
 // stack slot from on) must be strings or numbers.
 func (a *appendTemplate) join(L *lua.LState, from int) (lua.LValue, bool) {
-	var vals [appendArgs]lua.LValue
-	var nums [appendArgs][24]byte
-	var numLen [appendArgs]uint8
+	// the numbers' text, printed once, one after the other
+	var numBuf [64]byte
+	var numEnd [appendArgs]uint8
+	nums := numBuf[:0]
 	size := a.litLen
 	for k := range a.nargs {
-		v := L.Get(from + k)
-		switch x := v.(type) {
+		switch x := L.Get(from + k).(type) {
 		case lua.LString:
 			size += len(x)
 		case lua.LNumber:
-			numLen[k] = uint8(len(AppendNumber(nums[k][:0], float64(x))))
-			size += int(numLen[k])
+			start := len(nums)
+			nums = AppendNumber(nums, float64(x))
+			size += len(nums) - start
+			numEnd[k] = uint8(len(nums)) // at most appendArgs * 24 bytes
 		default:
 			return nil, false
 		}
-		vals[k] = v
 	}
 	if size == 0 {
 		return lua.LString(""), true
 	}
 	blk := newStringBlock(size)
 	b := blk.Bytes()
-	k := 0
-	for _, p := range a.parts {
-		if !p.arg {
-			b = append(b, p.lit...)
-			continue
-		}
-		if x, ok := vals[k].(lua.LString); ok {
+	numStart := 0
+	for k := range a.nargs {
+		b = append(b, a.pre[k]...)
+		if x, ok := L.Get(from + k).(lua.LString); ok {
 			b = append(b, x...)
 		} else {
-			b = append(b, nums[k][:numLen[k]]...)
+			end := int(numEnd[k])
+			b = append(b, nums[numStart:end]...)
+			numStart = end
 		}
-		k++
 	}
+	b = append(b, a.tail...)
 	blk.SetBytes(b)
 	return blk.Value(), true
 }
@@ -128,16 +131,21 @@ func (a *appendTemplate) join(L *lua.LState, from int) (lua.LValue, bool) {
 func newTemplate(ops []ast.Expr) (*appendTemplate, []ast.Expr) {
 	a := &appendTemplate{}
 	var args []ast.Expr
+	lit := ""
 	for _, op := range ops {
 		if s, ok := op.(*ast.StringExpr); ok {
 			a.parts = append(a.parts, templatePart{lit: s.Value})
 			a.litLen += len(s.Value)
+			lit += s.Value
 			continue
 		}
 		a.parts = append(a.parts, templatePart{arg: true})
+		a.pre = append(a.pre, lit)
+		lit = ""
 		args = append(args, op)
 		a.nargs++
 	}
+	a.tail = lit
 	if a.nargs > appendArgs || a.nargs == len(ops) {
 		return nil, nil
 	}
