@@ -14,6 +14,7 @@ import (
 
 	"github.com/goresty/goresty/internal/config"
 	"github.com/goresty/goresty/internal/errlog"
+	"github.com/goresty/goresty/internal/gctune"
 	"github.com/goresty/goresty/internal/server"
 )
 
@@ -28,6 +29,11 @@ func serve(f *flags, opts config.Options, embedded bool, plan *config.Plan) int 
 	child := os.Getenv(daemonEnv) != ""
 	if !foreground && !child {
 		return daemonize()
+	}
+	headroom, err := gcHeadroom()
+	if err != nil {
+		emerg("%v", err)
+		return 1
 	}
 	log, err := errlog.New(plan.ErrorLogs)
 	if err != nil {
@@ -73,6 +79,7 @@ func serve(f *flags, opts config.Options, embedded bool, plan *config.Plan) int 
 	defer os.Remove(pidPath)
 	warnConfig(plan, log, true)
 	setCPUs(plan, applyAffinity(plan, log))
+	defer gctune.Start(headroom).Stop()
 	if err := srv.Start(plan); err != nil {
 		emerg("%v", err)
 		log.Log(errlog.Emerg, nil, err.Error())
@@ -86,6 +93,27 @@ func serve(f *flags, opts config.Options, embedded bool, plan *config.Plan) int 
 	log.Logf(errlog.Notice, "goresty/%s started, %d worker(s), %d CPU(s)", versionString(), plan.WorkerProcesses, runtime.GOMAXPROCS(0))
 	report("ok")
 	return signalLoop(sigs, srv, log, opts, embedded, plan)
+}
+
+// defaultGCHeadroom is how much the heap may grow between collections
+// when little is live (internal/gctune).
+const defaultGCHeadroom = 16 << 20
+
+// gcHeadroom reads GORESTY_GC_HEADROOM: a size ("64m"), or 0 or off for
+// Go's own pacing; unset, the default.
+func gcHeadroom() (int64, error) {
+	v, ok := os.LookupEnv("GORESTY_GC_HEADROOM")
+	if !ok || v == "" {
+		return defaultGCHeadroom, nil
+	}
+	if v == "off" {
+		return 0, nil
+	}
+	n, ok := config.ParseSize(v)
+	if !ok {
+		return 0, fmt.Errorf("invalid GORESTY_GC_HEADROOM value \"%s\"", v)
+	}
+	return n, nil
 }
 
 // defaultCPUs is the Go runtime's own choice (CPUs, or the container's limit).

@@ -363,3 +363,13 @@ func TestWorkerProcessesSetsCPUs(t *testing.T) {
 		})
 	}
 }
+
+// A bad GORESTY_GC_HEADROOM stops the start with an [emerg] line.
+func TestBadGCHeadroom(t *testing.T) {
+	dir := prefix(t, serveConfig("x"), freePort(t))
+	t.Setenv("GORESTY_GC_HEADROOM", "lots")
+	r := run(t, "-p", dir)
+	if want := `[emerg] invalid GORESTY_GC_HEADROOM value "lots"`; r.code != 1 || !strings.Contains(r.stderr, want) {
+		t.Errorf("code %d stderr %q, want 1 and %s", r.code, r.stderr, want)
+	}
+}
