@@ -18,9 +18,8 @@ type api struct {
 	ngx  *lua.LTable
 	null *lua.LUserData
 
-	yieldTmpl *lua.FunctionProto
-	ident     *lua.LFunction
-	openErr   error // a group that cannot open (a bad shared dict size...)
+	ident   *lua.LFunction
+	openErr error // a group that cannot open (a bad shared dict size...)
 
 	hdrMT    *lua.LTable           // the metatable of ngx.req.get_headers() tables
 	hdrNames map[string]lua.LValue // header names as get_headers gives them, made once
@@ -163,42 +162,24 @@ func (a *api) checkNoRequest(L *lua.LState, w noRequestWords) {
 // yieldWrap calls a yielding Go function in non-tail position: gopher-lua
 // loses track of a coroutine when a Go function yields as a tail call
 // ("return ngx.sleep(1)") or as the coroutine's first function.
-const yieldWrap = `local f, ident = ...
-return function(...) return ident(f(...)) end`
-
-// yfn is fn for functions that may yield (they call luavm.Await).
+// yfn is fn for functions that may yield (they call luavm.Await). A call
+// in tail position (`return ngx.sleep(1)`) runs as a plain call, so that
+// the yield comes back (internal/luavm/tailcall.go).
 func (a *api) yfn(t *lua.LTable, name string, allowed phases.Mask, f lua.LGFunction) {
 	words, noReq := noRequest[a.qualified(t, name)]
 	g := a.L.NewFunction(func(L *lua.LState) int {
-		defer fixWrapperPosition(L)
 		if noReq {
 			a.checkNoRequest(L, words)
 		}
 		a.check(L, allowed)
 		return f(L)
 	})
-	t.RawSetString(name, a.wrapYield(g))
+	t.RawSetString(name, g)
 }
 
-// wrapYield returns the Lua wrapper of a yielding Go function.
-func (a *api) wrapYield(g *lua.LFunction) *lua.LFunction {
-	L := a.L
-	if a.yieldTmpl == nil {
-		p, err := stdlib.Compile([]byte(yieldWrap), "=[goresty]")
-		if err != nil {
-			panic(err)
-		}
-		a.yieldTmpl = p
-		a.ident = L.NewFunction(func(L *lua.LState) int { return L.GetTop() })
-	}
-	L.Push(L.NewFunctionFromProto(a.yieldTmpl))
-	L.Push(g)
-	L.Push(a.ident)
-	L.Call(2, 1)
-	fn := L.Get(-1).(*lua.LFunction)
-	L.Pop(1)
-	return fn
-}
+// wrapYield returns a yielding Go function as it is to be installed: since
+// tail calls of Go functions run as plain calls, it needs no wrapper.
+func (a *api) wrapYield(g *lua.LFunction) *lua.LFunction { return g }
 
 // fixWrapperPosition makes an error raised by a yielding Go function point
 // at the Lua code that called it, not at the wrapper between them.

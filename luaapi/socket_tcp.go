@@ -534,19 +534,8 @@ func (sa *sockAPI) tcpReceiveUntil(L *lua.LState) int {
 			return vals(lua.LString(data))
 		})
 	})
-	L.Push(sa.wrapOn(L, it))
+	L.Push(it)
 	return 1
-}
-
-// wrapOn is api.wrapYield made on the running thread L.
-func (sa *sockAPI) wrapOn(L *lua.LState, g *lua.LFunction) *lua.LFunction {
-	L.Push(L.NewFunctionFromProto(sa.a.yieldTmpl))
-	L.Push(g)
-	L.Push(sa.a.ident)
-	L.Call(2, 1)
-	fn := L.Get(-1).(*lua.LFunction)
-	L.Pop(1)
-	return fn
 }
 
 // tcpClose is tcpsock:close().

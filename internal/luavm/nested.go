@@ -117,6 +117,38 @@ func inNestedCall(L *lua.LState, all bool) bool {
 	return false
 }
 
+// callerResults is how many results the Lua instruction that called the
+// running Go function of L keeps (C-1 of its CALL), or -1 for all of them
+// (or when the caller is not a Lua CALL). gopher-lua does not adjust the
+// values a yielded coroutine is resumed with to that count: the scheduler
+// must (sysYield).
+func callerResults(L *lua.LState) int {
+	if !framesReadable {
+		return -1
+	}
+	f := field(unsafe.Pointer(L), offCurFrame)
+	if f == nil {
+		return -1
+	}
+	parent := field(f, offParent)
+	if parent == nil {
+		return -1
+	}
+	pfn := (*lua.LFunction)(field(parent, offFn))
+	if pfn == nil || pfn.IsG || pfn.Proto == nil {
+		return -1
+	}
+	pc := *(*int)(unsafe.Add(parent, offPc))
+	if pc <= 0 || pc > len(pfn.Proto.Code) {
+		return -1
+	}
+	inst := pfn.Proto.Code[pc-1]
+	if int(inst>>26) != lua.OP_CALL {
+		return -1 // a tail call runs as a call keeping all results (tailcall.go)
+	}
+	return int(inst>>9)&0x1ff - 1
+}
+
 // awaitHere runs op on the calling goroutine for a wait that cannot yield
 // (inNestedCall) and returns its values, cut or padded to nret, as the
 // results of the running Go function.

@@ -63,6 +63,9 @@ type Task struct {
 	// Args is ngx.arg (set_by_lua arguments, body_filter chunk and eof).
 	Args    []lua.LValue
 	noYield bool
+	// keep: the values the call that yielded to the scheduler keeps, plus
+	// one (0: all of them); used once, at the resume
+	keep int
 	// nestedRun: the task was resumed inside another task's Go call (a
 	// filter run by ngx.say, a thread by ngx.thread.spawn)
 	nestedRun bool
@@ -106,6 +109,14 @@ func Await(L *lua.LState, w *Worker, nret int, op Op) int {
 	}
 	t.op = op
 	t.nret = nret
+	return w.sysYield(L, t)
+}
+
+// sysYield yields the running coroutine to the scheduler, recording how
+// many values the calling instruction keeps (callerResults): the values
+// it is resumed with are cut or padded to that.
+func (w *Worker) sysYield(L *lua.LState, t *Task) int {
+	t.keep = callerResults(L) + 1
 	return L.Yield(w.Sys)
 }
 

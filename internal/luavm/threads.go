@@ -71,7 +71,11 @@ func (g *group) run() runResult {
 			vals := wk.vals
 			if wk.fn == nil {
 				vals = fit(vals, t.nret)
+				if t.keep > 0 {
+					vals = fit(vals, t.keep-1)
+				}
 			}
+			t.keep = 0
 			st, err, out := w.resume(w.L, t, wk.fn, vals)
 			g.after(t, st, err, out, false)
 			if g.exited {
@@ -355,7 +359,7 @@ func Wait(L *lua.LState, w *Worker, cos []*lua.LState) int {
 	t.waitOn = targets
 	t.waiting = true
 	t.nret = -1
-	return L.Yield(w.Sys)
+	return w.sysYield(L, t)
 }
 
 // Kill ends a light thread (ngx.thread.kill).
