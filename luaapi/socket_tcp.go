@@ -87,10 +87,10 @@ func openSocket(a *api) {
 func (sa *sockAPI) socketTCP(L *lua.LState) int {
 	noArgs(L)
 	t, c := sa.a.checkSocketPhase(L)
-	// one allocation for the socket, its engine and its Lua table and
-	// userdata (W5 makes a socket per request)
+	// one allocation for the socket, its engine and its Lua userdata (W5
+	// makes a socket per request); the table is gopher-lua's, with room for
+	// one array item (a zero LTable would get 32 at the first store)
 	o := &struct {
-		tb   lua.LTable
 		ud   lua.LUserData
 		ts   tcpSock
 		sock cosocket.TCPSocket
@@ -98,18 +98,17 @@ func (sa *sockAPI) socketTCP(L *lua.LState) int {
 	o.sock.Init(c.cfg, sa.st.pool)
 	o.ts.s, o.ts.conf = &o.sock, c
 	o.ud.Env, o.ud.Metatable = L.Env, lua.LNil
-	L.Push(sa.objectIn(&o.tb, &o.ud, t, &o.ts, sa.tcpMT, &o.ts))
+	L.Push(sa.objectIn(L.CreateTable(1, 0), &o.ud, t, &o.ts, sa.tcpMT, &o.ts))
 	return 1
 }
 
 // object makes the Lua table of a socket; the socket is closed when the
 // request ends, as OpenResty's are.
 func (sa *sockAPI) object(L *lua.LState, t *luavm.Task, v any, mt *lua.LTable, closer io.Closer) *lua.LTable {
-	ud := L.NewUserData()
-	return sa.objectIn(&lua.LTable{}, ud, t, v, mt, closer)
+	return sa.objectIn(L.CreateTable(1, 0), L.NewUserData(), t, v, mt, closer)
 }
 
-// objectIn is object with the table (zero) and the userdata given.
+// objectIn is object with the table (empty) and the userdata given.
 func (sa *sockAPI) objectIn(tb *lua.LTable, ud *lua.LUserData, t *luavm.Task, v any, mt *lua.LTable, closer io.Closer) *lua.LTable {
 	ud.Value = v
 	tb.Metatable = mt
