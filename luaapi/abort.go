@@ -38,7 +38,7 @@ func (a *api) openOnAbort() {
 		panic(err)
 	}
 	L.Push(L.NewFunctionFromProto(p))
-	L.Push(a.wrapYield(waitAbort))
+	L.Push(waitAbort)
 	L.Call(1, 1)
 	watcher := L.Get(-1).(*lua.LFunction)
 	L.Pop(1)

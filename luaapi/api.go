@@ -159,9 +159,6 @@ func (a *api) checkNoRequest(L *lua.LState, w noRequestWords) {
 	}
 }
 
-// yieldWrap calls a yielding Go function in non-tail position: gopher-lua
-// loses track of a coroutine when a Go function yields as a tail call
-// ("return ngx.sleep(1)") or as the coroutine's first function.
 // yfn is fn for functions that may yield (they call luavm.Await). A call
 // in tail position (`return ngx.sleep(1)`) runs as a plain call, so that
 // the yield comes back (internal/luavm/tailcall.go).
@@ -176,10 +173,6 @@ func (a *api) yfn(t *lua.LTable, name string, allowed phases.Mask, f lua.LGFunct
 	})
 	t.RawSetString(name, g)
 }
-
-// wrapYield returns a yielding Go function as it is to be installed: since
-// tail calls of Go functions run as plain calls, it needs no wrapper.
-func (a *api) wrapYield(g *lua.LFunction) *lua.LFunction { return g }
 
 // fixWrapperPosition makes an error raised by a yielding Go function point
 // at the Lua code that called it, not at the wrapper between them.

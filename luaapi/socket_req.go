@@ -26,15 +26,13 @@ func openReqSocket(a *api) {
 	mt, raw := sa.tcpMT, sa.udpMT
 	for _, m := range []*lua.LTable{mt, raw} {
 		m.RawSetString("__index", m)
-		for name, f := range map[string]lua.LGFunction{"receive": sa.tcpReceive, "receiveany": sa.tcpReceiveAny} {
-			m.RawSetString(name, a.wrapYield(a.L.NewFunction(f)))
-		}
-		for name, f := range map[string]lua.LGFunction{"receiveuntil": sa.tcpReceiveUntil, "settimeout": sa.tcpSetTimeout,
-			"settimeouts": sa.tcpSetTimeouts, "close": sa.tcpClose} {
+		for name, f := range map[string]lua.LGFunction{"receive": sa.tcpReceive, "receiveany": sa.tcpReceiveAny,
+			"receiveuntil": sa.tcpReceiveUntil, "settimeout": sa.tcpSetTimeout, "settimeouts": sa.tcpSetTimeouts,
+			"close": sa.tcpClose} {
 			m.RawSetString(name, a.L.NewFunction(f))
 		}
 	}
-	raw.RawSetString("send", a.wrapYield(a.L.NewFunction(sa.tcpSend)))
+	raw.RawSetString("send", a.L.NewFunction(sa.tcpSend))
 	a.yfn(a.sub("req"), "socket", pRewrite, func(L *lua.LState) int {
 		if n := L.GetTop(); n > 1 {
 			L.RaiseError("expecting zero arguments, but got %d", n) // sic: OpenResty's words

@@ -68,15 +68,10 @@ func openSocket(a *api) {
 	mt.RawSetString("__index", mt)
 	for name, f := range map[string]lua.LGFunction{
 		"connect": sa.tcpConnect, "sslhandshake": sa.tcpSSLHandshake, "send": sa.tcpSend,
-		"receive": sa.tcpReceive, "receiveany": sa.tcpReceiveAny,
-	} {
-		mt.RawSetString(name, a.wrapYield(L.NewFunction(f)))
-	}
-	for name, f := range map[string]lua.LGFunction{
-		"receiveuntil": sa.tcpReceiveUntil, "close": sa.tcpClose, "setkeepalive": sa.tcpSetKeepalive,
-		"getreusedtimes": sa.tcpGetReusedTimes, "settimeout": sa.tcpSetTimeout,
-		"settimeouts": sa.tcpSetTimeouts, "setoption": sa.tcpSetOption, "getoption": sa.tcpGetOption,
-		"bind": sa.tcpBind, "setclientcert": sa.tcpSetClientCert,
+		"receive": sa.tcpReceive, "receiveany": sa.tcpReceiveAny, "receiveuntil": sa.tcpReceiveUntil,
+		"close": sa.tcpClose, "setkeepalive": sa.tcpSetKeepalive, "getreusedtimes": sa.tcpGetReusedTimes,
+		"settimeout": sa.tcpSetTimeout, "settimeouts": sa.tcpSetTimeouts, "setoption": sa.tcpSetOption,
+		"getoption": sa.tcpGetOption, "bind": sa.tcpBind, "setclientcert": sa.tcpSetClientCert,
 	} {
 		mt.RawSetString(name, L.NewFunction(f))
 	}

@@ -25,8 +25,8 @@ func (sa *sockAPI) openUDP() {
 	L := sa.a.L
 	mt := sa.udpMT
 	mt.RawSetString("__index", mt)
-	mt.RawSetString("setpeername", sa.a.wrapYield(L.NewFunction(sa.udpSetPeerName)))
-	mt.RawSetString("receive", sa.a.wrapYield(L.NewFunction(sa.udpReceive)))
+	mt.RawSetString("setpeername", L.NewFunction(sa.udpSetPeerName))
+	mt.RawSetString("receive", L.NewFunction(sa.udpReceive))
 	for name, f := range map[string]lua.LGFunction{
 		"send": sa.udpSend, "close": sa.udpClose, "settimeout": sa.udpSetTimeout, "bind": sa.udpBind,
 	} {
