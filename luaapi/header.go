@@ -87,22 +87,32 @@ func escapeHeader(s string) string {
 
 // escapeRespName escapes what may not appear in a response header name
 // as nginx does: control bytes, space, separators and non-ASCII become %XX.
-func escapeRespName(s string) string {
-	return escapeBytes(s, func(c byte) bool {
-		return c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0
-	})
-}
+func escapeRespName(s string) string { return escapeBytes(s, &respNameEsc) }
+
+// respNameEsc marks the bytes escapeRespName escapes.
+var respNameEsc = byteSet(func(c byte) bool {
+	return c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0
+})
 
 // escapeRespValue escapes control bytes other than tab (CR and LF among
 // them) in a response header value as nginx does.
-func escapeRespValue(s string) string {
-	return escapeBytes(s, func(c byte) bool { return c < ' ' && c != '\t' || c == 0x7f })
+func escapeRespValue(s string) string { return escapeBytes(s, &respValueEsc) }
+
+// respValueEsc marks the bytes escapeRespValue escapes.
+var respValueEsc = byteSet(func(c byte) bool { return c < ' ' && c != '\t' || c == 0x7f })
+
+// byteSet is the table of the bytes for which in is true.
+func byteSet(in func(byte) bool) (t [256]bool) {
+	for c := range 256 {
+		t[c] = in(byte(c))
+	}
+	return t
 }
 
-// escapeBytes writes the bytes of s for which esc is true as %XX.
-func escapeBytes(s string, esc func(byte) bool) string {
+// escapeBytes writes the bytes of s marked in esc as %XX.
+func escapeBytes(s string, esc *[256]bool) string {
 	i := 0
-	for i < len(s) && !esc(s[i]) {
+	for i < len(s) && !esc[s[i]] {
 		i++
 	}
 	if i == len(s) {
@@ -112,7 +122,7 @@ func escapeBytes(s string, esc func(byte) bool) string {
 	b := make([]byte, 0, len(s)+8)
 	b = append(b, s[:i]...)
 	for ; i < len(s); i++ {
-		if c := s[i]; esc(c) {
+		if c := s[i]; esc[c] {
 			b = append(b, '%', hex[c>>4], hex[c&15])
 		} else {
 			b = append(b, c)
