@@ -184,11 +184,19 @@ func capturesTable(L *lua.LState, re *ngxre.Regex, s string, caps []int, res *lu
 	if res == nil {
 		res = L.CreateTable(re.NumCaptures(), len(re.Names())) // [0] goes to the number dict
 	}
+	// the captures' string headers, side by side: one allocation
+	strs := make([]string, re.NumCaptures()+1)
 	group := func(i int) lua.LValue {
 		if caps[2*i] < 0 {
 			return lua.LFalse
 		}
-		return lua.LString(s[caps[2*i]:caps[2*i+1]])
+		if strs[i] == "" && caps[2*i] != caps[2*i+1] {
+			strs[i] = s[caps[2*i]:caps[2*i+1]]
+		}
+		if strs[i] == "" {
+			return lua.LString("")
+		}
+		return stdlib.StringValueAt(&strs[i])
 	}
 	for i := 0; i <= re.NumCaptures(); i++ {
 		res.RawSetInt(i, group(i))

@@ -61,3 +61,14 @@ func (s *stringBlock) Value() lua.LValue {
 	e.typ, e.data = lstringType, hdr
 	return v
 }
+
+// StringValueAt is the Lua string *p as a value without copying its
+// header to the heap: the value points at *p, which must not change
+// afterwards. Headers kept side by side in one slice make one allocation
+// for several strings (ngx.re.match's captures).
+func StringValueAt(p *string) lua.LValue {
+	var v lua.LValue
+	e := (*eface)(unsafe.Pointer(&v))
+	e.typ, e.data = lstringType, unsafe.Pointer(p)
+	return v
+}
