@@ -28,8 +28,7 @@ var captureMethods = map[int]string{
 }
 
 // captureWrap runs a capture, then lets done end the calling thread when a
-// subrequest closed the client connection (444, 408, 499). Both calls are
-// in non-tail position (see yieldWrap).
+// subrequest closed the client connection (444, 408, 499).
 const captureWrap = `local f, done, ident = ...
 return function(...) return ident(done(f(...))) end`
 

@@ -83,8 +83,7 @@ func (sa *sockAPI) socketTCP(L *lua.LState) int {
 	noArgs(L)
 	t, c := sa.a.checkSocketPhase(L)
 	// one allocation for the socket, its engine and its Lua userdata (W5
-	// makes a socket per request); the table is gopher-lua's, with room for
-	// one array item (a zero LTable would get 32 at the first store)
+	// makes a socket per request)
 	o := &struct {
 		ud   lua.LUserData
 		ts   tcpSock
@@ -93,18 +92,19 @@ func (sa *sockAPI) socketTCP(L *lua.LState) int {
 	o.sock.Init(c.cfg, sa.st.pool)
 	o.ts.s, o.ts.conf = &o.sock, c
 	o.ud.Env, o.ud.Metatable = L.Env, lua.LNil
-	L.Push(sa.objectIn(L.CreateTable(1, 0), &o.ud, t, &o.ts, sa.tcpMT, &o.ts))
+	L.Push(sa.objectIn(L, &o.ud, t, &o.ts, sa.tcpMT, &o.ts))
 	return 1
 }
 
 // object makes the Lua table of a socket; the socket is closed when the
 // request ends, as OpenResty's are.
 func (sa *sockAPI) object(L *lua.LState, t *luavm.Task, v any, mt *lua.LTable, closer io.Closer) *lua.LTable {
-	return sa.objectIn(L.CreateTable(1, 0), L.NewUserData(), t, v, mt, closer)
+	return sa.objectIn(L, L.NewUserData(), t, v, mt, closer)
 }
 
-// objectIn is object with the table (empty) and the userdata given.
-func (sa *sockAPI) objectIn(tb *lua.LTable, ud *lua.LUserData, t *luavm.Task, v any, mt *lua.LTable, closer io.Closer) *lua.LTable {
+// objectIn is object with the userdata given.
+func (sa *sockAPI) objectIn(L *lua.LState, ud *lua.LUserData, t *luavm.Task, v any, mt *lua.LTable, closer io.Closer) *lua.LTable {
+	tb := L.CreateTable(1, 0)
 	ud.Value = v
 	tb.Metatable = mt
 	tb.RawSetInt(1, ud)

@@ -202,6 +202,16 @@ func callerPos(L *lua.LState) string {
 		if dbg.Source == "[goresty]" {
 			continue
 		}
+		if luavm.TailCalled(dbg) {
+			// "return ngx.sleep(x)": in LuaJIT the Go function took the
+			// place of this frame, so the position is its caller's
+			if dbg, ok = luavm.CallerFrame(L, dbg, level); !ok {
+				return ""
+			}
+			if _, err := L.GetInfo("Sl", dbg, lua.LNil); err != nil || dbg.Source == "[goresty]" {
+				return ""
+			}
+		}
 		if dbg.What == "G" || dbg.CurrentLine <= 0 {
 			return ""
 		}

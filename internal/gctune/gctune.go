@@ -37,8 +37,8 @@ func Percent(live, headroom int64) int {
 		live = 1
 	}
 	p := headroom * 100 / live
-	if max := (live + headroom) * 100 / heapMinimum; p > max {
-		p = max
+	if ceil := (live + headroom) * 100 / heapMinimum; p > ceil {
+		p = ceil
 	}
 	return int(min(max(p, 100), 1<<20))
 }

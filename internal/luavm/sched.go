@@ -133,15 +133,7 @@ func (w *Worker) waitInPlace(L *lua.LState, t *Task, nret int, op Op) int {
 		w.dropStaleStop()
 	}
 	cur := L.G.CurrentThread
-	w.cur = nil
-	w.mu.Unlock()
-	if r := t.R; r != nil {
-		if d, ok := r.Out.(atWaitDrainer); ok {
-			d.DrainAtWait()
-		}
-	}
-	res := op()
-	w.mu.Lock()
+	res := w.runReleased(t, op)
 	// other requests ran on the VM meanwhile
 	w.cur, L.G.CurrentThread = t, cur
 	if stopping.Load() != 0 {
@@ -235,6 +227,22 @@ func (w *Worker) resume(from *lua.LState, t *Task, fn *lua.LFunction, args []lua
 		w.dropStaleStop() // the stop came as the run ended on its own
 	}
 	return st, err, vals
+}
+
+// runReleased runs op for t with the VM released (the caller holds w.mu
+// and gets it back), after sending the client what nginx's write filter
+// would have sent before a wait; w.cur is nil on return.
+func (w *Worker) runReleased(t *Task, op Op) []lua.LValue {
+	w.cur = nil
+	w.mu.Unlock()
+	if r := t.R; r != nil {
+		if d, ok := r.Out.(atWaitDrainer); ok {
+			d.DrainAtWait()
+		}
+	}
+	res := op()
+	w.mu.Lock()
+	return res
 }
 
 // rearmKill gives the worker a fresh kill channel after a stop was used.

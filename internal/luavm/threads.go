@@ -139,15 +139,7 @@ func (g *group) after(t *Task, st lua.ResumeState, err error, vals []lua.LValue,
 			// the common case: one coroutine, so the operation runs right
 			// here, without a goroutine or a channel hand-off
 			prev := w.cur
-			w.cur = nil
-			w.mu.Unlock()
-			if r := t.R; r != nil {
-				if d, ok := r.Out.(atWaitDrainer); ok {
-					d.DrainAtWait()
-				}
-			}
-			res := op()
-			w.mu.Lock()
+			res := w.runReleased(t, op)
 			w.cur = prev
 			g.ready = append(g.ready, wake{t: t, vals: res})
 			return
