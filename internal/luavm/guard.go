@@ -6,6 +6,8 @@ import (
 	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/goresty/goresty/internal/glstate"
 )
 
 // The runaway guard (lua_max_run_time) needs a running coroutine to stop
@@ -22,15 +24,10 @@ import (
 // dispatch table, and costs an atomic load while no run is being stopped;
 // then (rarely, and briefly) it looks up the coroutine's worker.
 //
-// The dispatch table is gopher-lua's unexported jumpTable, reached with
-// go:linkname: TestGuardTable fails if gopher-lua's layout changes.
+// The dispatch table is gopher-lua's unexported jumpTable (glstate):
+// TestGuardTable fails if gopher-lua's layout changes.
 
-// instFunc is the type of gopher-lua's instruction handlers; the third
-// argument is its *callFrame, which goresty passes on untouched.
-type instFunc func(L *lua.LState, inst uint32, baseframe unsafe.Pointer) int
-
-//go:linkname jumpTable github.com/yuin/gopher-lua.jumpTable
-var jumpTable [lua.OP_NOP + 1]instFunc
+var jumpTable = &glstate.JumpTable
 
 // guardedOps are the instructions the check runs at.
 var guardedOps = []int{lua.OP_JMP, lua.OP_FORLOOP, lua.OP_TFORLOOP, lua.OP_CALL, lua.OP_TAILCALL, lua.OP_RETURN}

@@ -1,10 +1,9 @@
 package luavm
 
 import (
-	"reflect"
-	"unsafe"
-
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/goresty/goresty/internal/glstate"
 )
 
 // gopher-lua runs a metamethod (__index, __newindex, __add, __eq, __concat,
@@ -26,61 +25,8 @@ import (
 // frame entered otherwise is a metamethod (the VM was indexing, adding,
 // comparing...), an iterator (TFORLOOP), or a Lua function a Go function
 // called (table.sort, string.gsub): each runs in a nested VM loop. The
-// frames are read by reflection (gopher-lua exports none of this), once
-// per wait, which costs far less than walking the Go stack.
-
-var (
-	lsType     = reflect.TypeFor[lua.LState]()
-	lsCurFrame = fieldIndex(lsType, "currentFrame")
-	cfType     = frameType()
-	cfParent   = fieldIndex(cfType, "Parent")
-	cfFn       = fieldIndex(cfType, "Fn")
-	cfPc       = fieldIndex(cfType, "Pc")
-	// the fields' offsets: inNestedCall runs at every wait, where reading
-	// them through reflect.Value cost ~600 instructions
-	offCurFrame, offParent, offFn, offPc uintptr
-	framesReadable                       = frameLayout()
-)
-
-func frameType() reflect.Type {
-	if lsCurFrame < 0 {
-		return nil
-	}
-	if t := lsType.Field(lsCurFrame).Type; t.Kind() == reflect.Pointer {
-		return t.Elem()
-	}
-	return nil
-}
-
-// frameLayout records the offsets and reports whether the fields have the
-// types inNestedCall reads them as.
-func frameLayout() bool {
-	if cfType == nil || cfParent < 0 || cfFn < 0 || cfPc < 0 {
-		return false
-	}
-	cur, parent := lsType.Field(lsCurFrame), cfType.Field(cfParent)
-	fn, pc := cfType.Field(cfFn), cfType.Field(cfPc)
-	if parent.Type != cur.Type || fn.Type != reflect.TypeFor[*lua.LFunction]() || pc.Type.Kind() != reflect.Int {
-		return false
-	}
-	offCurFrame, offParent, offFn, offPc = cur.Offset, parent.Offset, fn.Offset, pc.Offset
-	return true
-}
-
-func fieldIndex(t reflect.Type, name string) int {
-	if t == nil || t.Kind() != reflect.Struct {
-		return -1
-	}
-	if f, ok := t.FieldByName(name); ok && len(f.Index) == 1 {
-		return f.Index[0]
-	}
-	return -1
-}
-
-// field reads the pointer at offset off of the struct at p.
-func field(p unsafe.Pointer, off uintptr) unsafe.Pointer {
-	return *(*unsafe.Pointer)(unsafe.Add(p, off))
-}
+// frames are read at their offsets (glstate), once per wait, which costs
+// far less than walking the Go stack.
 
 // inNestedCall reports whether the running Go function of L was entered
 // from a VM loop nested in another one of the same coroutine (see above).
@@ -88,20 +34,20 @@ func field(p unsafe.Pointer, off uintptr) unsafe.Pointer {
 // system yield travels through pcall and user coroutines up to the
 // scheduler).
 func inNestedCall(L *lua.LState, all bool) bool {
-	if !framesReadable {
+	if !glstate.Readable() {
 		return false
 	}
 	for th, n := L, 0; th != nil && n < 64; th, n = th.Parent, n+1 {
-		for f := field(unsafe.Pointer(th), offCurFrame); f != nil; {
-			parent := field(f, offParent)
-			if parent == nil {
+		for f := glstate.CurrentFrame(th); !f.Nil(); {
+			parent := f.Parent()
+			if parent.Nil() {
 				break // the coroutine's first frame: entered by resume
 			}
-			pfn := (*lua.LFunction)(field(parent, offFn))
+			pfn := parent.Fn()
 			if pfn == nil || pfn.IsG || pfn.Proto == nil {
 				return true // a Go function called it
 			}
-			pc := *(*int)(unsafe.Add(parent, offPc))
+			pc := parent.Pc()
 			if pc <= 0 || pc > len(pfn.Proto.Code) {
 				return true
 			}
@@ -123,22 +69,22 @@ func inNestedCall(L *lua.LState, all bool) bool {
 // values a yielded coroutine is resumed with to that count: the scheduler
 // must (sysYield).
 func callerResults(L *lua.LState) int {
-	if !framesReadable {
+	if !glstate.Readable() {
 		return -1
 	}
-	f := field(unsafe.Pointer(L), offCurFrame)
-	if f == nil {
+	f := glstate.CurrentFrame(L)
+	if f.Nil() {
 		return -1
 	}
-	parent := field(f, offParent)
-	if parent == nil {
+	parent := f.Parent()
+	if parent.Nil() {
 		return -1
 	}
-	pfn := (*lua.LFunction)(field(parent, offFn))
+	pfn := parent.Fn()
 	if pfn == nil || pfn.IsG || pfn.Proto == nil {
 		return -1
 	}
-	pc := *(*int)(unsafe.Add(parent, offPc))
+	pc := parent.Pc()
 	if pc <= 0 || pc > len(pfn.Proto.Code) {
 		return -1
 	}

@@ -4,6 +4,8 @@ import (
 	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/goresty/goresty/internal/glstate"
 )
 
 // gopher-lua runs `return f(...)` with f a Go function as a tail call: the
@@ -26,15 +28,12 @@ import (
 // (`function(...) return ident(f(...)) end`), which cost a Lua call and a
 // second Go call at every use: ~5k of the 58k instructions of a W5 request.
 
-// opShift is where an instruction keeps its opcode.
-const opShift = 26
-
 func init() {
 	tail, call := jumpTable[lua.OP_TAILCALL], jumpTable[lua.OP_CALL]
 	jumpTable[lua.OP_TAILCALL] = func(L *lua.LState, inst uint32, baseframe unsafe.Pointer) int {
 		a := int(inst>>18) & 0xff
 		if fn, ok := L.Get(a + 1).(*lua.LFunction); ok && fn.IsG {
-			return call(L, inst&(1<<opShift-1)|uint32(lua.OP_CALL)<<opShift, baseframe)
+			return call(L, inst&(1<<glstate.OpShift-1)|uint32(lua.OP_CALL)<<glstate.OpShift, baseframe)
 		}
 		return tail(L, inst, baseframe)
 	}

@@ -1,0 +1,109 @@
+// Package glstate reaches the parts of gopher-lua's VM state that it does
+// not export and goresty needs: the instruction dispatch table, the call
+// frames and the registers of a coroutine.
+//
+// The dispatch table is gopher-lua's jumpTable, reached with go:linkname.
+// The fields are found by name with reflection once, at start-up, and read
+// at their offsets afterwards (through reflect.Value a read costs hundreds
+// of instructions). When a field is missing or has another type (a new
+// gopher-lua), Readable is false and every caller keeps to its slower way
+// that needs none of this; TestLayout fails so the change is seen.
+package glstate
+
+import (
+	"reflect"
+	"unsafe"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// InstFunc is the type of gopher-lua's instruction handlers; the third
+// argument is its *callFrame, passed on untouched.
+type InstFunc func(L *lua.LState, inst uint32, baseframe unsafe.Pointer) int
+
+// JumpTable is gopher-lua's dispatch table, indexed by opcode. Wrapping an
+// entry must happen in an init function, before any VM runs.
+//
+//go:linkname JumpTable github.com/yuin/gopher-lua.jumpTable
+var JumpTable [lua.OP_NOP + 1]InstFunc
+
+// OpShift is where an instruction keeps its opcode.
+const OpShift = 26
+
+var (
+	offCurFrame, offReg               uintptr // in LState
+	offParent, offFn, offPc, offLocal uintptr // in callFrame
+	offArray, offTop                  uintptr // in registry
+	fieldsOK                          = layout()
+)
+
+// Readable reports whether the frames and registers can be read.
+func Readable() bool { return fieldsOK }
+
+// layout records the offsets and reports whether every field has the type
+// it is read as.
+func layout() bool {
+	ls := reflect.TypeFor[lua.LState]()
+	cur, ok1 := ls.FieldByName("currentFrame")
+	reg, ok2 := ls.FieldByName("reg")
+	if !ok1 || !ok2 || cur.Type.Kind() != reflect.Pointer || reg.Type.Kind() != reflect.Pointer {
+		return false
+	}
+	cf, rg := cur.Type.Elem(), reg.Type.Elem()
+	if cf.Kind() != reflect.Struct || rg.Kind() != reflect.Struct {
+		return false
+	}
+	want := func(t reflect.Type, name string, typ reflect.Type) (uintptr, bool) {
+		f, ok := t.FieldByName(name)
+		if !ok || len(f.Index) != 1 || f.Type != typ {
+			return 0, false
+		}
+		return f.Offset, true
+	}
+	var oks [6]bool
+	offParent, oks[0] = want(cf, "Parent", cur.Type)
+	offFn, oks[1] = want(cf, "Fn", reflect.TypeFor[*lua.LFunction]())
+	offPc, oks[2] = want(cf, "Pc", reflect.TypeFor[int]())
+	offLocal, oks[3] = want(cf, "LocalBase", reflect.TypeFor[int]())
+	offArray, oks[4] = want(rg, "array", reflect.TypeFor[[]lua.LValue]())
+	offTop, oks[5] = want(rg, "top", reflect.TypeFor[int]())
+	for _, ok := range oks {
+		if !ok {
+			return false
+		}
+	}
+	offCurFrame, offReg = cur.Offset, reg.Offset
+	return true
+}
+
+func ptrAt(p unsafe.Pointer, off uintptr) unsafe.Pointer {
+	return *(*unsafe.Pointer)(unsafe.Add(p, off))
+}
+
+// Frame is a call frame of a coroutine (gopher-lua's *callFrame).
+type Frame struct{ p unsafe.Pointer }
+
+// CurrentFrame returns the running frame of L (Readable must be true).
+func CurrentFrame(L *lua.LState) Frame { return Frame{ptrAt(unsafe.Pointer(L), offCurFrame)} }
+
+// Nil reports whether f is no frame.
+func (f Frame) Nil() bool { return f.p == nil }
+
+// Parent returns the frame that f was called from (Nil for the first one).
+func (f Frame) Parent() Frame { return Frame{ptrAt(f.p, offParent)} }
+
+// Fn returns the function f runs.
+func (f Frame) Fn() *lua.LFunction { return (*lua.LFunction)(ptrAt(f.p, offFn)) }
+
+// Pc returns the index of the next instruction of f.
+func (f Frame) Pc() int { return *(*int)(unsafe.Add(f.p, offPc)) }
+
+// LocalBase returns the register of f's first local.
+func (f Frame) LocalBase() int { return *(*int)(unsafe.Add(f.p, offLocal)) }
+
+// Registers returns L's register array and its top (the first register
+// above the live ones), to be read and written in place.
+func Registers(L *lua.LState) (*[]lua.LValue, *int) {
+	rg := ptrAt(unsafe.Pointer(L), offReg)
+	return (*[]lua.LValue)(unsafe.Add(rg, offArray)), (*int)(unsafe.Add(rg, offTop))
+}

@@ -1,0 +1,55 @@
+package glstate
+
+import (
+	"testing"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// TestLayout reads a Go function's own frame and arguments while it runs,
+// and its Lua caller's frame.
+func TestLayout(t *testing.T) {
+	if !Readable() {
+		t.Fatal("gopher-lua's frames and registers are not where glstate looks: check its layout")
+	}
+	L := lua.NewState()
+	defer L.Close()
+	var seen bool
+	var probe *lua.LFunction
+	probe = L.NewFunction(func(L *lua.LState) int {
+		f := CurrentFrame(L)
+		if f.Fn() != probe {
+			t.Errorf("the running frame's function is %v, want the probe", f.Fn())
+		}
+		regs, top := Registers(L)
+		base := f.LocalBase()
+		if *top != base+L.GetTop() {
+			t.Errorf("top %d, want local base %d + %d arguments", *top, base, L.GetTop())
+		}
+		for i := 1; i <= L.GetTop(); i++ {
+			if (*regs)[base+i-1] != L.Get(i) {
+				t.Errorf("register of argument %d is %v, want %v", i, (*regs)[base+i-1], L.Get(i))
+			}
+		}
+		caller := f.Parent()
+		if caller.Nil() || caller.Fn() == nil || caller.Fn().IsG {
+			t.Fatal("the caller's frame is not the Lua chunk")
+		}
+		// the caller's next instruction follows the CALL that runs the probe
+		if op := int(caller.Fn().Proto.Code[caller.Pc()-1] >> OpShift); op != lua.OP_CALL {
+			t.Errorf("the caller's last instruction is opcode %d, want CALL", op)
+		}
+		seen = true
+		return 0
+	})
+	L.SetGlobal("probe", probe)
+	if err := L.DoString(`local a, b = "x", 2; probe(a, b, "three")`); err != nil {
+		t.Fatal(err)
+	}
+	if !seen {
+		t.Fatal("the probe did not run")
+	}
+	if JumpTable[lua.OP_CALL] == nil {
+		t.Fatal("gopher-lua's dispatch table has no CALL entry")
+	}
+}
