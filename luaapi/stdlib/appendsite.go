@@ -26,23 +26,36 @@ var fuseAppends = true
 // appendSiteFn is the function of a fused statement whose operands are
 // passed as they are (more than appendArgs of them); it never raises and
 // calls no Lua, so it shows in no traceback.
-var appendSiteFn = &lua.LFunction{IsG: true, Env: concatEnv, GFunction: appendSite}
+var appendSiteFn = newSite(func(L *lua.LState) int {
+	v, _ := appendPlain(callArgs(L))
+	L.Push(v)
+	return 1
+}, appendPlain)
 
-func appendSite(L *lua.LState) int {
-	t, ok := L.Get(1).(*lua.LTable)
-	if !ok || t.Metatable != lua.LNil {
-		L.Push(lua.LFalse)
-		return 1
-	}
-	v, ok := joinPlain(L, 2, L.GetTop())
+// appendPlain appends the join of args[1:] to the table args[0] and
+// returns true, or returns false when the statement must run as written.
+func appendPlain(args []lua.LValue) (lua.LValue, bool) {
+	t, ok := plainTable(args[0])
 	if !ok {
-		L.Push(lua.LFalse)
-		return 1
+		return lua.LFalse, true
+	}
+	v, ok := joinPlain(args[1:])
+	if !ok {
+		return lua.LFalse, true
 	}
 	// what OP_LEN and OP_SETTABLE do to a table without a metatable
 	t.RawSetInt(t.Len()+1, v)
-	L.Push(lua.LTrue)
-	return 1
+	return lua.LTrue, true
+}
+
+// plainTable returns v when it is a table without a metatable.
+func plainTable(v lua.LValue) (*lua.LTable, bool) {
+	t, ok := v.(*lua.LTable)
+	if !ok {
+		return nil, false
+	}
+	_, none := t.Metatable.(*lua.LNilType)
+	return t, none
 }
 
 // appendArgs is the most operands a template site takes as arguments.
@@ -68,31 +81,38 @@ type templatePart struct {
 }
 
 func (a *appendTemplate) run(L *lua.LState) int {
-	t, ok := L.Get(1).(*lua.LTable)
-	if !ok || t.Metatable != lua.LNil {
-		L.Push(lua.LFalse)
-		return 1
-	}
-	v, ok := a.join(L, 2)
-	if !ok {
-		L.Push(lua.LFalse)
-		return 1
-	}
-	t.RawSetInt(t.Len()+1, v)
-	L.Push(lua.LTrue)
+	v, _ := a.appendTo(callArgs(L))
+	L.Push(v)
 	return 1
 }
 
-// join is joinPlain with the literals in place: the arguments (from the
-// stack slot from on) must be strings or numbers.
-func (a *appendTemplate) join(L *lua.LState, from int) (lua.LValue, bool) {
+// appendTo is appendPlain with the template's literals.
+func (a *appendTemplate) appendTo(args []lua.LValue) (lua.LValue, bool) {
+	t, ok := plainTable(args[0])
+	if !ok {
+		return lua.LFalse, true
+	}
+	v, ok := a.join(args[1:])
+	if !ok {
+		return lua.LFalse, true
+	}
+	t.RawSetInt(t.Len()+1, v)
+	return lua.LTrue, true
+}
+
+// join is joinPlain with the literals in place: the arguments must be
+// strings or numbers.
+func (a *appendTemplate) join(args []lua.LValue) (lua.LValue, bool) {
+	if len(args) != a.nargs {
+		return nil, false
+	}
 	// the numbers' text, printed once, one after the other
 	var numBuf [64]byte
 	var numEnd [appendArgs]uint8
 	nums := numBuf[:0]
 	size := a.litLen
 	for k := range a.nargs {
-		switch x := L.Get(from + k).(type) {
+		switch x := args[k].(type) {
 		case lua.LString:
 			size += len(x)
 		case lua.LNumber:
@@ -112,7 +132,7 @@ func (a *appendTemplate) join(L *lua.LState, from int) (lua.LValue, bool) {
 	numStart := 0
 	for k := range a.nargs {
 		b = append(b, a.pre[k]...)
-		if x, ok := L.Get(from + k).(lua.LString); ok {
+		if x, ok := args[k].(lua.LString); ok {
 			b = append(b, x...)
 		} else {
 			end := int(numEnd[k])
@@ -159,7 +179,7 @@ func template(tb ast.Expr, ops []ast.Expr) (*lua.LFunction, []ast.Expr) {
 	if a == nil {
 		return appendSiteFn, append([]ast.Expr{tb}, ops...)
 	}
-	return &lua.LFunction{IsG: true, Env: concatEnv, GFunction: a.run}, append([]ast.Expr{tb}, args...)
+	return newSite(a.run, a.appendTo), append([]ast.Expr{tb}, args...)
 }
 
 // fuseAppend returns the fused form of a, or nil when a is not

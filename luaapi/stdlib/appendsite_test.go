@@ -126,3 +126,35 @@ func TestAppendFusedOnlyWhenPlain(t *testing.T) {
 		}
 	}
 }
+
+// directCases depend on where a site call leaves its result and the stack
+// top: a call's last argument, a table constructor's last item, a return,
+// the values an assignment pads with nil.
+var directCases = []observedCase{
+	{`return select('#', "a" .. 1)`, "true 1"},
+	{`local function f() return "x" .. 1 end return select('#', f()), f()`, "true 1 x1"},
+	{`local a, b = "x" .. 1 return a, b`, "true x1 nil"},
+	{`local s = "v" local t = {s .. 1, s .. 2, "w" .. s} return #t, t[1], t[3]`, "true 3 v1 wv"},
+	{`local x = 1 return (function(...) return select('#', ...) end)("a" .. x, "b" .. x)`, "true 2"},
+	{`return ("a" .. 1), ("b" .. 2), select('#', ("c" .. 3))`, "true a1 b2 1"},
+	{`local t = {} for i = 1, 100 do t[#t + 1] = "k" .. i .. "=" .. i * 2 end return #t, t[100], t[1]`,
+		"true 100 k100=200 k1=2"},
+	{`local m = setmetatable({}, {__concat = function(a, b) return "M" end}) return select('#', "a" .. m), "a" .. m .. "b"`,
+		"true 1 aM"},
+	{`local x return select('#', "a" .. x)`, "false t:1: attempt to concatenate local 'x' (a nil value)"},
+}
+
+// TestDirectCallsSameAsCalled: the sites run on their argument registers
+// give what they give through gopher-lua's CALL (sitecall.go).
+func TestDirectCallsSameAsCalled(t *testing.T) {
+	checkObserved(t, directCases)
+	for _, tc := range append(append(append([]observedCase{}, directCases...), appendCases...), concatCases...) {
+		direct := runCase(t, newState(t), tc.code)
+		directCalls = false
+		called := runCase(t, newState(t), tc.code)
+		directCalls = true
+		if direct != called {
+			t.Errorf("%s:\ndirect %q\ncalled %q", tc.code, direct, called)
+		}
+	}
+}

@@ -130,7 +130,7 @@ func (r *chunkRewriter) concat(x *ast.StringConcatOpExpr) ast.Expr {
 	if tmpl, args := newTemplate(ops); tmpl != nil {
 		site.tmpl, ops = tmpl, args
 	}
-	fn := &lua.LFunction{IsG: true, Env: concatEnv, GFunction: site.run}
+	fn := newSite(site.run, site.join)
 	return r.siteCall(fn, ops, x.Line(), x.LastLine())
 }
 
@@ -310,46 +310,47 @@ func (r *chunkRewriter) patch(p *lua.FunctionProto) {
 
 // run is the site's function: the concatenation of its arguments.
 func (s *concatSite) run(L *lua.LState) int {
-	n := L.GetTop()
-	if s.tmpl != nil {
-		if v, ok := s.tmpl.join(L, 1); ok {
-			L.Push(v)
-			return 1
-		}
-		// the whole chain on the stack, above the arguments
-		k := 1
-		for _, p := range s.tmpl.parts {
-			if p.arg {
-				L.Push(L.Get(k))
-				k++
-			} else {
-				L.Push(lua.LString(p.lit))
-			}
-		}
-		return s.slow(L, n, len(s.tmpl.parts))
-	}
-	if v, ok := joinPlain(L, 1, n); ok {
+	if v, ok := s.join(callArgs(L)); ok {
 		L.Push(v)
 		return 1
 	}
-	return s.slow(L, 0, n)
+	n := L.GetTop()
+	if s.tmpl == nil {
+		return s.slow(L, 0, n)
+	}
+	// the whole chain on the stack, above the arguments
+	k := 1
+	for _, p := range s.tmpl.parts {
+		if p.arg {
+			L.Push(L.Get(k))
+			k++
+		} else {
+			L.Push(lua.LString(p.lit))
+		}
+	}
+	return s.slow(L, n, len(s.tmpl.parts))
 }
 
-// joinPlain joins the stack values from..to when all are strings or
-// numbers (not ok otherwise): one allocation of the exact size, numbers
-// printed as LuaJIT prints them.
-func joinPlain(L *lua.LState, from, to int) (lua.LValue, bool) {
+// join is the concatenation when every operand is a string or a number.
+func (s *concatSite) join(args []lua.LValue) (lua.LValue, bool) {
+	if s.tmpl != nil {
+		return s.tmpl.join(args)
+	}
+	return joinPlain(args)
+}
+
+// joinPlain joins args when all are strings or numbers (not ok
+// otherwise): one allocation of the exact size, numbers printed as LuaJIT
+// prints them.
+func joinPlain(args []lua.LValue) (lua.LValue, bool) {
 	const small = 8
-	var vals [small]lua.LValue
 	var nums [small][24]byte // the numbers' text, printed once
 	var numLen [small]uint8
-	count := to - from + 1
-	if count > small {
-		return joinPlainMany(L, from, to)
+	if len(args) > small {
+		return joinPlainMany(args)
 	}
 	size := 0
-	for k := range count {
-		v := L.Get(from + k)
+	for k, v := range args {
 		switch x := v.(type) {
 		case lua.LString:
 			size += len(x)
@@ -359,15 +360,14 @@ func joinPlain(L *lua.LState, from, to int) (lua.LValue, bool) {
 		default:
 			return nil, false
 		}
-		vals[k] = v
 	}
 	if size == 0 {
 		return lua.LString(""), true
 	}
 	blk := newStringBlock(size)
 	b := blk.Bytes()
-	for k := range count {
-		if x, ok := vals[k].(lua.LString); ok {
+	for k, v := range args {
+		if x, ok := v.(lua.LString); ok {
 			b = append(b, x...)
 		} else {
 			b = append(b, nums[k][:numLen[k]]...)
@@ -378,10 +378,10 @@ func joinPlain(L *lua.LState, from, to int) (lua.LValue, bool) {
 }
 
 // joinPlainMany is joinPlain for long chains.
-func joinPlainMany(L *lua.LState, from, to int) (lua.LValue, bool) {
+func joinPlainMany(args []lua.LValue) (lua.LValue, bool) {
 	size := 0
-	for i := from; i <= to; i++ {
-		switch v := L.Get(i).(type) {
+	for _, v := range args {
+		switch v := v.(type) {
 		case lua.LString:
 			size += len(v)
 		case lua.LNumber:
@@ -395,8 +395,8 @@ func joinPlainMany(L *lua.LState, from, to int) (lua.LValue, bool) {
 	}
 	blk := newStringBlock(size)
 	b := blk.Bytes()
-	for i := from; i <= to; i++ {
-		b = appendOperand(b, L.Get(i))
+	for _, v := range args {
+		b = appendOperand(b, v)
 	}
 	blk.SetBytes(b)
 	return blk.Value(), true
