@@ -30,6 +30,9 @@ var JumpTable [lua.OP_NOP + 1]InstFunc
 // OpShift is where an instruction keeps its opcode.
 const OpShift = 26
 
+// MaxArgSbx is the bias of an instruction's signed sBx field.
+const MaxArgSbx = (1<<18 - 1) >> 1
+
 var (
 	offCurFrame, offReg               uintptr // in LState
 	offParent, offFn, offPc, offLocal uintptr // in callFrame
@@ -97,6 +100,9 @@ func (f Frame) Fn() *lua.LFunction { return (*lua.LFunction)(ptrAt(f.p, offFn)) 
 
 // Pc returns the index of the next instruction of f.
 func (f Frame) Pc() int { return *(*int)(unsafe.Add(f.p, offPc)) }
+
+// SetPc sets the index of the next instruction of f.
+func (f Frame) SetPc(pc int) { *(*int)(unsafe.Add(f.p, offPc)) = pc }
 
 // LocalBase returns the register of f's first local.
 func (f Frame) LocalBase() int { return *(*int)(unsafe.Add(f.p, offLocal)) }
