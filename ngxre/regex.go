@@ -54,6 +54,7 @@ const (
 // Regex is a compiled pattern. It is safe for concurrent use.
 type Regex struct {
 	re        *regexp2.Regexp
+	fast      *fastTwin // Go's regexp where it matches as PCRE does (fast.go), nil if none
 	opts      Options
 	ncap      int
 	names     map[string][]int
@@ -108,7 +109,12 @@ func CompileOptions(pattern string, o Options, matchLimit int) (*Regex, error) {
 		matchLimit = DefaultMatchLimit
 	}
 	re.MatchTimeout = time.Duration(matchLimit) * StepCost
-	return &Regex{re: re, opts: o, ncap: tr.ncap, names: tr.names, nameOrder: tr.nameOrder}, nil
+	r := &Regex{re: re, opts: o, ncap: tr.ncap, names: tr.names, nameOrder: tr.nameOrder}
+	if o.Once && fastTwins {
+		// a cached regex matches many times: worth a second compile
+		r.fast = newFastTwin(tr.pattern, o, tr.ncap)
+	}
+	return r, nil
 }
 
 // pcreMessage turns a regexp2 syntax error into PCRE's wording where known.
@@ -240,6 +246,11 @@ func (r *Regex) Exec(s string, start int, caps []int) ([]int, error) {
 	}
 	if start > len(s) {
 		return nil, nil
+	}
+	if r.fast != nil {
+		if res, ok := r.fast.exec(s, start, caps); ok {
+			return res, nil
+		}
 	}
 	buf := subjectPool.Get().(*subjectBuf)
 	defer subjectPool.Put(buf)
