@@ -113,3 +113,46 @@ func Registers(L *lua.LState) (*[]lua.LValue, *int) {
 	rg := ptrAt(unsafe.Pointer(L), offReg)
 	return (*[]lua.LValue)(unsafe.Add(rg, offArray)), (*int)(unsafe.Add(rg, offTop))
 }
+
+// ltable is lua.LTable's layout, checked by tableLayout.
+type ltable struct {
+	Metatable lua.LValue
+	array     []lua.LValue
+	dict      map[lua.LValue]lua.LValue
+	strdict   map[string]lua.LValue
+	keys      []lua.LValue
+	k2i       map[lua.LValue]int
+}
+
+var tableOK = tableLayout()
+
+func tableLayout() bool {
+	lt, mt := reflect.TypeFor[lua.LTable](), reflect.TypeFor[ltable]()
+	if lt.NumField() != mt.NumField() || lt.Size() != mt.Size() {
+		return false
+	}
+	for i := range lt.NumField() {
+		a, b := lt.Field(i), mt.Field(i)
+		if a.Name != b.Name || a.Type != b.Type || a.Offset != b.Offset {
+			return false
+		}
+	}
+	return true
+}
+
+// PrepareTable readies t, a zero table no Lua code has seen, to keep its
+// array part in array (from length 0, up to its capacity) and its first
+// hash keys in keys (likewise), so that filling it allocates no slices:
+// a caller can place t and both in one allocation. It reports false, and
+// leaves t alone, when gopher-lua's table layout is not the known one.
+func PrepareTable(t *lua.LTable, array, keys []lua.LValue) bool {
+	if !tableOK {
+		return false
+	}
+	m := (*ltable)(unsafe.Pointer(t))
+	m.Metatable = lua.LNil
+	m.array = array[:0]
+	m.keys = keys[:0]
+	m.k2i = make(map[lua.LValue]int, cap(keys))
+	return true
+}

@@ -53,3 +53,31 @@ func TestLayout(t *testing.T) {
 		t.Fatal("gopher-lua's dispatch table has no CALL entry")
 	}
 }
+
+// TestPrepareTable fills a prepared table from Go and reads it from Lua.
+func TestPrepareTable(t *testing.T) {
+	var blk struct {
+		t    lua.LTable
+		arr  [2]lua.LValue
+		keys [1]lua.LValue
+	}
+	if !PrepareTable(&blk.t, blk.arr[:], blk.keys[:]) {
+		t.Fatal("gopher-lua's table layout is not the known one")
+	}
+	blk.t.RawSetInt(0, lua.LString("zero"))
+	blk.t.RawSetInt(1, lua.LString("one"))
+	blk.t.RawSetInt(2, lua.LString("two"))
+	if blk.arr[1] != lua.LString("two") || blk.keys[0] != lua.LNumber(0) {
+		t.Errorf("the table's parts are not in the given memory: %v %v", blk.arr, blk.keys)
+	}
+	L := lua.NewState()
+	defer L.Close()
+	L.SetGlobal("t", &blk.t)
+	err := L.DoString(`
+		t.x = "ex" t[3] = "three"
+		local n = 0 for k, v in pairs(t) do n = n + 1 end
+		assert(n == 5 and #t == 3 and t[0] == "zero" and t.x == "ex" and getmetatable(t) == nil, n)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 
+	"github.com/goresty/goresty/internal/glstate"
 	"github.com/goresty/goresty/luaapi/stdlib"
 	"github.com/goresty/goresty/ngxre"
 	lua "github.com/yuin/gopher-lua"
@@ -179,13 +180,34 @@ func ctxStart(L *lua.LState, ctx *lua.LTable, bad lua.LValue, subjLen int) (int,
 	return int(off), true
 }
 
+// smallCaptures bounds the captures (and [0]) of a match whose table is
+// made in one block.
+const smallCaptures = 4
+
+type smallCapturesBlock struct {
+	t    lua.LTable
+	arr  [smallCaptures - 1]lua.LValue
+	key  [1]lua.LValue
+	strs [smallCaptures]string
+}
+
 // capturesTable fills res (or a new table) with the captures of a match.
 func capturesTable(L *lua.LState, re *ngxre.Regex, s string, caps []int, res *lua.LTable) *lua.LTable {
+	var strs []string // the captures' string headers, side by side
+	if res == nil && re.NumCaptures() < smallCaptures && len(re.Names()) == 0 {
+		// the table, its array part, the key list of its hash part (for
+		// [0]) and the string headers: one allocation
+		blk := new(smallCapturesBlock)
+		if glstate.PrepareTable(&blk.t, blk.arr[:re.NumCaptures()], blk.key[:]) {
+			res, strs = &blk.t, blk.strs[:re.NumCaptures()+1]
+		}
+	}
 	if res == nil {
 		res = L.CreateTable(re.NumCaptures(), len(re.Names())) // [0] goes to the number dict
 	}
-	// the captures' string headers, side by side: one allocation
-	strs := make([]string, re.NumCaptures()+1)
+	if strs == nil {
+		strs = make([]string, re.NumCaptures()+1)
+	}
 	group := func(i int) lua.LValue {
 		if caps[2*i] < 0 {
 			return lua.LFalse
