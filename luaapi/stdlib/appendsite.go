@@ -23,14 +23,14 @@ import (
 // fuseAppends turns the fusion off for tests that compare.
 var fuseAppends = true
 
-// appendSiteFn is the function of a fused statement whose operands are
-// passed as they are (more than appendArgs of them); it never raises and
-// calls no Lua, so it shows in no traceback.
-var appendSiteFn = newSite(func(L *lua.LState) int {
+// appendPlainRun is the function of a fused statement whose operands are
+// passed as they are (more than appendArgs of them, or no string literal);
+// it never raises and calls no Lua, so it shows in no traceback.
+func appendPlainRun(L *lua.LState) int {
 	v, _ := appendPlain(callArgs(L))
 	L.Push(v)
 	return 1
-}, appendPlain)
+}
 
 // appendPlain appends the join of args[1:] to the table args[0] and
 // returns true, or returns false when the statement must run as written.
@@ -177,9 +177,9 @@ func newTemplate(ops []ast.Expr) (*appendTemplate, []ast.Expr) {
 func template(tb ast.Expr, ops []ast.Expr) (*lua.LFunction, []ast.Expr) {
 	a, args := newTemplate(ops)
 	if a == nil {
-		return appendSiteFn, append([]ast.Expr{tb}, ops...)
+		return newSite(appendPlainRun, appendPlain, true), append([]ast.Expr{tb}, ops...)
 	}
-	return newSite(a.run, a.appendTo), append([]ast.Expr{tb}, args...)
+	return newSite(a.run, a.appendTo, true), append([]ast.Expr{tb}, args...)
 }
 
 // fuseAppend returns the fused form of a, or nil when a is not

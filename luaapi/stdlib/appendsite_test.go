@@ -1,8 +1,8 @@
 package stdlib
 
 import (
-	"reflect"
 	"testing"
+	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -78,17 +78,16 @@ func TestAppendSameAsUnfused(t *testing.T) {
 	}
 }
 
-// isTemplate reports whether fn is an appendTemplate's run.
-func isTemplate(fn *lua.LFunction) bool {
-	tmpl := reflect.ValueOf((&appendTemplate{}).run).Pointer()
-	return fn.IsG && reflect.ValueOf(fn.GFunction).Pointer() == tmpl
+// isAppendSite reports whether fn is the function of a fused statement.
+func isAppendSite(fn *lua.LFunction) bool {
+	return fn.IsG && fn.Env == concatEnv && (*site)(unsafe.Pointer(fn)).append
 }
 
 // countAppendSites counts the fused statements compiled into p.
 func countAppendSites(p *lua.FunctionProto) int {
 	n := 0
 	for _, k := range p.Constants {
-		if f, ok := k.(*lua.LFunction); ok && (f == appendSiteFn || isTemplate(f)) {
+		if f, ok := k.(*lua.LFunction); ok && isAppendSite(f) {
 			n++
 		}
 	}
@@ -150,11 +149,59 @@ func TestDirectCallsSameAsCalled(t *testing.T) {
 	checkObserved(t, directCases)
 	for _, tc := range append(append(append([]observedCase{}, directCases...), appendCases...), concatCases...) {
 		direct := runCase(t, newState(t), tc.code)
+		fuseCalls = false
+		unfused := runCase(t, newState(t), tc.code)
 		directCalls = false
 		called := runCase(t, newState(t), tc.code)
-		directCalls = true
-		if direct != called {
-			t.Errorf("%s:\ndirect %q\ncalled %q", tc.code, direct, called)
+		directCalls, fuseCalls = true, true
+		if direct != called || unfused != called {
+			t.Errorf("%s:\nfused %q\ndirect %q\ncalled %q", tc.code, direct, unfused, called)
+		}
+	}
+}
+
+// countFused counts the fused site calls in p and its nested prototypes.
+func countFused(p *lua.FunctionProto) int {
+	n := 0
+	for _, inst := range p.Code {
+		if op(inst) == lua.OP_NOP && int(inst>>18)&0xff == fusedMark {
+			n++
+		}
+	}
+	for _, c := range p.FunctionPrototypes {
+		n += countFused(c)
+	}
+	return n
+}
+
+// TestFusedSites: which site calls are fused, and what they give.
+func TestFusedSites(t *testing.T) {
+	for _, tc := range []struct {
+		code  string
+		fused int
+		want  string
+	}{
+		// the append and the `..` of its fallback statement
+		{`local t = {} for i = 1, 3 do t[#t + 1] = "<" .. i .. ">" end return table.concat(t)`, 2, "true <1><2><3>"},
+		{`local t, u = {}, "up" local function f(x) t[#t + 1] = x .. u .. 1 end f("a") f("b") return table.concat(t, ",")`, 2,
+			"true aup1,bup1"},
+		{`local a, b = "x", 2 local s = a .. b return s`, 1, "true x2"},
+		{`local a = "x" return a .. "y"`, 1, "true xy"}, // one value: a call, not a tail call
+		{`local a = "x" return #(a .. "yz"), (a .. "q")`, 2, "true 3 xq"},
+		{`local m = setmetatable({}, {__concat = function() return "M" end}) local s = "a" .. m return s`, 1, "true M"},
+		{`local t = setmetatable({}, {__newindex = function(t, k, v) rawset(t, k, v .. "!") end}) local x = "v"
+		  t[#t + 1] = x .. 1 return t[1]`, 3, "true v1!"},
+		{`local t, x = {}, nil t[#t + 1] = "a" .. x`, 2, "false t:1: attempt to concatenate local 'x' (a nil value)"},
+	} {
+		p, err := Compile([]byte(tc.code), "t")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := countFused(p); n != tc.fused {
+			t.Errorf("%s: %d fused calls, want %d", tc.code, n, tc.fused)
+		}
+		if got := runCase(t, newState(t), tc.code); got != tc.want {
+			t.Errorf("%s:\ngot  %q\nwant %q", tc.code, got, tc.want)
 		}
 	}
 }

@@ -130,7 +130,7 @@ func (r *chunkRewriter) concat(x *ast.StringConcatOpExpr) ast.Expr {
 	if tmpl, args := newTemplate(ops); tmpl != nil {
 		site.tmpl, ops = tmpl, args
 	}
-	fn := newSite(site.run, site.join)
+	fn := newSite(site.run, site.join, false)
 	return r.siteCall(fn, ops, x.Line(), x.LastLine())
 }
 
@@ -303,6 +303,7 @@ func (r *chunkRewriter) patch(p *lua.FunctionProto) {
 			p.Constants[i] = r.sites[n]
 		}
 	}
+	fuse(p)
 	for _, c := range p.FunctionPrototypes {
 		r.patch(c)
 	}

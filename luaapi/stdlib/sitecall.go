@@ -29,11 +29,16 @@ type site struct {
 	// direct does the site's work on its arguments; ok false sends the
 	// call to fn, which runs the site in full.
 	direct func(args []lua.LValue) (v lua.LValue, ok bool)
+	// append: a fused append statement's site (its result says whether
+	// it appended)
+	append bool
+	// fused: where the parts of its call are, when they are fused (fuse.go)
+	fused *fusion
 }
 
 // newSite returns the function of a site.
-func newSite(run lua.LGFunction, direct func([]lua.LValue) (lua.LValue, bool)) *lua.LFunction {
-	s := &site{direct: direct}
+func newSite(run lua.LGFunction, direct func([]lua.LValue) (lua.LValue, bool), isAppend bool) *lua.LFunction {
+	s := &site{direct: direct, append: isAppend}
 	s.fn = lua.LFunction{IsG: true, Env: concatEnv, GFunction: run}
 	return &s.fn
 }
