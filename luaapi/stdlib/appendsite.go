@@ -27,19 +27,25 @@ var fuseAppends = true
 // passed as they are (more than appendArgs of them, or no string literal);
 // it never raises and calls no Lua, so it shows in no traceback.
 func appendPlainRun(L *lua.LState) int {
-	v, _ := appendPlain(callArgs(L))
+	v, _ := appendJoined(callArgs(L), nil)
 	L.Push(v)
 	return 1
 }
 
-// appendPlain appends the join of args[1:] to the table args[0] and
-// returns true, or returns false when the statement must run as written.
-func appendPlain(args []lua.LValue) (lua.LValue, bool) {
+// appendJoined appends the join of args[1:] (with the literals of tmpl,
+// when not nil) to the table args[0] and returns true, or returns false
+// when the statement must run as written.
+func appendJoined(args []lua.LValue, tmpl *appendTemplate) (lua.LValue, bool) {
 	t, ok := plainTable(args[0])
 	if !ok {
 		return lua.LFalse, true
 	}
-	v, ok := joinPlain(args[1:])
+	var v lua.LValue
+	if tmpl != nil {
+		v, ok = tmpl.join(args[1:])
+	} else {
+		v, ok = joinPlain(args[1:])
+	}
 	if !ok {
 		return lua.LFalse, true
 	}
@@ -81,23 +87,9 @@ type templatePart struct {
 }
 
 func (a *appendTemplate) run(L *lua.LState) int {
-	v, _ := a.appendTo(callArgs(L))
+	v, _ := appendJoined(callArgs(L), a)
 	L.Push(v)
 	return 1
-}
-
-// appendTo is appendPlain with the template's literals.
-func (a *appendTemplate) appendTo(args []lua.LValue) (lua.LValue, bool) {
-	t, ok := plainTable(args[0])
-	if !ok {
-		return lua.LFalse, true
-	}
-	v, ok := a.join(args[1:])
-	if !ok {
-		return lua.LFalse, true
-	}
-	t.RawSetInt(t.Len()+1, v)
-	return lua.LTrue, true
 }
 
 // join is joinPlain with the literals in place: the arguments must be
@@ -177,9 +169,9 @@ func newTemplate(ops []ast.Expr) (*appendTemplate, []ast.Expr) {
 func template(tb ast.Expr, ops []ast.Expr) (*lua.LFunction, []ast.Expr) {
 	a, args := newTemplate(ops)
 	if a == nil {
-		return newSite(appendPlainRun, appendPlain, true), append([]ast.Expr{tb}, ops...)
+		return newSite(appendPlainRun, kindAppend, nil), append([]ast.Expr{tb}, ops...)
 	}
-	return newSite(a.run, a.appendTo, true), append([]ast.Expr{tb}, args...)
+	return newSite(a.run, kindAppendTemplate, a), append([]ast.Expr{tb}, args...)
 }
 
 // fuseAppend returns the fused form of a, or nil when a is not

@@ -80,7 +80,7 @@ func TestAppendSameAsUnfused(t *testing.T) {
 
 // isAppendSite reports whether fn is the function of a fused statement.
 func isAppendSite(fn *lua.LFunction) bool {
-	return fn.IsG && fn.Env == concatEnv && (*site)(unsafe.Pointer(fn)).append
+	return fn.IsG && fn.Env == concatEnv && (*site)(unsafe.Pointer(fn)).isAppend()
 }
 
 // countAppendSites counts the fused statements compiled into p.

@@ -130,7 +130,11 @@ func (r *chunkRewriter) concat(x *ast.StringConcatOpExpr) ast.Expr {
 	if tmpl, args := newTemplate(ops); tmpl != nil {
 		site.tmpl, ops = tmpl, args
 	}
-	fn := newSite(site.run, site.join, false)
+	kind := kindConcat
+	if site.tmpl != nil {
+		kind = kindConcatTemplate
+	}
+	fn := newSite(site.run, kind, site.tmpl)
 	return r.siteCall(fn, ops, x.Line(), x.LastLine())
 }
 

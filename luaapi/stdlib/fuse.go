@@ -69,7 +69,7 @@ func fuse(p *lua.FunctionProto) {
 			continue
 		}
 		s := (*site)(unsafe.Pointer(fn))
-		if f := parseFusion(p, pc, s.append); f != nil {
+		if f := parseFusion(p, pc, s.isAppend()); f != nil {
 			s.fused = f
 			p.Code[pc] = uint32(lua.OP_NOP)<<glstate.OpShift | fusedMark<<18 | inst&0x3ffff
 		}
@@ -180,9 +180,8 @@ func runFused(L *lua.LState, inst uint32) bool {
 	if end > len(r) {
 		return false
 	}
-	// the arguments where the moves would put them (a buffer on the
-	// stack would escape through the site's function)
-	args := r[ra+1 : ra+1+len(fu.args)]
+	var buf [appendArgs + 1]lua.LValue
+	args := buf[:len(fu.args)]
 	for k, o := range fu.args {
 		switch o.from {
 		case fromReg:
@@ -197,10 +196,9 @@ func runFused(L *lua.LState, inst uint32) bool {
 	if !ok {
 		return false
 	}
+	// where the CALL leaves its result and the top (the registers above,
+	// which the CALL clears, were not written)
 	r[ra] = v
-	for i := ra + 1; i < max(*top, end); i++ {
-		r[i] = nil
-	}
 	*top = ra + 1
 	next := fu.call + 1
 	if b, isBool := v.(lua.LBool); fu.append && isBool && bool(b) {

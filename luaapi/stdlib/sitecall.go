@@ -25,22 +25,49 @@ import (
 // first, so the handler finds the site from the function it calls; every
 // function with the sites' environment (concatEnv) is made by newSite.
 type site struct {
-	fn lua.LFunction
-	// direct does the site's work on its arguments; ok false sends the
-	// call to fn, which runs the site in full.
-	direct func(args []lua.LValue) (v lua.LValue, ok bool)
-	// append: a fused append statement's site (its result says whether
-	// it appended)
-	append bool
+	fn   lua.LFunction
+	kind siteKind
+	// tmpl holds the string literals of a template site
+	tmpl *appendTemplate
 	// fused: where the parts of its call are, when they are fused (fuse.go)
 	fused *fusion
 }
 
+// siteKind is what a site does.
+type siteKind uint8
+
+const (
+	kindConcat         siteKind = iota // joins its arguments
+	kindConcatTemplate                 // joins its arguments and the template's literals
+	kindAppend                         // appends the join of args[1:] to the table args[0]
+	kindAppendTemplate                 // likewise with the template's literals
+)
+
 // newSite returns the function of a site.
-func newSite(run lua.LGFunction, direct func([]lua.LValue) (lua.LValue, bool), isAppend bool) *lua.LFunction {
-	s := &site{direct: direct, append: isAppend}
+func newSite(run lua.LGFunction, kind siteKind, tmpl *appendTemplate) *lua.LFunction {
+	s := &site{kind: kind, tmpl: tmpl}
 	s.fn = lua.LFunction{IsG: true, Env: concatEnv, GFunction: run}
 	return &s.fn
+}
+
+// isAppend reports whether s is a fused append statement's site, whose
+// result says whether it appended.
+func (s *site) isAppend() bool { return s.kind >= kindAppend }
+
+// direct does the site's work on its arguments; ok false sends the call
+// to the site's function, which runs the site in full. A switch rather
+// than a function value, so that args does not escape.
+func (s *site) direct(args []lua.LValue) (v lua.LValue, ok bool) {
+	switch s.kind {
+	case kindConcat:
+		return joinPlain(args)
+	case kindConcatTemplate:
+		return s.tmpl.join(args)
+	case kindAppend:
+		return appendJoined(args, nil)
+	default:
+		return appendJoined(args, s.tmpl)
+	}
 }
 
 // directCalls turns the direct path off for tests that compare.
