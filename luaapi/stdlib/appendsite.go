@@ -98,6 +98,9 @@ func (a *appendTemplate) join(args []lua.LValue) (lua.LValue, bool) {
 	if len(args) != a.nargs {
 		return nil, false
 	}
+	if a.nargs == 1 {
+		return a.join1(args[0])
+	}
 	// the numbers' text, printed once, one after the other
 	var numBuf [64]byte
 	var numEnd [appendArgs]uint8
@@ -133,6 +136,29 @@ func (a *appendTemplate) join(args []lua.LValue) (lua.LValue, bool) {
 		}
 	}
 	b = append(b, a.tail...)
+	blk.SetBytes(b)
+	return blk.Value(), true
+}
+
+// join1 is join for the commonest template, one operand between literals.
+func (a *appendTemplate) join1(v lua.LValue) (lua.LValue, bool) {
+	var numBuf [maxNumberLen]byte
+	var num []byte
+	var str lua.LString
+	switch x := v.(type) {
+	case lua.LString:
+		str = x
+	case lua.LNumber:
+		num = AppendNumber(numBuf[:0], float64(x))
+	default:
+		return nil, false
+	}
+	size := a.litLen + len(str) + len(num)
+	if size == 0 {
+		return lua.LString(""), true
+	}
+	blk := newStringBlock(size)
+	b := append(append(append(append(blk.Bytes(), a.pre[0]...), str...), num...), a.tail...)
 	blk.SetBytes(b)
 	return blk.Value(), true
 }
