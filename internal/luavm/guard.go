@@ -7,7 +7,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"github.com/goresty/goresty/internal/glstate"
+	"github.com/goresty/goresty/internal/luavm/glstate"
 )
 
 // The runaway guard (lua_max_run_time) needs a running coroutine to stop

@@ -5,7 +5,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"github.com/goresty/goresty/internal/glstate"
+	"github.com/goresty/goresty/internal/luavm/glstate"
 )
 
 // gopher-lua runs `return f(...)` with f a Go function as a tail call: the

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"math"
 
-	"github.com/goresty/goresty/internal/glstate"
+	"github.com/goresty/goresty/internal/luavm/glstate"
 	"github.com/goresty/goresty/luaapi/stdlib"
 	"github.com/goresty/goresty/ngxre"
 	lua "github.com/yuin/gopher-lua"

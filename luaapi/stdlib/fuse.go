@@ -5,7 +5,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"github.com/goresty/goresty/internal/glstate"
+	"github.com/goresty/goresty/internal/luavm/glstate"
 )
 
 // A site call still costs the instructions that set it up: LOADK of the

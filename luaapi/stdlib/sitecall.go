@@ -5,7 +5,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"github.com/goresty/goresty/internal/glstate"
+	"github.com/goresty/goresty/internal/luavm/glstate"
 )
 
 // The `..` chains and the fused appends call a Go function of goresty's
