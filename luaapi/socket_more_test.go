@@ -234,7 +234,7 @@ func TestSocketDirectives(t *testing.T) {
 func TestSocketTimerAndThreads(t *testing.T) {
 	srv := startScenarioServer(t)
 	port := strconv.Itoa(srv.port())
-	closed := strconv.Itoa(freePort(t))
+	closed := strconv.Itoa(refusedPort(t))
 	s := testserver.Boot(t, `
 		location /timer { content_by_lua_block {
 			ngx.timer.at(0, function()

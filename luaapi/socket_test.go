@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -198,6 +199,28 @@ func freePort(t testing.TB) int {
 	return p
 }
 
+// refusedPort returns a port of 127.0.0.1 that refuses connections for
+// the rest of the test: a socket bound to it that never listens keeps
+// other sockets (listeners of tests running beside this one, the local
+// end of an outgoing connection) off it, where a port closed after
+// listening could be taken again.
+func refusedPort(t testing.TB) int {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sa.(*syscall.SockaddrInet4).Port
+}
+
 // oracleCase is one "== name" section of testdata/socket/cases.out.
 type oracleCase struct {
 	name string
@@ -268,7 +291,7 @@ var knownDiffs = map[string][][2]string{
 func TestSocketOracle(t *testing.T) {
 	srv := startScenarioServer(t)
 	tlsPort := startTLSEcho(t)
-	closed := freePort(t)
+	closed := refusedPort(t)
 	dir, _ := filepath.Abs("testdata/socket")
 	s := testserver.Boot(t, `
 		location /t {
