@@ -186,6 +186,12 @@ func TestFusedSites(t *testing.T) {
 		{`local t, u = {}, "up" local function f(x) t[#t + 1] = x .. u .. 1 end f("a") f("b") return table.concat(t, ",")`, 2,
 			"true aup1,bup1"},
 		{`local a, b = "x", 2 local s = a .. b return s`, 1, "true x2"},
+		// four locals: one MOVEN that runs three MOVEs
+		{`local a, b, c, d = "w", "x", 1, 2.5 local s = a .. b .. c .. d return s, #s`, 1, "true wx12.5 6"},
+		// inside a coroutine and a function a Go function calls
+		{`local t = {} local co = coroutine.wrap(function(x) for i = 1, 2 do t[#t + 1] = x .. i coroutine.yield() end end)
+		  co("c") co() local u = {3, 1, 2} table.sort(u, function(p, q) local k = p .. "" return k < q .. "" end)
+		  return table.concat(t, ","), table.concat(u)`, 4, "true c1,c2 123"},
 		{`local a = "x" return a .. "y"`, 1, "true xy"}, // one value: a call, not a tail call
 		{`local a = "x" return #(a .. "yz"), (a .. "q")`, 2, "true 3 xq"},
 		{`local m = setmetatable({}, {__concat = function() return "M" end}) local s = "a" .. m return s`, 1, "true M"},
