@@ -194,16 +194,12 @@ type smallCapturesBlock struct {
 // capturesTable fills res (or a new table) with the captures of a match.
 func capturesTable(L *lua.LState, re *ngxre.Regex, s string, caps []int, res *lua.LTable) *lua.LTable {
 	var strs []string // the captures' string headers, side by side
+	var blk *smallCapturesBlock
 	if res == nil && re.NumCaptures() < smallCaptures && len(re.Names()) == 0 {
 		// the table, its array part, the key list of its hash part (for
 		// [0]) and the string headers: one allocation
-		blk := new(smallCapturesBlock)
-		if glstate.PrepareTable(&blk.t, blk.arr[:re.NumCaptures()], blk.key[:]) {
-			res, strs = &blk.t, blk.strs[:re.NumCaptures()+1]
-		}
-	}
-	if res == nil {
-		res = L.CreateTable(re.NumCaptures(), len(re.Names())) // [0] goes to the number dict
+		blk = new(smallCapturesBlock)
+		strs = blk.strs[:re.NumCaptures()+1]
 	}
 	if strs == nil {
 		strs = make([]string, re.NumCaptures()+1)
@@ -220,7 +216,13 @@ func capturesTable(L *lua.LState, re *ngxre.Regex, s string, caps []int, res *lu
 		}
 		return stdlib.StringValueAt(&strs[i])
 	}
-	for i := 0; i <= re.NumCaptures(); i++ {
+	first := 0
+	if blk != nil && glstate.PrepareTable(&blk.t, blk.arr[:re.NumCaptures()], blk.key[:], group(0)) {
+		res, first = &blk.t, 1
+	} else if res == nil {
+		res = L.CreateTable(re.NumCaptures(), len(re.Names())) // [0] goes to the number dict
+	}
+	for i := first; i <= re.NumCaptures(); i++ {
 		res.RawSetInt(i, group(i))
 	}
 	dup := re.Options().DupNames

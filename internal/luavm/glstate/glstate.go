@@ -11,6 +11,7 @@
 package glstate
 
 import (
+	"maps"
 	"reflect"
 	"unsafe"
 
@@ -143,16 +144,29 @@ func tableLayout() bool {
 // PrepareTable readies t, a zero table no Lua code has seen, to keep its
 // array part in array (from length 0, up to its capacity) and its first
 // hash keys in keys (likewise), so that filling it allocates no slices:
-// a caller can place t and both in one allocation. It reports false, and
-// leaves t alone, when gopher-lua's table layout is not the known one.
-func PrepareTable(t *lua.LTable, array, keys []lua.LValue) bool {
-	if !tableOK {
+// a caller can place t and both in one allocation. When zero is not nil,
+// t[0] = zero is stored at once (ngx.re.match's m[0]): its hash part is
+// made from templates instead of through RawSetInt's lookups. It reports
+// false, and leaves t alone, when gopher-lua's table layout is not the
+// known one.
+func PrepareTable(t *lua.LTable, array, keys []lua.LValue, zero lua.LValue) bool {
+	if !tableOK || zero != nil && cap(keys) == 0 {
 		return false
 	}
 	m := (*ltable)(unsafe.Pointer(t))
 	m.Metatable = lua.LNil
 	m.array = array[:0]
 	m.keys = keys[:0]
-	m.k2i = make(map[lua.LValue]int, cap(keys))
+	if zero == nil {
+		m.k2i = make(map[lua.LValue]int, cap(keys))
+		return true
+	}
+	m.dict = make(map[lua.LValue]lua.LValue, 1)
+	m.dict[lua.LNumber(0)] = zero
+	m.k2i = maps.Clone(zeroIndex)
+	m.keys = append(m.keys, lua.LNumber(0))
 	return true
 }
+
+// zeroIndex is the key index of a table whose only hash key is 0.
+var zeroIndex = map[lua.LValue]int{lua.LNumber(0): 0}

@@ -61,10 +61,9 @@ func TestPrepareTable(t *testing.T) {
 		arr  [2]lua.LValue
 		keys [1]lua.LValue
 	}
-	if !PrepareTable(&blk.t, blk.arr[:], blk.keys[:]) {
+	if !PrepareTable(&blk.t, blk.arr[:], blk.keys[:], lua.LString("zero")) {
 		t.Fatal("gopher-lua's table layout is not the known one")
 	}
-	blk.t.RawSetInt(0, lua.LString("zero"))
 	blk.t.RawSetInt(1, lua.LString("one"))
 	blk.t.RawSetInt(2, lua.LString("two"))
 	if blk.arr[1] != lua.LString("two") || blk.keys[0] != lua.LNumber(0) {
@@ -74,10 +73,32 @@ func TestPrepareTable(t *testing.T) {
 	defer L.Close()
 	L.SetGlobal("t", &blk.t)
 	err := L.DoString(`
-		t.x = "ex" t[3] = "three"
+		t.x = "ex" t[3] = "three" t[-1] = "minus"
 		local n = 0 for k, v in pairs(t) do n = n + 1 end
-		assert(n == 5 and #t == 3 and t[0] == "zero" and t.x == "ex" and getmetatable(t) == nil, n)`)
+		assert(n == 6 and #t == 3 and t[0] == "zero" and t.x == "ex" and t[-1] == "minus" and getmetatable(t) == nil, n)
+		t[0] = nil
+		n = 0 for k, v in pairs(t) do n = n + 1 end
+		assert(n == 5 and t[0] == nil, n)`)
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPrepareTableKeepsTemplates: a table's key 0 index is its own.
+func TestPrepareTableKeepsTemplates(t *testing.T) {
+	var a, b lua.LTable
+	var ka, kb [1]lua.LValue
+	PrepareTable(&a, nil, ka[:], lua.LTrue)
+	PrepareTable(&b, nil, kb[:], lua.LFalse)
+	a.RawSetString("k", lua.LString("v"))
+	if len(zeroIndex) != 1 || b.RawGetString("k") != lua.LNil || a.RawGet(lua.LNumber(0)) != lua.LTrue || b.RawGet(lua.LNumber(0)) != lua.LFalse {
+		t.Fatalf("tables share their hash parts: template %v", zeroIndex)
+	}
+	n := 0
+	for k, _ := b.Next(lua.LNil); k != lua.LNil; k, _ = b.Next(k) {
+		n++
+	}
+	if n != 1 {
+		t.Fatalf("the second table iterates %d keys, want 1", n)
 	}
 }
