@@ -15,9 +15,11 @@ import (
 // is searched for that exact sequence; its LOADK becomes a NOP that
 // carries the site (fusedMark in A, the constant in Bx), and the site
 // learns where each argument comes from. The NOP's handler reads the
-// arguments from there, runs the site, leaves the registers and the top
-// as the CALL would, and goes on after the CALL (or, for a fused append
-// that is done, where its JMP leads). When the site declines (an operand
+// arguments from there, runs the site, leaves the result and the top as
+// the CALL would (the registers the skipped moves would fill keep what
+// they held: above the top, nothing reads them before writing), and goes
+// on after the CALL (or, for a fused append that is done, where its JMP
+// leads). When the site declines (an operand
 // with a metamethod), the handler does the LOADK's work instead and the
 // sequence runs as compiled.
 
