@@ -102,7 +102,7 @@ func (a *appendTemplate) join(args []lua.LValue) (lua.LValue, bool) {
 		return a.join1(args[0])
 	}
 	// the numbers' text, printed once, one after the other
-	var numBuf [64]byte
+	var numBuf [appendArgs * maxNumberLen]byte
 	var numEnd [appendArgs]uint8
 	nums := numBuf[:0]
 	size := a.litLen

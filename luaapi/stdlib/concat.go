@@ -346,41 +346,22 @@ func (s *concatSite) join(args []lua.LValue) (lua.LValue, bool) {
 
 // joinPlain joins args when all are strings or numbers (not ok
 // otherwise): one allocation of the exact size, numbers printed as LuaJIT
-// prints them.
+// prints them. Up to appendArgs operands it is a template without
+// literals.
 func joinPlain(args []lua.LValue) (lua.LValue, bool) {
-	const small = 8
-	var nums [small][24]byte // the numbers' text, printed once
-	var numLen [small]uint8
-	if len(args) > small {
+	if len(args) > appendArgs {
 		return joinPlainMany(args)
 	}
-	size := 0
-	for k, v := range args {
-		switch x := v.(type) {
-		case lua.LString:
-			size += len(x)
-		case lua.LNumber:
-			numLen[k] = uint8(len(AppendNumber(nums[k][:0], float64(x))))
-			size += int(numLen[k])
-		default:
-			return nil, false
-		}
-	}
-	if size == 0 {
-		return lua.LString(""), true
-	}
-	blk := newStringBlock(size)
-	b := blk.Bytes()
-	for k, v := range args {
-		if x, ok := v.(lua.LString); ok {
-			b = append(b, x...)
-		} else {
-			b = append(b, nums[k][:numLen[k]]...)
-		}
-	}
-	blk.SetBytes(b)
-	return blk.Value(), true
+	return plainTemplates[len(args)].join(args)
 }
+
+// plainTemplates[n] is the template of n operands and no literal.
+var plainTemplates = func() (t [appendArgs + 1]*appendTemplate) {
+	for n := range t {
+		t[n] = &appendTemplate{pre: make([]string, n), nargs: n}
+	}
+	return t
+}()
 
 // joinPlainMany is joinPlain for long chains.
 func joinPlainMany(args []lua.LValue) (lua.LValue, bool) {

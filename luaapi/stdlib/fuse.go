@@ -96,40 +96,34 @@ func parseFusion(p *lua.FunctionProto, pc int, isAppend bool) *fusion {
 		f.args = append(f.args, o)
 		return true
 	}
+loop:
 	for ; i < len(code); i++ {
 		inst := code[i]
-		dst := int(inst>>18) & 0xff
+		var o operand
 		switch op(inst) {
-		case lua.OP_MOVE:
-			if !next(dst, operand{fromReg, int(inst & 0x1ff)}) {
-				return nil
-			}
-			continue
-		case lua.OP_MOVEN:
-			if !next(dst, operand{fromReg, int(inst & 0x1ff)}) {
-				return nil
-			}
-			// the MOVEs it runs itself follow it
-			for k := int(inst>>9) & 0x1ff; k > 0; k-- {
-				i++
-				if i >= len(code) || op(code[i]) != lua.OP_MOVE ||
-					!next(int(code[i]>>18)&0xff, operand{fromReg, int(code[i] & 0x1ff)}) {
-					return nil
-				}
-			}
-			continue
+		case lua.OP_MOVE, lua.OP_MOVEN:
+			o = operand{fromReg, int(inst & 0x1ff)}
 		case lua.OP_LOADK:
-			if !next(dst, operand{fromConst, int(inst & 0x3ffff)}) {
-				return nil
-			}
-			continue
+			o = operand{fromConst, int(inst & 0x3ffff)}
 		case lua.OP_GETUPVAL:
-			if !next(dst, operand{fromUpvalue, int(inst & 0x1ff)}) {
-				return nil
-			}
+			o = operand{fromUpvalue, int(inst & 0x1ff)}
+		default:
+			break loop
+		}
+		if !next(int(inst>>18)&0xff, o) {
+			return nil
+		}
+		if op(inst) != lua.OP_MOVEN {
 			continue
 		}
-		break
+		// the MOVEs a MOVEN runs itself follow it
+		for k := int(inst>>9) & 0x1ff; k > 0; k-- {
+			i++
+			if i >= len(code) || op(code[i]) != lua.OP_MOVE ||
+				!next(int(code[i]>>18)&0xff, operand{fromReg, int(code[i] & 0x1ff)}) {
+				return nil
+			}
+		}
 	}
 	if i >= len(code) || len(f.args) > appendArgs+1 {
 		return nil
