@@ -96,9 +96,7 @@ func callSite(L *lua.LState, inst uint32) bool {
 	}
 	regs, top := glstate.Registers(L)
 	r := *regs
-	f := glstate.CurrentFrame(L)
-	a := int(inst>>18) & 0xff
-	ra := f.LocalBase() + a
+	ra := glstate.CurrentFrame(L).LocalBase() + int(inst>>18)&0xff
 	end := ra + b + 1 // above the slot gopher-lua's call leaves the result in
 	if end > len(r) {
 		return false
@@ -120,28 +118,7 @@ func callSite(L *lua.LState, inst uint32) bool {
 		r[i] = nil // a few registers: cheaper than clear's call
 	}
 	*top = ra + kept
-	if b, isBool := v.(lua.LBool); isBool && bool(b) && kept == 1 {
-		jumpPastFallback(f, a)
-	}
 	return true
-}
-
-// jumpPastFallback goes on where the instructions after a fused append
-// lead when the append is done: `if not APPEND(...) then <statement> end`
-// is CALL, TEST (of the result, which is true) and JMP (past the
-// statement).
-func jumpPastFallback(f glstate.Frame, a int) {
-	code := f.Fn().Proto.Code
-	pc := f.Pc()
-	if pc+1 >= len(code) {
-		return
-	}
-	test, jmp := code[pc], code[pc+1]
-	if int(test>>glstate.OpShift) != lua.OP_TEST || int(test>>18)&0xff != a || int(test>>9)&0x1ff != 1 ||
-		int(jmp>>glstate.OpShift) != lua.OP_JMP {
-		return
-	}
-	f.SetPc(pc + 2 + int(jmp&0x3ffff) - glstate.MaxArgSbx)
 }
 
 // callArgs returns the arguments of the running Go function, in place
