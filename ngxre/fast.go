@@ -35,6 +35,8 @@ var fastTwins = true
 // fastTwin is a Regex's Go twin and what it needs to know about it.
 type fastTwin struct {
 	re *regexp.Regexp
+	// seq: the pattern as a one-pass sequence (seq.go), nil if it is not one
+	seq *seq
 	// leftContext: the pattern has an assertion that looks at the text
 	// before the match (^, \A, \b, \B), so the twin matches only from 0
 	leftContext bool
@@ -69,7 +71,7 @@ func newFastTwin(p string, o Options, ncap int) *fastTwin {
 	if err != nil || re.NumSubexp() != ncap {
 		return nil
 	}
-	return &fastTwin{re: re, leftContext: looksLeft(tree)}
+	return &fastTwin{re: re, seq: newSeq(tree, ncap), leftContext: looksLeft(tree)}
 }
 
 // exec matches s from byte offset start into caps as Regex.Exec does; ok
@@ -77,6 +79,19 @@ func newFastTwin(p string, o Options, ncap int) *fastTwin {
 func (f *fastTwin) exec(s string, start int, caps []int) (res []int, ok bool) {
 	if start > 0 && f.leftContext || len(s) > 0 && s[len(s)-1] == '\n' || !isASCII(s) {
 		return nil, false
+	}
+	if f.seq != nil {
+		n := 2 * (f.seq.ncap + 1)
+		if cap(caps) < n {
+			caps = make([]int, n)
+		}
+		caps = caps[:n]
+		if found, ok := f.seq.search(s, start, caps); ok {
+			if !found {
+				return nil, true
+			}
+			return caps, true
+		}
 	}
 	loc := f.re.FindStringSubmatchIndex(s[start:])
 	if loc == nil {
