@@ -696,7 +696,8 @@ type h1resp struct {
 	headN    int64             // the head's size, once written
 	chunkEnd bool              // the last chunk is written
 	order    []string          // the handler's header names in the order it set them
-	server   []string          // the default Server header (see defaultServer)
+	server   []string          // the default Server header, sent when the handlers set none
+	noServer bool              // a handler's empty Server header: none is sent
 	stream   bool              // an HTTP/1.0 body of unknown length is not held (see noHold)
 	line     string            // the status line to send as is (see phases.Request.StatusLine)
 	none     bool              // no body allowed (HEAD, 1xx, 204, 304)
@@ -716,69 +717,55 @@ func (w *h1resp) WriteHeader(code int) {
 	}
 	w.wrote = true
 	w.status = code
-	h := w.h
 	w.none = w.req.Method == http.MethodHead || code < 200 || code == 204 || code == 304
-	if v, ok := h["Content-Length"]; ok {
-		if len(v) == 1 {
-			if n, err := strconv.ParseInt(v[0], 10, 64); err == nil && n >= 0 {
-				w.cl = n
-			}
-		}
-		if w.cl < 0 {
-			delete(h, "Content-Length")
-		}
-	}
-	// a body of unknown length goes chunked; for HTTP/1.0 it is held
-	if _, ok := h["Transfer-Encoding"]; ok {
-		delete(h, "Transfer-Encoding")
-	}
-	if w.cl < 0 && !w.none {
-		if w.req.ProtoAtLeast(1, 1) {
-			w.chunk = true
-		} else if !w.stream {
-			w.held = true
-			return
-		} else {
-			w.keep = false // the body ends with the connection
-		}
-	}
-	w.writeHead()
+	w.writeHead(true)
 }
 
 var nginxOrder = []string{"Server", "Date", "Content-Type", "Content-Length", "Last-Modified", "Location"}
 
-func (w *h1resp) writeHead() {
-	w.mark = w.c.out()
+// writeHead writes the status line and the headers, in one pass over the
+// header map. deciding (WriteHeader): the pass also settles the body's
+// framing: a valid Content-Length is kept (w.cl), an invalid one dropped,
+// a body of unknown length goes chunked, or for HTTP/1.0 is held (the head
+// is then written later, by the next call).
+func (w *h1resp) writeHead(deciding bool) {
 	h := w.h
-	if w.c.h.shutting.Load() {
-		w.keep = false
-	}
-	b := w.c.writer()
-	// the head is built in the writer's free space and written at once
-	p := append(b.AvailableBuffer(), "HTTP/1.1 "...)
-	if w.line != "" {
-		p = append(p, w.line...)
-	} else {
-		p = strconv.AppendInt(p, int64(w.status), 10)
-		p = append(p, ' ')
-		p = append(p, reasonPhrase(w.status)...)
-	}
-	p = append(p, "\r\n"...)
-	// one pass over the map: the headers nginx writes first are picked
-	// out, the rest follow sorted
+	// the headers nginx writes first are picked out, the rest follow
+	// sorted
 	var first [6][]string
-	var rest []string
+	var restBuf [8]string
+	rest := restBuf[:0]
 	dropConn := false
 	for k, vs := range h {
 		switch k {
 		case "Server":
+			if w.server != nil && len(vs) == 1 && vs[0] == "" {
+				// a handler's empty Server: no Server line at all
+				delete(h, k)
+				w.noServer = true
+				continue
+			}
 			first[0] = vs
 		case "Date":
 			first[1] = vs
 		case "Content-Type":
 			first[2] = vs
 		case "Content-Length":
+			if deciding {
+				n, err := int64(-1), error(nil)
+				if len(vs) == 1 {
+					n, err = strconv.ParseInt(vs[0], 10, 64)
+				}
+				if err != nil || n < 0 {
+					delete(h, k)
+					continue
+				}
+				w.cl = n
+			}
 			first[3] = vs
+		case "Transfer-Encoding":
+			// goresty frames the body itself
+			delete(h, k)
 		case "Last-Modified":
 			first[4] = vs
 		case "Location":
@@ -805,7 +792,33 @@ func (w *h1resp) writeHead() {
 	if dropConn {
 		delete(h, "Connection")
 	}
-	if first[0] == nil {
+	if deciding && w.cl < 0 && !w.none {
+		// a body of unknown length goes chunked; for HTTP/1.0 it is held
+		if w.req.ProtoAtLeast(1, 1) {
+			w.chunk = true
+		} else if !w.stream {
+			w.held = true
+			return
+		} else {
+			w.keep = false // the body ends with the connection
+		}
+	}
+	w.mark = w.c.out()
+	if w.c.h.shutting.Load() {
+		w.keep = false
+	}
+	b := w.c.writer()
+	// the head is built in the writer's free space and written at once
+	p := append(b.AvailableBuffer(), "HTTP/1.1 "...)
+	if w.line != "" {
+		p = append(p, w.line...)
+	} else {
+		p = strconv.AppendInt(p, int64(w.status), 10)
+		p = append(p, ' ')
+		p = append(p, reasonPhrase(w.status)...)
+	}
+	p = append(p, "\r\n"...)
+	if first[0] == nil && !w.noServer {
 		first[0] = w.server
 	}
 	if first[1] == nil {
@@ -867,16 +880,6 @@ func (c *h1conn) out() int64 {
 	}
 	return n
 }
-
-func (w *h1resp) locationFirst(on bool) { w.locFirst = on }
-
-// headerCase gives the spellings and the order of the handler's header names.
-func (w *h1resp) headerCase(m map[string]string, order []string) { w.spell, w.order = m, order }
-
-// defaultServer sets the Server header sent when the handler set none.
-func (w *h1resp) defaultServer(v []string) { w.server = v }
-
-func (w *h1resp) statusLine(line string) { w.line = line }
 
 // requestHeadLen is the size of the request's head on the wire.
 func (w *h1resp) requestHeadLen() int { return w.c.req.headLen }
@@ -963,7 +966,7 @@ func (w *h1resp) Flush() {
 	if w.held {
 		w.held = false
 		w.keep = false
-		w.writeHead()
+		w.writeHead(false)
 		w.c.writer().Write(w.hold)
 		w.hold = nil
 	}
@@ -971,10 +974,6 @@ func (w *h1resp) Flush() {
 		w.c.bw.Flush()
 	}
 }
-
-// noHold makes an HTTP/1.0 body of unknown length go out as it comes,
-// ended by closing the connection (lua_http10_buffering off).
-func (w *h1resp) noHold() { w.stream = true }
 
 // holding reports whether an HTTP/1.0 body is held back for its
 // Content-Length (lua_http10_buffering).
@@ -989,7 +988,7 @@ func (w *h1resp) releaseHeld() {
 	w.held = false
 	w.cl = int64(len(w.hold))
 	w.h["Content-Length"] = []string{strconv.Itoa(len(w.hold))}
-	w.writeHead()
+	w.writeHead(false)
 	w.c.writer().Write(w.hold)
 	w.hold = nil
 }

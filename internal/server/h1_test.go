@@ -290,7 +290,7 @@ func TestH1SendAndBodyTimeouts(t *testing.T) {
 func TestH1LocationPlace(t *testing.T) {
 	_, addr := startH1(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Location", "/x")
-		w.(interface{ locationFirst(bool) }).locationFirst(r.URL.Path == "/own")
+		w.(*h1resp).locFirst = r.URL.Path == "/own"
 		w.WriteHeader(http.StatusFound)
 	})
 	for path, first := range map[string]bool{"/own": true, "/lua": false} {

@@ -362,8 +362,8 @@ func (o *response) passStatusLine() {
 		return
 	}
 	code, _, _ := strings.Cut(r.StatusLine, " ")
-	if sw, ok := o.w.(interface{ statusLine(string) }); ok && code == strconv.Itoa(r.Status) {
-		sw.statusLine(r.StatusLine)
+	if hw, ok := o.w.(*h1resp); ok && code == strconv.Itoa(r.Status) {
+		hw.line = r.StatusLine
 	}
 }
 
@@ -374,13 +374,14 @@ func (o *response) writeHeader() {
 	o.wrote = true
 	r := o.r
 	h := o.w.Header()
-	if lw, ok := o.w.(interface{ locationFirst(bool) }); ok {
-		lw.locationFirst(r.LocationFirst)
-	}
-	if hw, ok := o.w.(interface {
-		headerCase(map[string]string, []string)
-	}); ok && len(r.HeaderOrder) > 0 {
-		hw.headerCase(r.HeaderCase, r.HeaderOrder)
+	// goresty's own writer takes what it needs directly; any other (a
+	// test's, an embedder's) gets the headers as net/http expects them
+	hw, direct := o.w.(*h1resp)
+	if direct {
+		hw.locFirst = r.LocationFirst
+		if len(r.HeaderOrder) > 0 {
+			hw.spell, hw.order = r.HeaderCase, r.HeaderOrder
+		}
 	}
 	// r.Header is h itself: handlers wrote straight into the response
 	if r.Subrequest {
@@ -392,24 +393,21 @@ func (o *response) writeHeader() {
 		o.w.WriteHeader(r.Status)
 		return
 	}
-	if hw, ok := o.w.(interface{ noHold() }); ok && (o.stream || !http10Buffering(o.loc())) {
-		hw.noHold()
+	if direct && (o.stream || !http10Buffering(o.loc())) {
+		hw.stream = true
 	}
-	// r.Header is h itself: handlers wrote straight into the response.
 	// The server's own Server and Date go to the writer, not into h: as
 	// in nginx, they are not among the headers ngx.resp.get_headers and
-	// $sent_http_* see.
-	dw, direct := o.w.(interface{ defaultServer([]string) })
-	if _, ok := h["Server"]; !ok {
-		sv := serverFull
-		if loc := o.loc(); loc != nil && !loc.ServerTokens {
-			sv = serverShort
-		}
-		if direct {
-			dw.defaultServer(sv)
-		} else {
-			h["Server"] = sv
-		}
+	// $sent_http_* see. goresty's writer drops a handler's empty Server
+	// (no Server line at all) and an invalid Content-Length as it writes.
+	sv := serverFull
+	if loc := o.loc(); loc != nil && !loc.ServerTokens {
+		sv = serverShort
+	}
+	if direct {
+		hw.server = sv
+	} else if _, ok := h["Server"]; !ok {
+		h["Server"] = sv
 	} else if len(h["Server"]) == 1 && h["Server"][0] == "" {
 		delete(h, "Server")
 	}
@@ -425,10 +423,10 @@ func (o *response) writeHeader() {
 		delete(h, "Content-Length")
 		delete(h, "Last-Modified")
 	}
-	if cl, ok := h["Content-Length"]; ok && (len(cl) == 0 || strings.TrimSpace(cl[0]) == "") {
-		delete(h, "Content-Length")
-	}
 	if !direct {
+		if cl, ok := h["Content-Length"]; ok && (len(cl) == 0 || strings.TrimSpace(cl[0]) == "") {
+			delete(h, "Content-Length")
+		}
 		// net/http's writer: as nginx, a Date, and a body of unknown
 		// length goes chunked (net/http would otherwise buffer small ones
 		// and add a Content-Length); goresty's own writer does both itself
