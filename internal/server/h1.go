@@ -881,15 +881,6 @@ func (c *h1conn) out() int64 {
 	return n
 }
 
-// requestHeadLen is the size of the request's head on the wire.
-func (w *h1resp) requestHeadLen() int { return w.c.req.headLen }
-
-// requestHead is the request's head as received, without its blank line.
-func (w *h1resp) requestHead() string { return w.c.req.head }
-
-// requestConditional reports whether the request came with an If-* header.
-func (w *h1resp) requestConditional() bool { return w.c.req.cond }
-
 // appendHeaderLines appends one line per value; a line break inside a
 // value becomes a space (it would end the head early), and an invalid name
 // is left out.

@@ -46,7 +46,11 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 	}
 	srv := g.FindServerFor(r)
 	r.Server, r.Loc = srv, srv.Conf
-	r.RemoteAddr, r.RemotePort, _ = net.SplitHostPort(hr.RemoteAddr)
+	if ci.raddr != hr.RemoteAddr || ci.raddr == "" {
+		ci.raddr = hr.RemoteAddr
+		ci.rhost, ci.rport, _ = net.SplitHostPort(hr.RemoteAddr)
+	}
+	r.RemoteAddr, r.RemotePort = ci.rhost, ci.rport
 	realIP(r, srv.Conf.RealIP)
 	if r.Host == "" {
 		r.Host = firstName(srv)
@@ -59,16 +63,12 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 	out := &b.out
 	*out = response{s: s, w: w, r: r, headOnly: hr.Method == http.MethodHead, pending: out.pending[:0]}
 	r.Out = out
-	if hl, ok := w.(interface{ requestHeadLen() int }); ok {
-		r.HeadLen = hl.requestHeadLen()
-	}
-	if rh, ok := w.(interface{ requestHead() string }); ok {
-		r.RawHead = rh.requestHead()
-	}
-	if rc, ok := w.(interface{ requestConditional() bool }); ok {
-		r.NoConditions = !rc.requestConditional()
-	}
-	if sc, ok := w.(interface{ SentBytes(bool) (int64, int64) }); ok {
+	if hw, ok := w.(*h1resp); ok {
+		// what goresty's front end knows of the request on the wire
+		req := &hw.c.req
+		r.HeadLen, r.RawHead, r.NoConditions = req.headLen, req.head, !req.cond
+		r.Sent = hw
+	} else if sc, ok := w.(interface{ SentBytes(bool) (int64, int64) }); ok {
 		r.Sent = sc
 	}
 	if st.rt != nil {

@@ -76,6 +76,9 @@ type connInfo struct {
 	abort func() <-chan struct{}
 	// rr is the connection's request storage, reused request after request.
 	rr *reqResp
+	// raddr is the client's address as the last request had it, split
+	// into rhost and rport
+	raddr, rhost, rport string
 }
 
 // New makes a server; Start opens its listeners.
