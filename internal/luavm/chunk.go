@@ -41,7 +41,7 @@ func NewInlineChunk(name string, src string) (*Chunk, error) {
 	if i := strings.IndexByte(name, '('); i > 0 {
 		c.codeKey = name[:i] + "\x00" + src
 	}
-	p, err := stdlib.Compile([]byte(src), c.Name)
+	p, err := stdlib.CompileEntry([]byte(src), c.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func (c *Chunk) Proto() (*lua.FunctionProto, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to load external Lua file \"%s\": %s", c.File, openError(c.File, err))
 	}
-	p, err := stdlib.Compile(src, "@"+shortName(c.File))
+	p, err := stdlib.CompileEntry(src, "@"+shortName(c.File))
 	if err != nil {
 		return nil, fmt.Errorf("failed to load external Lua file \"%s\": %v", c.File, err)
 	}

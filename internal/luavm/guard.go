@@ -8,6 +8,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/goresty/goresty/internal/luavm/glstate"
+	"github.com/goresty/goresty/luaapi/stdlib"
 )
 
 // The runaway guard (lua_max_run_time) needs a running coroutine to stop
@@ -71,4 +72,21 @@ func stopIfKilled(L *lua.LState) {
 
 func registerVM(w *Worker) { vms.Store(w.L.G, w) }
 
-func unregisterVM(w *Worker) { vms.Delete(w.L.G) }
+// panics holds each VM's panic handler (by its lua.Global) from its
+// creation on, init_by_lua included: a handler chunk's coroutine installs
+// it where the chunk starts (stdlib.EntryHook), to take the traceback when
+// it fails.
+var panics sync.Map
+
+func init() {
+	stdlib.EntryHook = func(L *lua.LState) {
+		if p, ok := panics.Load(L.G); ok {
+			L.Panic = p.(func(*lua.LState))
+		}
+	}
+}
+
+func unregisterVM(w *Worker) {
+	vms.Delete(w.L.G)
+	panics.Delete(w.L.G)
+}

@@ -186,6 +186,10 @@ func (w *Worker) freeTask(t *Task) {
 // runEntry drives t from the start: the entry function (which installs
 // the traceback-capturing panic handler) calls fn with args.
 func (w *Worker) runEntry(t *Task, fn *lua.LFunction, args ...lua.LValue) runResult {
+	if stdlib.IsEntry(fn.Proto) {
+		// a handler chunk readies its coroutine itself
+		return w.drive(t, fn, args)
+	}
 	all := append(t.argv[:0], fn)
 	all = append(all, args...)
 	return w.drive(t, w.entry, all)

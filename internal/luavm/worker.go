@@ -122,11 +122,13 @@ func (rt *Runtime) newWorker(id int, open Opener) (*Worker, error) {
 	L := lua.NewState(vmOptions)
 	w := &Worker{ID: id, RT: rt, L: L, Data: map[string]any{}}
 	w.panicFn = w.tracePanic
+	panics.Store(L.G, w.panicFn)
 	ch := make(chan struct{})
 	w.kill.Store(&ch)
 	w.Sys = L.NewUserData()
 	w.setupPackagePath()
 	if err := open(w); err != nil {
+		panics.Delete(L.G)
 		L.Close()
 		return nil, err
 	}
@@ -137,6 +139,7 @@ func (rt *Runtime) newWorker(id int, open Opener) (*Worker, error) {
 		// init_by_lua runs in every VM, before any request: what it loads
 		// and sets globally is visible in every worker, as after nginx's fork
 		if err := w.runInit(rt.Main.Init); err != nil {
+			panics.Delete(L.G)
 			L.Close()
 			return nil, err
 		}

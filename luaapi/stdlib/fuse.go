@@ -152,9 +152,16 @@ func init() {
 	}
 	loadk := glstate.JumpTable[lua.OP_LOADK]
 	glstate.JumpTable[lua.OP_NOP] = func(L *lua.LState, inst uint32, baseframe unsafe.Pointer) int {
-		if int(inst>>18)&0xff == fusedMark && !runFused(L, inst) {
-			s := (*site)(unsafe.Pointer(glstate.CurrentFrame(L).Fn().Proto.Constants[inst&0x3ffff].(*lua.LFunction)))
-			return loadk(L, uint32(lua.OP_LOADK)<<glstate.OpShift|uint32(s.fused.a)<<18|inst&0x3ffff, baseframe)
+		switch int(inst>>18) & 0xff {
+		case fusedMark:
+			if !runFused(L, inst) {
+				s := (*site)(unsafe.Pointer(glstate.CurrentFrame(L).Fn().Proto.Constants[inst&0x3ffff].(*lua.LFunction)))
+				return loadk(L, uint32(lua.OP_LOADK)<<glstate.OpShift|uint32(s.fused.a)<<18|inst&0x3ffff, baseframe)
+			}
+		case entryMark:
+			if h := EntryHook; h != nil {
+				h(L)
+			}
 		}
 		return 0
 	}

@@ -98,6 +98,17 @@ func truncate(s string, n int) string {
 // are returned as "name:line: message near 'token'" in LuaJIT's words where
 // gopher-lua's can be mapped.
 func Compile(src []byte, chunkname string) (*lua.FunctionProto, error) {
+	return compile(src, chunkname, false)
+}
+
+// CompileEntry compiles a handler chunk (content_by_lua and the like) as
+// Compile does, with an entry mark first in its main function (see
+// markEntry): a coroutine can start right at it.
+func CompileEntry(src []byte, chunkname string) (*lua.FunctionProto, error) {
+	return compile(src, chunkname, true)
+}
+
+func compile(src []byte, chunkname string, entry bool) (*lua.FunctionProto, error) {
 	id := ChunkID(chunkname)
 	rememberChunkName(id, chunkname)
 	code, err := luasrc.Rewrite(src)
@@ -117,6 +128,9 @@ func Compile(src []byte, chunkname string) (*lua.FunctionProto, error) {
 	proto, err := lua.Compile(chunk, id)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", id, err)
+	}
+	if entry {
+		markEntry(proto)
 	}
 	cr.patch(proto)
 	return proto, nil
