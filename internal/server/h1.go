@@ -818,14 +818,21 @@ func (w *h1resp) writeHead(deciding bool) {
 		p = append(p, reasonPhrase(w.status)...)
 	}
 	p = append(p, "\r\n"...)
-	if first[0] == nil && !w.noServer {
-		first[0] = w.server
+	// goresty's own Server and Date lines need no checks
+	if first[0] == nil {
+		if !w.noServer && len(w.server) == 1 {
+			p = append(append(append(p, "Server: "...), w.server[0]...), "\r\n"...)
+		}
+	} else {
+		p = appendHeaderValues(p, "Server", first[0])
 	}
 	if first[1] == nil {
-		first[1] = dateHeader()
+		p = append(append(append(p, "Date: "...), dateHeader()[0]...), "\r\n"...)
+	} else {
+		p = appendHeaderValues(p, "Date", first[1])
 	}
-	for i, vs := range first {
-		p = appendHeaderLines(p, nginxOrder[i], vs)
+	for i, vs := range first[2:] {
+		p = appendHeaderValues(p, nginxOrder[i+2], vs)
 	}
 	if w.chunk {
 		p = append(p, "Transfer-Encoding: chunked\r\n"...)
@@ -888,6 +895,11 @@ func appendHeaderLines(p []byte, k string, vs []string) []byte {
 	if len(vs) == 0 || !validHeaderName(k) {
 		return p
 	}
+	return appendHeaderValues(p, k, vs)
+}
+
+// appendHeaderValues is appendHeaderLines for a name known to be valid.
+func appendHeaderValues(p []byte, k string, vs []string) []byte {
 	for _, v := range vs {
 		p = append(p, k...)
 		p = append(p, ": "...)
