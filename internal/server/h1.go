@@ -372,7 +372,9 @@ func (c *h1conn) serve() {
 		if !c.state.CompareAndSwap(connWaiting, connActive) {
 			return // closed by Shutdown
 		}
-		if (n > 0 || c.pc != nil) && !headBuffered(br) {
+		// the head's end in the buffer, when it is there (read uses it)
+		c.req.hn, c.req.htotal = bufferedHead(br)
+		if (n > 0 || c.pc != nil) && c.req.htotal == 0 {
 			dl := time.Now().Add(c.to.header)
 			if n == 0 {
 				dl = c.pc.w.Deadline() // the first head, within client_header_timeout of the accept
@@ -433,11 +435,12 @@ func (c *h1conn) serve() {
 	}
 }
 
-// headBuffered reports whether a whole request head is in the buffer.
-func headBuffered(br *bufio.Reader) bool {
+// bufferedHead finds a whole request head in the buffer (see headEnd;
+// total 0: not all there). A buffer that starts with an empty line (which
+// nginx skips before a request) counts as holding the head.
+func bufferedHead(br *bufio.Reader) (n, total int) {
 	p, _ := br.Peek(br.Buffered())
-	_, total := headEnd(p)
-	return total > 0
+	return headEnd(p)
 }
 
 func (c *h1conn) clearDeadline() {

@@ -39,10 +39,14 @@ type reqStore struct {
 	head string
 	// cond: the last request had an If-* header
 	cond bool
+	// hn, htotal: headEnd of the buffered bytes, found before read (htotal
+	// 0: not known)
+	hn, htotal int
 }
 
 func (st *reqStore) read(br *bufio.Reader) (*http.Request, error) {
-	head, headLen, err := readHead(br)
+	head, headLen, err := readHead(br, st.hn, st.htotal)
+	st.hn, st.htotal = 0, 0
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +157,16 @@ var (
 
 // readHead returns the request head up to its blank line (excluded).
 // Empty lines before the request line are skipped, as nginx skips them.
-func readHead(br *bufio.Reader) (string, int, error) {
+// hn, htotal: headEnd of the buffered bytes when the caller knows it (0, 0
+// when not).
+func readHead(br *bufio.Reader, hn, htotal int) (string, int, error) {
+	if htotal > 0 && br.Buffered() >= htotal {
+		if p, _ := br.Peek(htotal); p[0] != '\r' && p[0] != '\n' {
+			s := string(p[:hn])
+			br.Discard(htotal)
+			return s, htotal, nil
+		}
+	}
 	skipped := 0
 	for {
 		p, err := br.Peek(1)
