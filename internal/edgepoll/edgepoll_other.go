@@ -40,3 +40,6 @@ func (w *Waiter) Arm(time.Duration)                  {}
 func (w *Waiter) Deadline() time.Time                { return time.Time{} }
 func (w *Waiter) Wait() error                        { return errNoEpoll }
 func (w *Waiter) Close(closeConn func() error) error { return closeConn() }
+
+// Write fails on this system.
+func (w *Waiter) Write([]byte) (int, error) { return 0, errNoEpoll }

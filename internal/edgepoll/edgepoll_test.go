@@ -280,3 +280,42 @@ func TestCloseWakesTheWaiterAfterTheClose(t *testing.T) {
 		t.Fatal("the waiter was not woken by Close")
 	}
 }
+
+// Write sends everything, waiting in Go's poller while the peer's window
+// is full, and stops at the write deadline when the peer reads nothing.
+func TestWaiterWrite(t *testing.T) {
+	s, err := Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	clients, servers := pairs(t, 2)
+	w := add(t, s, servers[0])
+	big := make([]byte, 8<<20) // far beyond the socket buffers
+	for i := range big {
+		big[i] = byte(i % 251)
+	}
+	got := make(chan []byte)
+	go func() {
+		b, _ := io.ReadAll(io.LimitReader(clients[0], int64(len(big))))
+		got <- b
+	}()
+	if n, err := w.Write(big); n != len(big) || err != nil {
+		t.Fatalf("Write: %d, %v", n, err)
+	}
+	if b := <-got; string(b) != string(big) {
+		t.Fatalf("the peer read %d bytes, not what was written", len(b))
+	}
+
+	stuck := add(t, s, servers[1])
+	servers[1].SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
+	start := time.Now()
+	n, err := stuck.Write(big)
+	if !errors.Is(err, os.ErrDeadlineExceeded) || n == 0 || n == len(big) || time.Since(start) > 5*time.Second {
+		t.Fatalf("Write to a peer that reads nothing: %d bytes, %v after %v", n, err, time.Since(start))
+	}
+	servers[1].Close()
+	if _, err := stuck.Write([]byte("x")); err == nil {
+		t.Fatal("Write on a closed connection succeeded")
+	}
+}

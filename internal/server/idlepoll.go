@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"net"
+	"os"
 	"syscall"
 	"time"
 
@@ -62,6 +63,21 @@ func (c *pollConn) Read(p []byte) (int, error) {
 	n, err := c.w.Read(p)
 	if err != nil && err != edgepoll.ErrWouldBlock {
 		err = &net.OpError{Op: "read", Net: "tcp", Err: err}
+	}
+	return n, err
+}
+
+// Write writes to the socket with the set's raw system calls (see
+// edgepoll.Waiter.Write), its errors wrapped as net.Conn's are.
+func (c *pollConn) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	if err != nil {
+		if errno, ok := err.(syscall.Errno); ok {
+			err = os.NewSyscallError("write", errno)
+		} else if err.Error() == net.ErrClosed.Error() {
+			err = net.ErrClosed // the poller's own value, as net maps it
+		}
+		err = &net.OpError{Op: "write", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: err}
 	}
 	return n, err
 }
