@@ -79,6 +79,8 @@ type connInfo struct {
 	// raddr is the client's address as the last request had it, split
 	// into rhost and rport
 	raddr, rhost, rport string
+	// host is $host as the last request's Host header (rawHost) gave it
+	rawHost, host string
 }
 
 // New makes a server; Start opens its listeners.
