@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/goresty/goresty/internal/clock"
 )
 
 // ErrWouldBlock is a read that found no bytes.
@@ -314,7 +316,7 @@ func (w *Waiter) Arm(d time.Duration) {
 		w.mu.Unlock()
 		return
 	}
-	dl := time.Now().Add(d)
+	dl := clock.Now().Add(d)
 	w.deadline = dl
 	switch {
 	case w.timer == nil:

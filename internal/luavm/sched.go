@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/goresty/goresty/internal/clock"
 	"github.com/goresty/goresty/internal/errlog"
 	"github.com/goresty/goresty/luaapi/stdlib"
 	"github.com/goresty/goresty/phases"
@@ -208,7 +209,7 @@ func (w *Worker) resume(from *lua.LState, t *Task, fn *lua.LFunction, args []lua
 		w.runID.Store(w.runSeq)
 		// a new turn: ngx.now() and friends read this until the next
 		// one, as nginx's time cached per event-loop iteration
-		w.now = time.Now()
+		w.now = clock.Now()
 	}
 	st, err, vals := from.Resume(t.Co, fn, args...)
 	if !nested {

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/goresty/goresty/internal/clock"
 	"github.com/goresty/goresty/internal/config"
 	"github.com/goresty/goresty/internal/edgepoll"
 	"github.com/goresty/goresty/internal/errlog"
@@ -599,7 +600,7 @@ type sendWriter struct {
 func (w *sendWriter) Write(p []byte) (int, error) {
 	c := w.c
 	if to := c.to.send; to > 0 {
-		if now := time.Now(); to != w.to || now.Sub(w.set) > min(to/8, time.Second) {
+		if now := clock.Now(); to != w.to || now.Sub(w.set) > min(to/8, time.Second) {
 			c.rwc.SetWriteDeadline(now.Add(to))
 			w.set, w.to = now, to
 		}

@@ -6,8 +6,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/goresty/goresty/internal/clock"
 	"github.com/goresty/goresty/internal/config"
 	"github.com/goresty/goresty/internal/errlog"
 	"github.com/goresty/goresty/phases"
@@ -26,7 +26,7 @@ func (s *Server) serve(st *state, g *config.ListenGroup, ci *connInfo, w http.Re
 	// aside and copied, at twice the cost
 	*r = phases.Request{}
 	r.HTTP = hr
-	r.Start = time.Now()
+	r.Start = clock.Now()
 	r.Method = hr.Method
 	r.URI = normalizePath(hr.URL.Path)
 	r.Args = hr.URL.RawQuery

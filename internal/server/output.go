@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/goresty/goresty/internal/clock"
 	"github.com/goresty/goresty/internal/config"
 	"github.com/goresty/goresty/internal/luavm"
 	"github.com/goresty/goresty/phases"
@@ -451,7 +452,7 @@ func http10Buffering(loc *config.Location) bool {
 // dateHeader returns the Date header value, formatted once per second as
 // nginx does (the slice is shared: never modified in place).
 func dateHeader() []string {
-	now := time.Now().Unix()
+	now := clock.Now().Unix()
 	if d := cachedDate.Load(); d != nil && d.sec == now {
 		return d.v
 	}
