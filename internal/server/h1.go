@@ -816,6 +816,8 @@ func (w *h1resp) writeHead(deciding bool) {
 	p := append(b.AvailableBuffer(), "HTTP/1.1 "...)
 	if w.line != "" {
 		p = append(p, w.line...)
+	} else if w.status >= 100 && w.status < 600 {
+		p = append(p, statusLine100[w.status-100]...)
 	} else {
 		p = strconv.AppendInt(p, int64(w.status), 10)
 		p = append(p, ' ')
@@ -950,7 +952,7 @@ func (w *h1resp) Write(p []byte) (int, error) {
 	var werr error
 	if w.chunk {
 		var hex [16]byte
-		b.Write(strconv.AppendInt(hex[:0], int64(len(p)), 16))
+		b.Write(appendHex(hex[:0], uint64(len(p))))
 		b.WriteString("\r\n")
 		b.Write(p)
 		_, werr = b.WriteString("\r\n")
@@ -1060,6 +1062,30 @@ func hasToken(vs []string, token string) bool {
 	}
 	return false
 }
+
+// appendHex appends n in lower-case hexadecimal (a chunk's size).
+func appendHex(b []byte, n uint64) []byte {
+	var buf [16]byte
+	i := len(buf)
+	for {
+		i--
+		buf[i] = "0123456789abcdef"[n&15]
+		n >>= 4
+		if n == 0 {
+			break
+		}
+	}
+	return append(b, buf[i:]...)
+}
+
+// statusLine100[code-100] is "CODE REASON" (see reasonPhrase) for the codes
+// from 100 to 599.
+var statusLine100 = func() (t [500]string) {
+	for i := range t {
+		t[i] = strconv.Itoa(i+100) + " " + reasonPhrase(i+100)
+	}
+	return t
+}()
 
 // reasonPhrase is nginx's reason phrase of a status line; nginx leaves it
 // empty for the codes it does not know.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -139,6 +140,15 @@ func TestHeaderKey(t *testing.T) {
 	for in, want := range map[string]string{" a b\t": "a b", "\t\t": "", "": "", "x": "x", " \tv \t ": "v"} {
 		if got := trimSpaceTab(in); got != want {
 			t.Errorf("trimSpaceTab(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// appendHex writes a chunk size as strconv does in base 16.
+func TestAppendHex(t *testing.T) {
+	for _, n := range []uint64{0, 1, 9, 10, 15, 16, 255, 256, 4095, 65536, 1<<32 + 7, 1<<64 - 1} {
+		if got, want := string(appendHex([]byte("x"), n)), "x"+strconv.FormatUint(n, 16); got != want {
+			t.Errorf("%d: %q, want %q", n, got, want)
 		}
 	}
 }
