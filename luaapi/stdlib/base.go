@@ -11,6 +11,8 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/pm"
+
+	"github.com/goresty/goresty/internal/luavm/glstate"
 )
 
 // maxResults is LuaJIT's LUAI_MAXCSTACK: unpack refuses more results.
@@ -144,6 +146,12 @@ func tableConcat(L *lua.LState) int {
 		L.Push(lua.LString(""))
 		return 1
 	}
+	if arr, ok := glstate.ArrayPart(t); ok && i >= 1 && j <= int64(len(arr)) {
+		if v, ok := concatArray(arr[i-1:j], sep); ok {
+			L.Push(v)
+			return 1
+		}
+	}
 	// size the result first: one allocation, no copy at the end
 	size := int64(len(sep)) * (j - i)
 	for k := i; k <= j && size < 1<<26; k++ {
@@ -179,6 +187,40 @@ func tableConcat(L *lua.LState) int {
 	blk.SetBytes(b)
 	L.Push(blk.Value())
 	return 1
+}
+
+// concatArray is table.concat of a slice of the array part holding only
+// strings and numbers (ok false otherwise: the general loop then raises
+// the error).
+func concatArray(vs []lua.LValue, sep string) (lua.LValue, bool) {
+	size := len(sep) * (len(vs) - 1)
+	for _, v := range vs {
+		switch v := v.(type) {
+		case lua.LString:
+			size += len(v)
+		case lua.LNumber:
+			size += 24
+		default:
+			return nil, false
+		}
+		if size >= 1<<26 {
+			return nil, false
+		}
+	}
+	blk := newStringBlock(size)
+	b := blk.Bytes()
+	for k, v := range vs {
+		if k > 0 && sep != "" {
+			b = append(b, sep...)
+		}
+		if s, ok := v.(lua.LString); ok {
+			b = append(b, s...)
+		} else {
+			b = AppendNumber(b, float64(v.(lua.LNumber)))
+		}
+	}
+	blk.SetBytes(b)
+	return blk.Value(), true
 }
 
 // strRep is string.rep(s, n [, sep]).

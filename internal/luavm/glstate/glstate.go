@@ -168,5 +168,15 @@ func PrepareTable(t *lua.LTable, array, keys []lua.LValue, zero lua.LValue) bool
 	return true
 }
 
+// ArrayPart returns t's array part (t[1] is its first element) to read,
+// not to change; ok is false when gopher-lua's table layout is not the
+// known one. Keys past it live in the hash part (RawGetInt finds them).
+func ArrayPart(t *lua.LTable) (array []lua.LValue, ok bool) {
+	if !tableOK {
+		return nil, false
+	}
+	return (*ltable)(unsafe.Pointer(t)).array, true
+}
+
 // zeroIndex is the key index of a table whose only hash key is 0.
 var zeroIndex = map[lua.LValue]int{lua.LNumber(0): 0}
