@@ -3,6 +3,8 @@ package stdlib
 import (
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/ast"
+
+	"github.com/goresty/goresty/internal/luavm/glstate"
 )
 
 // The commonest way Lua code builds a buffer, `t[#t + 1] = a .. b .. c`,
@@ -49,7 +51,13 @@ func appendJoined(args []lua.LValue, tmpl *appendTemplate) (lua.LValue, bool) {
 	if !ok {
 		return lua.LFalse, true
 	}
-	// what OP_LEN and OP_SETTABLE do to a table without a metatable
+	// what OP_LEN and OP_SETTABLE do to a table without a metatable: when
+	// the array part ends with a value, it is the length
+	if arr, ok := glstate.ArrayPart(t); ok && len(arr) > 0 {
+		if _, isNil := arr[len(arr)-1].(*lua.LNilType); !isNil && glstate.AppendArray(t, v) {
+			return lua.LTrue, true
+		}
+	}
 	t.RawSetInt(t.Len()+1, v)
 	return lua.LTrue, true
 }

@@ -34,6 +34,8 @@ var appendCases = []observedCase{
 		"false t:1: attempt to concatenate a nil value"},
 	{"local n = 0 local t = setmetatable({}, {__index = function() n = n + 1 end}) t[#t + 1] = \"a\" .. \"b\" return t[1], n",
 		"true ab 0"},
+	{"local t = {1, 2} t[2] = nil local i = 1 t[#t + 1] = \"a\" .. i return #t, t[1], t[2], t[3]",
+		"true 2 1 a1 nil"},
 }
 
 func TestAppendStatements(t *testing.T) {

@@ -178,5 +178,17 @@ func ArrayPart(t *lua.LTable) (array []lua.LValue, ok bool) {
 	return (*ltable)(unsafe.Pointer(t)).array, true
 }
 
+// AppendArray appends v to t's array part, as t.RawSetInt(len+1, v) does
+// when the array part's last element is not nil (then it is the table's
+// length); false (nothing done) when the layout is not the known one.
+func AppendArray(t *lua.LTable, v lua.LValue) bool {
+	if !tableOK {
+		return false
+	}
+	m := (*ltable)(unsafe.Pointer(t))
+	m.array = append(m.array, v)
+	return true
+}
+
 // zeroIndex is the key index of a table whose only hash key is 0.
 var zeroIndex = map[lua.LValue]int{lua.LNumber(0): 0}
