@@ -35,13 +35,13 @@ func Now() time.Time {
 	m := nanotime()
 	b := cur.Load()
 	if b == nil || m-b.mono >= resync || m < b.mono {
-		return sync()
+		return rebase()
 	}
 	return b.t.Add(time.Duration(m - b.mono))
 }
 
-// sync takes a new base.
-func sync() time.Time {
+// rebase takes a new base.
+func rebase() time.Time {
 	t := time.Now()
 	cur.Store(&base{t: t, mono: nanotime()})
 	return t

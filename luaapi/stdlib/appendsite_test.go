@@ -85,18 +85,26 @@ func isAppendSite(fn *lua.LFunction) bool {
 	return fn.IsG && fn.Env == concatEnv && (*site)(unsafe.Pointer(fn)).isAppend()
 }
 
-// countAppendSites counts the fused statements compiled into p.
-func countAppendSites(p *lua.FunctionProto) int {
-	n := 0
-	for _, k := range p.Constants {
-		if f, ok := k.(*lua.LFunction); ok && isAppendSite(f) {
-			n++
-		}
-	}
+// countInProtos sums count over p and its nested prototypes.
+func countInProtos(p *lua.FunctionProto, count func(*lua.FunctionProto) int) int {
+	n := count(p)
 	for _, c := range p.FunctionPrototypes {
-		n += countAppendSites(c)
+		n += countInProtos(c, count)
 	}
 	return n
+}
+
+// countAppendSites counts the fused statements compiled into p.
+func countAppendSites(p *lua.FunctionProto) int {
+	return countInProtos(p, func(p *lua.FunctionProto) int {
+		n := 0
+		for _, k := range p.Constants {
+			if f, ok := k.(*lua.LFunction); ok && isAppendSite(f) {
+				n++
+			}
+		}
+		return n
+	})
 }
 
 // TestAppendFusedOnlyWhenPlain: the statement is fused when the target is
@@ -164,16 +172,15 @@ func TestDirectCallsSameAsCalled(t *testing.T) {
 
 // countFused counts the fused site calls in p and its nested prototypes.
 func countFused(p *lua.FunctionProto) int {
-	n := 0
-	for _, inst := range p.Code {
-		if op(inst) == lua.OP_NOP && int(inst>>18)&0xff == fusedMark {
-			n++
+	return countInProtos(p, func(p *lua.FunctionProto) int {
+		n := 0
+		for _, inst := range p.Code {
+			if op(inst) == lua.OP_NOP && int(inst>>18)&0xff == fusedMark {
+				n++
+			}
 		}
-	}
-	for _, c := range p.FunctionPrototypes {
-		n += countFused(c)
-	}
-	return n
+		return n
+	})
 }
 
 // TestFusedSites: which site calls are fused, and what they give.

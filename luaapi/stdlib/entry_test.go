@@ -1,6 +1,7 @@
 package stdlib
 
 import (
+	"fmt"
 	"testing"
 
 	lua "github.com/yuin/gopher-lua"
@@ -25,23 +26,8 @@ func TestEntryMarkKeepsBehaviour(t *testing.T) {
 	defer func() { EntryHook = nil }()
 	for _, code := range codes {
 		run := func(p *lua.FunctionProto) string {
-			L := newState(t)
-			var msg string
-			L.Panic = func(L *lua.LState) {
-				TranslateVMError(L)
-				msg = L.Get(-1).String()
-				panic(&lua.ApiError{Type: lua.ApiErrorRun, Object: L.Get(-1)})
-			}
-			func() {
-				defer func() { recover() }()
-				L.Push(L.NewFunctionFromProto(p))
-				L.Push(lua.LString("arg"))
-				L.Call(1, lua.MultRet)
-				for i := 1; i <= L.GetTop(); i++ {
-					msg += L.Get(i).String() + " "
-				}
-			}()
-			return msg
+			res, msg := runTranslated(t, p, lua.LString("arg"))
+			return fmt.Sprint(res, msg)
 		}
 		plain, err := Compile([]byte(code), "=t")
 		if err != nil {

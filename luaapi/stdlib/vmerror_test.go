@@ -10,12 +10,19 @@ import (
 // coroutines do, and returns the error message.
 func vmError(t *testing.T, code string) string {
 	t.Helper()
-	L := newState(t)
 	p, err := Compile([]byte(code), "=t")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var msg string
+	_, msg := runTranslated(t, p)
+	return msg
+}
+
+// runTranslated calls p with args in a fresh state whose Panic handler
+// translates VM errors as goresty's coroutines do; it returns the results
+// (as strings) or the error message.
+func runTranslated(t *testing.T, p *lua.FunctionProto, args ...lua.LValue) (results []string, msg string) {
+	L := newState(t)
 	L.Panic = func(L *lua.LState) {
 		TranslateVMError(L)
 		msg = L.Get(-1).String()
@@ -24,9 +31,15 @@ func vmError(t *testing.T, code string) string {
 	func() {
 		defer func() { recover() }()
 		L.Push(L.NewFunctionFromProto(p))
-		L.Call(0, 0)
+		for _, a := range args {
+			L.Push(a)
+		}
+		L.Call(len(args), lua.MultRet)
+		for i := 1; i <= L.GetTop(); i++ {
+			results = append(results, L.Get(i).String())
+		}
 	}()
-	return msg
+	return results, msg
 }
 
 // TestTranslateVMError covers what the conformance cases (checked on nginx)
