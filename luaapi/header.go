@@ -9,6 +9,7 @@ import (
 	"github.com/goresty/goresty/internal/config"
 	"github.com/goresty/goresty/internal/errlog"
 	"github.com/goresty/goresty/internal/luavm"
+	"github.com/goresty/goresty/internal/luavm/glstate"
 	"github.com/goresty/goresty/luaapi/stdlib"
 	"github.com/goresty/goresty/phases"
 	lua "github.com/yuin/gopher-lua"
@@ -422,6 +423,14 @@ func (a *api) headerName(k string, raw bool) lua.LValue {
 // added follow in name order.
 func (a *api) pushHeaderTable(L *lua.LState, h http.Header, host string, max int, raw bool, head string) int {
 	t := L.CreateTable(0, len(h)+1)
+	glstate.PresizeStrings(t, len(h)+1)
+	// the values as Lua strings, their headers side by side: one
+	// allocation for all of them
+	nv := 1
+	for _, vs := range h {
+		nv += len(vs)
+	}
+	vals := make([]string, 0, nv)
 	n := 0
 	truncated := false
 	add := func(k, v string) bool {
@@ -430,7 +439,8 @@ func (a *api) pushHeaderTable(L *lua.LState, h http.Header, host string, max int
 			return false
 		}
 		n++
-		addValue(L, t, a.headerName(k, raw), lua.LString(v))
+		vals = append(vals, v)
+		addValue(L, t, a.headerName(k, raw), stdlib.StringValueAt(&vals[len(vals)-1]))
 		return true
 	}
 	var arr [16]string
@@ -539,7 +549,10 @@ func (a *api) pushHeaders(L *lua.LState, t *lua.LTable, raw, truncated bool) int
 func addValue(L *lua.LState, t *lua.LTable, key, v lua.LValue) {
 	switch old := t.RawGet(key).(type) {
 	case *lua.LNilType:
-		t.RawSet(key, v)
+		// a string key is set as the value it is, not made again
+		if s, ok := key.(lua.LString); !ok || !glstate.SetString(t, string(s), key, v) {
+			t.RawSet(key, v)
+		}
 	case *lua.LTable:
 		old.Append(v)
 	default:

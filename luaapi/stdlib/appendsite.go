@@ -1,6 +1,9 @@
 package stdlib
 
 import (
+	"sync/atomic"
+	"unsafe"
+
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/ast"
 
@@ -29,15 +32,16 @@ var fuseAppends = true
 // passed as they are (more than appendArgs of them, or no string literal);
 // it never raises and calls no Lua, so it shows in no traceback.
 func appendPlainRun(L *lua.LState) int {
-	v, _ := appendJoined(callArgs(L), nil)
+	v, _ := appendJoined(callArgs(L), nil, nil)
 	L.Push(v)
 	return 1
 }
 
 // appendJoined appends the join of args[1:] (with the literals of tmpl,
 // when not nil) to the table args[0] and returns true, or returns false
-// when the statement must run as written.
-func appendJoined(args []lua.LValue, tmpl *appendTemplate) (lua.LValue, bool) {
+// when the statement must run as written. sz, when not nil, is the
+// site's record of the tables it fills.
+func appendJoined(args []lua.LValue, tmpl *appendTemplate, sz *tableSizing) (lua.LValue, bool) {
 	t, ok := plainTable(args[0])
 	if !ok {
 		return lua.LFalse, true
@@ -54,12 +58,59 @@ func appendJoined(args []lua.LValue, tmpl *appendTemplate) (lua.LValue, bool) {
 	// what OP_LEN and OP_SETTABLE do to a table without a metatable: when
 	// the array part ends with a value, it is the length
 	if arr, ok := glstate.ArrayPart(t); ok && len(arr) > 0 {
-		if _, isNil := arr[len(arr)-1].(*lua.LNilType); !isNil && glstate.AppendArray(t, v) {
-			return lua.LTrue, true
+		if _, isNil := arr[len(arr)-1].(*lua.LNilType); !isNil {
+			want := 0
+			if sz != nil {
+				sz.saw(t, len(arr)+1)
+				if len(arr) == cap(arr) {
+					want = sz.want()
+				}
+			}
+			if glstate.AppendArray(t, v, want) {
+				return lua.LTrue, true
+			}
 		}
 	}
 	t.RawSetInt(t.Len()+1, v)
 	return lua.LTrue, true
+}
+
+// tableSizing is what a fused append site knows of the tables it fills.
+// A buffer built by `t[#t + 1] = ...` in a loop usually ends about as
+// long as the one the same statement filled before it, so when its array
+// part is full it grows at once to that length (and a little more)
+// instead of doubling its way there: W3's 46 strings take one allocation
+// of 768 bytes instead of four of 2.4 KB together. Only the table filled
+// just before counts, so one large table does not make the site's later
+// tables large. The fields are atomic because a chunk's prototype, and
+// so its sites, is shared by the workers.
+type tableSizing struct {
+	last  atomic.Uintptr // the table appended to last: its address, only compared
+	lastN atomic.Int32   // that table's length after the append
+	prevN atomic.Int32   // the length the table before it reached
+}
+
+// maxPresize bounds the length a table is grown to at once.
+const maxPresize = 1 << 12
+
+// saw records that t is n long after an append. The length is stored at
+// every fourth append only (an atomic store is dearer than the rest of
+// the record), so the record may be three short.
+func (z *tableSizing) saw(t *lua.LTable, n int) {
+	if p := uintptr(unsafe.Pointer(t)); z.last.Load() != p {
+		z.prevN.Store(z.lastN.Load())
+		z.last.Store(p)
+		z.lastN.Store(int32(min(n, maxPresize)))
+	} else if n&3 == 0 {
+		z.lastN.Store(int32(min(n, maxPresize)))
+	}
+}
+
+// want is the length a full array part should grow to: the length the
+// previous table reached, with room for a few more.
+func (z *tableSizing) want() int {
+	prev := int(z.prevN.Load())
+	return prev + prev/8 + 4
 }
 
 // plainTable returns v when it is a table without a metatable.
@@ -95,7 +146,7 @@ type templatePart struct {
 }
 
 func (a *appendTemplate) run(L *lua.LState) int {
-	v, _ := appendJoined(callArgs(L), a)
+	v, _ := appendJoined(callArgs(L), a, nil)
 	L.Push(v)
 	return 1
 }

@@ -1,10 +1,13 @@
 package stdlib
 
 import (
+	"strconv"
 	"testing"
 	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/goresty/goresty/internal/luavm/glstate"
 )
 
 // appendCases: `t[#t + 1] = a .. b` statements, fused or not (appendsite.go),
@@ -218,5 +221,63 @@ func TestFusedSites(t *testing.T) {
 		if got := runCase(t, newState(t), tc.code); got != tc.want {
 			t.Errorf("%s:\ngot  %q\nwant %q", tc.code, got, tc.want)
 		}
+	}
+}
+
+// TestAppendSizing: a fused append site grows a full array part at once
+// to the length the table it filled before reached, and only that table
+// counts.
+func TestAppendSizing(t *testing.T) {
+	p, err := Compile([]byte(`return function(n)
+		local t = {"a"}
+		for i = 1, n do t[#t + 1] = "x" .. i end
+		return t
+	end`), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if countFused(p) == 0 {
+		t.Fatal("the append is not fused")
+	}
+	L := newState(t)
+	L.Push(L.NewFunctionFromProto(p))
+	L.Call(0, 1)
+	fill := L.Get(-1)
+	L.Pop(1)
+	run := func(n int) []lua.LValue {
+		t.Helper()
+		if err := L.CallByParam(lua.P{Fn: fill, NRet: 1, Protect: true}, lua.LNumber(n)); err != nil {
+			t.Fatal(err)
+		}
+		tb := L.Get(-1).(*lua.LTable)
+		L.Pop(1)
+		if tb.Len() != n+1 || tb.RawGetInt(1) != lua.LString("a") {
+			t.Fatalf("fill(%d): length %d, first %v", n, tb.Len(), tb.RawGetInt(1))
+		}
+		for i := 1; i <= n; i++ {
+			if got, want := tb.RawGetInt(i+1), lua.LString("x"+strconv.Itoa(i)); got != want {
+				t.Fatalf("fill(%d)[%d] = %v, want %v", n, i+1, got, want)
+			}
+		}
+		arr, ok := glstate.ArrayPart(tb)
+		if !ok {
+			t.Skip("gopher-lua's table layout is not the known one")
+		}
+		return arr
+	}
+	// doubling from one element would end at 64
+	run(40)
+	if arr := run(40); cap(arr) < 41 || cap(arr) >= 64 {
+		t.Errorf("after a table of 41, the next one's capacity is %d, want 41..63", cap(arr))
+	}
+	run(1000)
+	if arr := run(3); cap(arr) < 1000 {
+		t.Errorf("after a table of 1001, the next one's capacity is %d, want the same room", cap(arr))
+	}
+	if arr := run(3); cap(arr) > 8 {
+		t.Errorf("after a table of 4, the next one's capacity is %d, want a small one", cap(arr))
+	}
+	if arr := run(0); cap(arr) != 1 {
+		t.Errorf("a table with no appends has capacity %d, want its constructor's 1", cap(arr))
 	}
 }

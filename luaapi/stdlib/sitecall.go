@@ -31,6 +31,8 @@ type site struct {
 	tmpl *appendTemplate
 	// fused: where the parts of its call are, when they are fused (fuse.go)
 	fused *fusion
+	// sizing: the tables an append site fills (appendsite.go)
+	sizing tableSizing
 }
 
 // siteKind is what a site does.
@@ -64,9 +66,9 @@ func (s *site) direct(args []lua.LValue) (v lua.LValue, ok bool) {
 	case kindConcatTemplate:
 		return s.tmpl.join(args)
 	case kindAppend:
-		return appendJoined(args, nil)
+		return appendJoined(args, nil, &s.sizing)
 	default:
-		return appendJoined(args, s.tmpl)
+		return appendJoined(args, s.tmpl, &s.sizing)
 	}
 }
 

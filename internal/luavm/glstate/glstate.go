@@ -181,12 +181,57 @@ func ArrayPart(t *lua.LTable) (array []lua.LValue, ok bool) {
 // AppendArray appends v to t's array part, as t.RawSetInt(len+1, v) does
 // when the array part's last element is not nil (then it is the table's
 // length); false (nothing done) when the layout is not the known one.
-func AppendArray(t *lua.LTable, v lua.LValue) bool {
+// When the array part is full it grows to room for at least want
+// elements (and at least twice its length, as append grows it).
+func AppendArray(t *lua.LTable, v lua.LValue, want int) bool {
 	if !tableOK {
 		return false
 	}
 	m := (*ltable)(unsafe.Pointer(t))
+	if n := len(m.array); n == cap(m.array) && want > 2*n {
+		// growslice rounds the capacity up to the allocation's size class
+		m.array = append(m.array[:n:n], make([]lua.LValue, want-n)...)[:n]
+	}
 	m.array = append(m.array, v)
+	return true
+}
+
+// PresizeStrings makes room in t, a table with an empty hash part, for n
+// string keys, as gopher-lua's lists of keys would otherwise grow by
+// doubling from nothing. False (nothing done) when the layout is not the
+// known one.
+func PresizeStrings(t *lua.LTable, n int) bool {
+	if !tableOK {
+		return false
+	}
+	m := (*ltable)(unsafe.Pointer(t))
+	if m.strdict == nil {
+		m.strdict = make(map[string]lua.LValue, n)
+	}
+	if m.keys == nil {
+		m.keys = make([]lua.LValue, 0, n)
+		m.k2i = make(map[lua.LValue]int, n)
+	}
+	return true
+}
+
+// SetString sets t[key] to v, a value other than nil, as t.RawSetString
+// does, where k is key as a Lua value already: gopher-lua would make a
+// value of key twice more for its lists of keys. False (nothing done)
+// when the layout is not the known one.
+func SetString(t *lua.LTable, key string, k, v lua.LValue) bool {
+	if !tableOK {
+		return false
+	}
+	m := (*ltable)(unsafe.Pointer(t))
+	if m.strdict == nil || m.keys == nil {
+		PresizeStrings(t, 1)
+	}
+	m.strdict[key] = v
+	if _, ok := m.k2i[k]; !ok {
+		m.k2i[k] = len(m.keys)
+		m.keys = append(m.keys, k)
+	}
 	return true
 }
 

@@ -102,3 +102,41 @@ func TestPrepareTableKeepsTemplates(t *testing.T) {
 		t.Fatalf("the second table iterates %d keys, want 1", n)
 	}
 }
+
+// TestSetString: a table filled with SetString, presized or not, reads
+// and iterates as one filled with RawSetString, and later RawSetString
+// calls on it keep its key list whole.
+func TestSetString(t *testing.T) {
+	for _, presize := range []int{-1, 0, 2, 8} {
+		var tb lua.LTable
+		tb.Metatable = lua.LNil
+		if presize >= 0 && !PresizeStrings(&tb, presize) {
+			t.Fatal("gopher-lua's table layout is not the known one")
+		}
+		for i, k := range []string{"host", "user-agent", "accept", "host"} {
+			if !SetString(&tb, k, lua.LString(k), lua.LNumber(i)) {
+				t.Fatal("gopher-lua's table layout is not the known one")
+			}
+		}
+		tb.RawSetString("x-late", lua.LTrue)
+		tb.RawSetInt(1, lua.LFalse)
+		seen := map[string]lua.LValue{}
+		n := 0
+		for k, v := tb.Next(lua.LNil); k != lua.LNil; k, v = tb.Next(k) {
+			seen[k.String()] = v
+			if n++; n > 10 {
+				t.Fatal("iteration does not end")
+			}
+		}
+		want := map[string]lua.LValue{"1": lua.LFalse, "host": lua.LNumber(3), "user-agent": lua.LNumber(1),
+			"accept": lua.LNumber(2), "x-late": lua.LTrue}
+		if len(seen) != len(want) || n != len(want) {
+			t.Errorf("presize %d: iterated %v (%d steps), want %v", presize, seen, n, want)
+		}
+		for k, v := range want {
+			if seen[k] != v || k != "1" && tb.RawGetString(k) != v {
+				t.Errorf("presize %d: [%s] = %v / %v, want %v", presize, k, seen[k], tb.RawGetString(k), v)
+			}
+		}
+	}
+}
