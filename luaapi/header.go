@@ -425,12 +425,9 @@ func (a *api) pushHeaderTable(L *lua.LState, h http.Header, host string, max int
 	t := L.CreateTable(0, len(h)+1)
 	glstate.PresizeStrings(t, len(h)+1)
 	// the values as Lua strings, their headers side by side: one
-	// allocation for all of them
-	nv := 1
-	for _, vs := range h {
-		nv += len(vs)
-	}
-	vals := make([]string, 0, nv)
+	// allocation for one value per name (a value made before the slice
+	// grows keeps its header where it was)
+	vals := make([]string, 0, len(h)+1)
 	n := 0
 	truncated := false
 	add := func(k, v string) bool {
@@ -512,13 +509,23 @@ func (a *api) pushHeaderTable(L *lua.LState, h http.Header, host string, max int
 	if !hostDone {
 		add("Host", host)
 	}
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		if !slices.Contains(done, k) {
-			keys = append(keys, k)
+	// the names the head does not have (set by the handler), sorted
+	covered := 0
+	for _, k := range done {
+		if _, ok := h[k]; ok {
+			covered++
 		}
 	}
-	sort.Strings(keys)
+	var keys []string
+	if covered < len(h) {
+		keys = make([]string, 0, len(h)-covered)
+		for k := range h {
+			if !slices.Contains(done, k) {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+	}
 loop:
 	for _, k := range keys {
 		for _, v := range h[k] {

@@ -55,8 +55,30 @@ func appendJoined(args []lua.LValue, tmpl *appendTemplate, sz *tableSizing) (lua
 	if !ok {
 		return lua.LFalse, true
 	}
-	// what OP_LEN and OP_SETTABLE do to a table without a metatable: when
-	// the array part ends with a value, it is the length
+	appendValue(t, v, sz)
+	return lua.LTrue, true
+}
+
+// appendOne is appendJoined for a template site with one operand x,
+// given apart: it reports whether it appended.
+func appendOne(tv, x lua.LValue, s *site) bool {
+	t, ok := plainTable(tv)
+	if !ok {
+		return false
+	}
+	v, ok := s.tmpl.join1(x)
+	if !ok {
+		return false
+	}
+	appendValue(t, v, &s.sizing)
+	return true
+}
+
+// appendValue does t[#t + 1] = v for a table without a metatable, as
+// OP_LEN and OP_SETTABLE do; sz, when not nil, is the site's record of
+// the tables it fills.
+func appendValue(t *lua.LTable, v lua.LValue, sz *tableSizing) {
+	// when the array part ends with a value, it is the length
 	if arr, ok := glstate.ArrayPart(t); ok && len(arr) > 0 {
 		if _, isNil := arr[len(arr)-1].(*lua.LNilType); !isNil {
 			want := 0
@@ -67,12 +89,11 @@ func appendJoined(args []lua.LValue, tmpl *appendTemplate, sz *tableSizing) (lua
 				}
 			}
 			if glstate.AppendArray(t, v, want) {
-				return lua.LTrue, true
+				return
 			}
 		}
 	}
 	t.RawSetInt(t.Len()+1, v)
-	return lua.LTrue, true
 }
 
 // tableSizing is what a fused append site knows of the tables it fills.

@@ -37,6 +37,10 @@ type fusion struct {
 	call   int // the CALL's index in the code
 	append bool
 	done   int // append: where the JMP after the TEST goes
+	// one: an append of a template with one operand, the table and the
+	// operand both in registers (W3's `t[#t + 1] = '{"id":' .. i .. '},'`),
+	// run without gathering the arguments
+	one bool
 }
 
 // operand is where an argument comes from.
@@ -72,6 +76,8 @@ func fuse(p *lua.FunctionProto) {
 		}
 		s := (*site)(unsafe.Pointer(fn))
 		if f := parseFusion(p, pc, s.isAppend()); f != nil {
+			f.one = s.kind == kindAppendTemplate && s.tmpl.nargs == 1 && len(f.args) == 2 &&
+				f.args[0].from == fromReg && f.args[1].from == fromReg
 			s.fused = f
 			p.Code[pc] = uint32(lua.OP_NOP)<<glstate.OpShift | fusedMark<<18 | inst&0x3ffff
 		}
@@ -182,6 +188,17 @@ func runFused(L *lua.LState, inst uint32) bool {
 	end := ra + len(fu.args) + 2 // as in callSite
 	if end > len(r) {
 		return false
+	}
+	if fu.one {
+		done := appendOne(r[lbase+fu.args[0].idx], r[lbase+fu.args[1].idx], s)
+		next := fu.call + 1
+		r[ra] = lua.LFalse
+		if done {
+			r[ra], next = lua.LTrue, fu.done
+		}
+		*top = ra + 1
+		f.SetPc(next)
+		return true
 	}
 	var buf [appendArgs + 1]lua.LValue
 	args := buf[:len(fu.args)]
