@@ -35,10 +35,21 @@ type stringBlock struct {
 	blk []byte
 }
 
-// newStringBlock allocates the block.
+// newStringBlock allocates the block. Its memory is not cleared (the
+// string's header and bytes are written before the value is used, and
+// nothing reads past them): make would clear it, a tenth of what a short
+// string costs.
 func newStringBlock(max int) stringBlock {
-	return stringBlock{blk: make([]byte, headerSize, headerSize+max)}
+	n := headerSize + max
+	p := mallocgc(uintptr(n), nil, false)
+	return stringBlock{blk: unsafe.Slice((*byte)(p), n)[:headerSize]}
 }
+
+// mallocgc is the runtime's allocator; typ nil allocates memory the
+// collector does not scan. The runtime keeps the symbol open to linkname.
+//
+//go:linkname mallocgc runtime.mallocgc
+func mallocgc(size uintptr, typ unsafe.Pointer, needzero bool) unsafe.Pointer
 
 // Bytes is the string's bytes so far, to append to; the result must be
 // given back with SetBytes when it was appended to.
