@@ -35,21 +35,10 @@ type stringBlock struct {
 	blk []byte
 }
 
-// newStringBlock allocates the block. Its memory is not cleared (the
-// string's header and bytes are written before the value is used, and
-// nothing reads past them): make would clear it, a tenth of what a short
-// string costs.
+// newStringBlock allocates the block.
 func newStringBlock(max int) stringBlock {
-	n := headerSize + max
-	p := mallocgc(uintptr(n), nil, false)
-	return stringBlock{blk: unsafe.Slice((*byte)(p), n)[:headerSize]}
+	return stringBlock{blk: make([]byte, headerSize, headerSize+max)}
 }
-
-// mallocgc is the runtime's allocator; typ nil allocates memory the
-// collector does not scan. The runtime keeps the symbol open to linkname.
-//
-//go:linkname mallocgc runtime.mallocgc
-func mallocgc(size uintptr, typ unsafe.Pointer, needzero bool) unsafe.Pointer
 
 // Bytes is the string's bytes so far, to append to; the result must be
 // given back with SetBytes when it was appended to.
