@@ -190,14 +190,15 @@ func runFused(L *lua.LState, inst uint32) bool {
 		return false
 	}
 	if fu.one {
-		done := appendOne(r[lbase+fu.args[0].idx], r[lbase+fu.args[1].idx], s)
-		next := fu.call + 1
-		r[ra] = lua.LFalse
-		if done {
-			r[ra], next = lua.LTrue, fu.done
-		}
 		*top = ra + 1
-		f.SetPc(next)
+		if appendOne(r[lbase+fu.args[0].idx], r[lbase+fu.args[1].idx], s) {
+			// past the statement, its TEST skipped: nothing reads the
+			// call's result register
+			f.SetPc(fu.done)
+			return true
+		}
+		r[ra] = lua.LFalse
+		f.SetPc(fu.call + 1)
 		return true
 	}
 	var buf [appendArgs + 1]lua.LValue

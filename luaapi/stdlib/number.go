@@ -29,6 +29,19 @@ func ToString(L *lua.LState, v lua.LValue) string {
 
 // AppendNumber appends FormatNumber(f) to b.
 func AppendNumber(b []byte, f float64) []byte {
+	// the commonest numbers (counters, indexes, statuses' digits) without
+	// the checks and calls below; -0 is not among them
+	if f >= 1 && f < 1000 {
+		if n := int(f); float64(n) == f {
+			switch {
+			case n < 10:
+				return append(b, byte('0'+n))
+			case n < 100:
+				return append(b, byte('0'+n/10), byte('0'+n%10))
+			}
+			return append(b, byte('0'+n/100), byte('0'+n/10%10), byte('0'+n%10))
+		}
+	}
 	if f == math.Trunc(f) && math.Abs(f) < 1e14 {
 		if f == 0 && math.Signbit(f) {
 			return append(b, "-0"...)

@@ -14,3 +14,25 @@ func TestAppendInt32(t *testing.T) {
 		}
 	}
 }
+
+// AppendNumber prints integers as strconv does (its fast path below 1000
+// included), -0 as LuaJIT does, and fractions as %.14g.
+func TestAppendNumberIntegers(t *testing.T) {
+	for n := -1100; n <= 1100; n++ {
+		for _, f := range []float64{float64(n), float64(n) + 0.5} {
+			want := strconv.FormatFloat(f, 'g', 14, 64)
+			if f == math.Trunc(f) {
+				want = strconv.FormatInt(int64(f), 10)
+			}
+			if got := string(AppendNumber([]byte("x"), f)); got != "x"+want {
+				t.Fatalf("%v: %q, want %q", f, got, "x"+want)
+			}
+		}
+	}
+	if got := FormatNumber(math.Copysign(0, -1)); got != "-0" {
+		t.Errorf("-0: %q", got)
+	}
+	if got := FormatNumber(999.9999999999999); got != "1000" {
+		t.Errorf("999.9999999999999: %q, want %%.14g's 1000", got)
+	}
+}
