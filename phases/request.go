@@ -254,7 +254,13 @@ func (r *Request) SpellHeader(canon, given string) {
 // OrderedKeys returns the keys of h other than skip's: first those of
 // order, in that order, then the rest sorted.
 func OrderedKeys(h map[string][]string, order []string, skip func(string) bool) []string {
-	keys := make([]string, 0, len(h))
+	return AppendOrderedKeys(make([]string, 0, len(h)), h, order, skip)
+}
+
+// AppendOrderedKeys is OrderedKeys appending to keys (which it may use
+// as the result's memory).
+func AppendOrderedKeys(keys []string, h map[string][]string, order []string, skip func(string) bool) []string {
+	keys = keys[:0]
 	for _, k := range order {
 		if _, ok := h[k]; ok && !skip(k) && !slices.Contains(keys, k) {
 			keys = append(keys, k)

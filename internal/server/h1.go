@@ -852,7 +852,8 @@ func (w *h1resp) writeHead(deciding bool) {
 	}
 	if len(w.order) > 0 {
 		// the handler's headers in the order it set them, then the rest
-		rest = phases.OrderedKeys(h, w.order, func(k string) bool { return !slices.Contains(rest, k) })
+		var keys [8]string
+		rest = phases.AppendOrderedKeys(keys[:0], h, w.order, func(k string) bool { return !slices.Contains(rest, k) })
 	} else if len(rest) > 1 {
 		sort.Strings(rest)
 	}
@@ -951,8 +952,9 @@ func (w *h1resp) Write(p []byte) (int, error) {
 	b := w.c.writer()
 	var werr error
 	if w.chunk {
-		var hex [16]byte
-		b.Write(appendHex(hex[:0], uint64(len(p))))
+		// the size written in the buffer's free space (an array on the
+		// stack would escape through Write: an allocation per chunk)
+		b.Write(appendHex(b.AvailableBuffer(), uint64(len(p))))
 		b.WriteString("\r\n")
 		b.Write(p)
 		_, werr = b.WriteString("\r\n")
