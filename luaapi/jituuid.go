@@ -1,10 +1,5 @@
 package luaapi
 
-import (
-	"github.com/goresty/goresty/luaapi/stdlib"
-	lua "github.com/yuin/gopher-lua"
-)
-
 func init() { register(openJitUUID) }
 
 // jitUUIDLua is resty.jit-uuid (lua-resty-jit-uuid's API: seed, is_valid,
@@ -105,15 +100,6 @@ end
 return setmetatable(_M, { __call = _M.generate_v4 })
 `
 
-func openJitUUID(a *api) {
-	proto, err := stdlib.Compile([]byte(jitUUIDLua), "=resty/jit-uuid.lua")
-	if err != nil {
-		a.openErr = err
-		return
-	}
-	a.L.PreloadModule("resty.jit-uuid", func(L *lua.LState) int {
-		L.Push(L.NewFunctionFromProto(proto))
-		L.Call(0, 1)
-		return 1
-	})
-}
+var jitUUIDModule = &builtin{name: "=resty/jit-uuid.lua", src: jitUUIDLua}
+
+func openJitUUID(a *api) { jitUUIDModule.preload(a.L, "resty.jit-uuid") }

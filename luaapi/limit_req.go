@@ -1,10 +1,5 @@
 package luaapi
 
-import (
-	"github.com/goresty/goresty/luaapi/stdlib"
-	lua "github.com/yuin/gopher-lua"
-)
-
 func init() { register(openLimitReq) }
 
 // limitReqLua is resty.limit.req (lua-resty-limit-traffic's leaky bucket,
@@ -112,15 +107,8 @@ end
 return _M
 `
 
+var limitReqModule = &builtin{name: "=resty/limit/req.lua", src: limitReqLua}
+
 func openLimitReq(a *api) {
-	proto, err := stdlib.Compile([]byte(limitReqLua), "=resty/limit/req.lua")
-	if err != nil {
-		a.openErr = err
-		return
-	}
-	a.L.PreloadModule("resty.limit.req", func(L *lua.LState) int {
-		L.Push(L.NewFunctionFromProto(proto))
-		L.Call(0, 1)
-		return 1
-	})
+	limitReqModule.preload(a.L, "resty.limit.req")
 }

@@ -1,10 +1,5 @@
 package luaapi
 
-import (
-	"github.com/goresty/goresty/luaapi/stdlib"
-	lua "github.com/yuin/gopher-lua"
-)
-
 func init() { register(openLock) }
 
 // lockLua is resty.lock: a mutex across all workers on a shared dict
@@ -108,15 +103,6 @@ end
 return _M
 `
 
-func openLock(a *api) {
-	proto, err := stdlib.Compile([]byte(lockLua), "=resty/lock.lua")
-	if err != nil {
-		a.openErr = err
-		return
-	}
-	a.L.PreloadModule("resty.lock", func(L *lua.LState) int {
-		L.Push(L.NewFunctionFromProto(proto))
-		L.Call(0, 1)
-		return 1
-	})
-}
+var lockModule = &builtin{name: "=resty/lock.lua", src: lockLua}
+
+func openLock(a *api) { lockModule.preload(a.L, "resty.lock") }

@@ -1,7 +1,6 @@
 package luaapi
 
 import (
-	"github.com/goresty/goresty/luaapi/stdlib"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -182,18 +181,10 @@ end
 return _M
 `
 
+var websocketProtocolModule = &builtin{name: "=resty/websocket/protocol.lua", src: websocketProtocolLua}
+
 func openWebsocketProtocol(a *api) {
-	proto, err := stdlib.Compile([]byte(websocketProtocolLua), "=resty/websocket/protocol.lua")
-	if err != nil {
-		a.openErr = err
-		return
-	}
-	a.L.PreloadModule("resty.websocket.protocol", func(L *lua.LState) int {
-		L.Push(L.NewFunctionFromProto(proto))
-		L.Push(L.NewFunction(wsMask))
-		L.Call(1, 1)
-		return 1
-	})
+	websocketProtocolModule.preload(a.L, "resty.websocket.protocol", a.L.NewFunction(wsMask))
 }
 
 // wsMask is mask(payload, key): the payload XORed with the 4-byte masking
